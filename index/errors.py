@@ -1,0 +1,50 @@
+"""Domain errors. Each message names the bad value and says what to do about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CiteqaError(Exception):
+    """Base of every error citeqa raises on purpose."""
+
+
+class DocumentError(CiteqaError):
+    """A single input file could not be ingested; the rest of the run goes on."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UnsupportedFileType(DocumentError):
+    """The file's extension is not one citeqa can read."""
+
+
+class EmptyDocument(DocumentError):
+    """The file holds no text once read and cleaned."""
+
+
+class UnreadableDocument(DocumentError):
+    """The file exists but cannot be decoded or parsed."""
+
+
+class IndexNotFound(CiteqaError):
+    """No index at the given folder."""
+
+
+class IndexMismatch(CiteqaError):
+    """The index was built with another model, settings or format version."""
+
+
+class IndexLocked(CiteqaError):
+    """Another process is writing to the index."""
+
+
+class ModelError(CiteqaError):
+    """The embedding model could not be found, converted or loaded."""
+
+
+class InvalidInput(CiteqaError):
+    """A caller passed a value outside what citeqa accepts (e.g. a chunk size of 0)."""
