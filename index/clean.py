@@ -1,0 +1,286 @@
+"""Repair the artefacts of extracted Chinese documents, keeping a map back to the original.
+
+Every rule here is a deletion or a one-for-one replacement, applied through ``MappedText.sub``,
+so each character of the cleaned text knows the offset of the character it came from.
+The rules follow what real documents look like (see DESIGN.md):
+
+- per-character pinyin glosses in parentheses (``產(chǎn)業(yè)`` -> ``產業``)
+- editor / notice / footer boilerplate lines (``編者按:`` ``特別聲明:`` ``Notice: The content above``)
+- page-continuation markers (``（上接一版）`` ``（下转四版）``)
+- text spaced out character by character (``政 府 工 作 报 告``) and full-width spaces in numbers
+- hard line breaks inside sentences (PDF extraction), joined without a space between CJK
+- stray whitespace: trailing spaces, runs of blank lines
+
+Headings (``一、`` ``（一）`` ``一是`` ``第一章`` ``# ``) are found in the cleaned text, so a chunk
+can cite the section it stands in.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201d\u2026"
+NUM_ZH = "一二三四五六七八九十百零〇"
+
+# A pinyin syllable with at least one tone mark (neutral-tone syllables are too easily confused
+# with ordinary lowercase words to strip on their own, so they are stripped only in a document
+# that is already known to be glossed).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = rf"[a-zü{_TONED}]{{1,7}}"
+_GLOSS = re.compile(rf"(?<=[{CJK}])[(（]{_PINYIN}[)）]")
+_TONED_GLOSS = re.compile(rf"(?<=[{CJK}])[(（][a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*[)）]")
+_MIN_GLOSSES = 3
+
+_BOILERPLATE_LINE = re.compile(
+    r"^[ \t\u3000]*(?:"
+    r"(?:编者按|編者按|特别声明|特別聲明|免责声明|免責聲明)[:：].*"
+    r"|(?:责任编辑|責任編輯|编辑|編輯|校对|校對|审核|審核|监督|監督|投稿|来源|來源|"
+    r"数据来源|數據來源|作者|记者|記者|原标题|原標題)[:：].{0,60}"
+    r"|Notice: The content above.*"
+    r"|.*(?:仅提供信息存储服务|僅提供信息存儲服務).*"
+    r")[ \t\u3000]*(?:\n|$)",
+    re.MULTILINE,
+)
+
+_PAGE_MARKER = re.compile(
+    rf"[（(][ \u3000]*(?:上接|下转|下轉|接上|转|轉|接)[ \u3000]*第?[{NUM_ZH}\d]+[ \u3000]*[版页頁]"
+    r"[ \u3000]*[）)]"
+)
+
+# A run of at least three single characters (or digit groups) separated by single spaces:
+# ``政 府 工 作 报 告``, ``达 161 亿 元 ， 增 长``. Phrases separated by a space (``重塑动力源 培育新引擎``)
+# are left alone.
+_SPACED_TOKEN = rf"(?:[{CJK}{CJK_PUNCT}]|\d+(?:\.\d+)?%?)"
+_SPACED_RUN = re.compile(rf"{_SPACED_TOKEN}(?:[ \u3000]{_SPACED_TOKEN}){{2,}}")
+_INNER_SPACE = re.compile(r"[ \u3000]")
+_NUMBER_SPACE = re.compile(r"(?<=\d)\u3000+(?=\d)")
+_PUNCT_SPACE = re.compile(rf"(?<=[{CJK_PUNCT}])[ \u3000]+(?=[{CJK}])")
+
+_TERMINAL = set('。！？!?；;：:…」』”"')
+_LINE_EDGE_SPACE = re.compile(r"[ \t\u3000\u00a0]+(?=\n|$)|(?:(?<=\n)|^)[ \t\u3000\u00a0]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(r"#{1,6}[ \t]+(?P<title>.+)")),
+    (1, re.compile(rf"第[{NUM_ZH}\d]+[章篇部分](?P<title>.*)")),
+    (1, re.compile(rf"[{NUM_ZH}]+、(?P<title>.+)")),
+    (2, re.compile(rf"[（(][{NUM_ZH}]+[）)](?P<title>.+)")),
+    (3, re.compile(rf"(?:[{NUM_ZH}]+是|第[{NUM_ZH}]+[，,、])(?P<title>.+)")),
+)
+_HEADING_START = re.compile(
+    rf"(?:#{{1,6}}[ \t]|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[（(][{NUM_ZH}]+[）)]|[{NUM_ZH}]+是)"
+)
+MAX_HEADING_CHARS = 40
+
+
+@dataclass
+class MappedText:
+    """Text whose every character carries the offset of the original character it came from."""
+
+    text: str
+    origin: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> MappedText:
+        return cls(text, list(range(len(text))))
+
+    def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> None:
+        """Replace matches in place. A replacement character inherits the origin of the matched
+        character at the same position (or of the last one, if the replacement is longer), so
+        use it for deletions and one-for-one replacements; ``delete`` removes scattered spans."""
+        parts: list[str] = []
+        origin: list[int] = []
+        last = 0
+        for m in pattern.finditer(self.text):
+            start, end = m.span()
+            new = repl if isinstance(repl, str) else repl(m)
+            parts.append(self.text[last:start])
+            origin.extend(self.origin[last:start])
+            parts.append(new)
+            if new:
+                span = self.origin[start:end] or [self._origin_at(start)]
+                origin.extend(span[min(i, len(span) - 1)] for i in range(len(new)))
+            last = end
+        if last == 0 and not parts:
+            return
+        parts.append(self.text[last:])
+        origin.extend(self.origin[last:])
+        self.text = "".join(parts)
+        self.origin = origin
+
+    def delete(self, spans: list[tuple[int, int]]) -> None:
+        """Remove the given sorted, non-overlapping ``[start, end)`` spans."""
+        if not spans:
+            return
+        keep_text: list[str] = []
+        keep_origin: list[int] = []
+        last = 0
+        for start, end in spans:
+            keep_text.append(self.text[last:start])
+            keep_origin.extend(self.origin[last:start])
+            last = end
+        keep_text.append(self.text[last:])
+        keep_origin.extend(self.origin[last:])
+        self.text = "".join(keep_text)
+        self.origin = keep_origin
+
+    def _origin_at(self, pos: int) -> int:
+        if pos < len(self.origin):
+            return self.origin[pos]
+        return self.origin[-1] + 1 if self.origin else 0
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int
+    level: int
+    title: str
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """The cleaned text of a document, its map to the original, and its headings."""
+
+    text: str
+    origin: list[int] = field(repr=False)
+    headings: tuple[Heading, ...] = ()
+    original_length: int = 0
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original character span that the cleaned span ``[start, end)`` came from."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(
+                f"span [{start}, {end}) is outside the cleaned text of {len(self.text)}"
+            )
+        return self.origin[start], self.origin[end - 1] + 1
+
+    def section_at(self, pos: int) -> str | None:
+        """The heading path (``一、… › （一）…``) in force at cleaned offset ``pos``."""
+        starts = [h.start for h in self.headings]
+        i = bisect_right(starts, pos)
+        path: dict[int, str] = {}
+        for h in self.headings[:i]:
+            path = {lvl: t for lvl, t in path.items() if lvl < h.level}
+            path[h.level] = h.title
+        return " › ".join(path[k] for k in sorted(path)) or None
+
+
+def clean(text: str) -> CleanText:
+    """Apply every repair rule to ``text`` and find its headings."""
+    mt = _without_carriage_returns(text) if "\r" in text else MappedText.of(text)
+    strip_pinyin_glosses(mt)
+    mt.sub(_BOILERPLATE_LINE, "")
+    mt.sub(_PAGE_MARKER, "")
+    join_spaced_characters(mt)
+    mt.sub(_LINE_EDGE_SPACE, "")
+    join_broken_lines(mt)
+    mt.sub(_BLANK_RUN, "\n\n")
+    _strip_ends(mt)
+    return CleanText(mt.text, mt.origin, find_headings(mt.text), len(text))
+
+
+def strip_pinyin_glosses(mt: MappedText) -> None:
+    """``產(chǎn)業(yè)`` -> ``產業``, only in a document that carries several toned glosses."""
+    if len(_TONED_GLOSS.findall(mt.text, 0, 20000)) >= _MIN_GLOSSES:
+        mt.sub(_GLOSS, "")
+
+
+def join_spaced_characters(mt: MappedText) -> None:
+    """``政 府 工 作 报 告`` -> ``政府工作报告``; ``1　038`` -> ``1038``; ``（三） 加快`` -> ``（三）加快``."""
+    mt.delete(
+        [
+            (run.start() + space.start(), run.start() + space.end())
+            for run in _SPACED_RUN.finditer(mt.text)
+            for space in _INNER_SPACE.finditer(run.group())
+        ]
+    )
+    mt.sub(_NUMBER_SPACE, "")
+    mt.sub(_PUNCT_SPACE, "")
+
+
+def looks_hard_wrapped(text: str) -> bool:
+    """True when most lines stop mid-sentence, as in text extracted from a PDF page."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 4:
+        return False
+    open_ended = sum(1 for ln in lines if ln.rstrip()[-1] not in _TERMINAL)
+    return open_ended / len(lines) >= 0.5
+
+
+def join_broken_lines(mt: MappedText) -> None:
+    """Join lines broken inside a sentence. Between two CJK characters the break disappears;
+    between two Latin words it becomes a space. Paragraph breaks (blank lines), lines that end
+    a sentence and lines that start a heading are kept."""
+    if not looks_hard_wrapped(mt.text):
+        return
+    text = mt.text
+    lengths = sorted(len(ln) for ln in text.split("\n") if ln)
+    short = 0.6 * lengths[len(lengths) // 2]
+
+    def join(m: re.Match[str]) -> str:
+        before = text[m.start() - 1] if m.start() > 0 else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if not before or not after or before in _TERMINAL:
+            return m.group()
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if m.start() - line_start < short:
+            return m.group()
+        if _HEADING_START.match(text, m.end()):
+            return m.group()
+        if before == "-" and after.isalpha():
+            return ""
+        if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
+            return " "
+        return ""
+
+    mt.sub(re.compile(r"(?<!\n)\n(?!\n)"), join)
+
+
+def find_headings(text: str) -> tuple[Heading, ...]:
+    """Headings at the start of a line: ``一、`` (1), ``（一）`` (2), ``一是`` (3), ``第一章``, ``#``."""
+    headings: list[Heading] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        for level, pattern in HEADING_PATTERNS:
+            m = pattern.match(stripped)
+            if m:
+                headings.append(Heading(pos, level, _heading_title(stripped, level)))
+                break
+        pos += len(line) + 1
+    return tuple(headings)
+
+
+def _heading_title(line: str, level: int) -> str:
+    """A heading line often runs on into its paragraph: keep its first sentence (for ``一是``,
+    its first clause), at most MAX_HEADING_CHARS characters."""
+    stops = "。；;！？!?" + ("，,：:" if level == 3 else "")
+    end = next((i for i, ch in enumerate(line) if ch in stops), len(line))
+    title = line[:end].strip().lstrip("#").strip()
+    return title if len(title) <= MAX_HEADING_CHARS else title[: MAX_HEADING_CHARS - 1] + "…"
+
+
+def _strip_ends(mt: MappedText) -> None:
+    n = len(mt.text)
+    lead = n - len(mt.text.lstrip())
+    trail = len(mt.text.rstrip())
+    if lead or trail < n:
+        mt.text = mt.text[lead:trail]
+        mt.origin = mt.origin[lead:trail]
+
+
+def _without_carriage_returns(text: str) -> MappedText:
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "\r":
+            if i + 1 < len(text) and text[i + 1] == "\n":
+                continue
+            ch = "\n"
+        chars.append(ch)
+        origin.append(i)
+    return MappedText("".join(chars), origin)

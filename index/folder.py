@@ -1,0 +1,151 @@
+"""An index on disk: the folder layout, the single-writer lock, and the derived indexes.
+
+```
+INDEX/
+  manifest.json        what the index was built with
+  citeqa.sqlite        the source of truth (WAL mode; every write is a transaction)
+  derived/gen-N/       FAISS + BM25 built from the database at generation N
+  .write.lock          held by the one process writing
+```
+
+Derived indexes are written aside and renamed into place, and a reader only uses the folder of
+the database's current generation: a reader therefore sees the last committed state, and if a
+writer died before rebuilding them, the reader rebuilds them in memory from the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import IndexLocked, IndexNotFound
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, read_manifest, write_manifest
+from index.store import DB_NAME, Store
+from index.vectors import VectorIndex
+
+DERIVED = "derived"
+LOCK_NAME = ".write.lock"
+
+
+@dataclass
+class Snapshot:
+    """A consistent, read-only view of an index at one generation: what qa/ searches."""
+
+    folder: Path
+    manifest: Manifest
+    store: Store
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    generation: int
+    rebuilt_in_memory: bool = False
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
+    """Open the index at ``folder`` for searching. ``model`` is the embedder that will embed
+    questions; it must be the one the index was built with."""
+    manifest = read_manifest(folder)
+    if manifest is None or not (folder / DB_NAME).exists():
+        raise IndexNotFound(
+            f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
+        )
+    if model is not None and model != manifest.model:
+        manifest.check_matches(
+            Manifest(
+                model,
+                manifest.dimension,
+                manifest.chunk_size,
+                manifest.chunk_overlap,
+                manifest.tokenizer,
+                manifest.normalisation,
+            ),  # fmt: skip
+            folder,
+        )
+    store = Store(folder / DB_NAME, readonly=True)
+    generation = store.generation()
+    gen_dir = folder / DERIVED / f"gen-{generation}"
+    try:
+        vectors = VectorIndex.load(gen_dir / "vectors.faiss")
+        lexical = LexicalIndex.load(gen_dir / "lexical")
+        rebuilt = False
+    except (OSError, RuntimeError, ValueError):
+        vectors, lexical = build_derived(store, manifest.dimension)
+        rebuilt = True
+    return Snapshot(folder, manifest, store, vectors, lexical, generation, rebuilt)
+
+
+def build_derived(store: Store, dimension: int) -> tuple[VectorIndex, LexicalIndex]:
+    row_ids, matrix = store.all_vectors(dimension)
+    text_ids, texts = store.all_search_texts()
+    return VectorIndex.build(row_ids, matrix), LexicalIndex.build(texts, text_ids)
+
+
+def save_derived(folder: Path, store: Store, dimension: int) -> Path:
+    """Build the derived indexes for the store's current generation, write them aside, rename
+    them into place, then drop older generations."""
+    generation = store.generation()
+    derived = folder / DERIVED
+    final = derived / f"gen-{generation}"
+    if final.exists():
+        return final
+    tmp = derived / f".tmp-gen-{generation}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    vectors, lexical = build_derived(store, dimension)
+    vectors.save(tmp / "vectors.faiss")
+    lexical.save(tmp / "lexical")
+    os.replace(tmp, final)
+    for old in derived.iterdir():
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+@contextmanager
+def write_lock(folder: Path) -> Iterator[None]:
+    """Hold the index's single-writer lock (released by the OS if the process dies)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexLocked(
+                f"another citeqa process is writing to the index at {folder}; wait for it to "
+                "finish and try again"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -> Iterator[Store]:
+    """Lock the index, check (or write) its manifest and yield its store; on leaving, rebuild
+    the derived indexes for whatever was committed. With ``rebuild``, an index built with other
+    settings is emptied first, so it can be filled again with the new ones."""
+    with write_lock(folder):
+        existing = read_manifest(folder)
+        if existing is not None and not rebuild:
+            existing.check_matches(wanted, folder)
+        store = Store(folder / DB_NAME)
+        try:
+            if rebuild and existing is not None and existing != wanted:
+                with store.transaction():
+                    store.delete_documents([d.id for d in store.documents()])
+            if existing != wanted:
+                write_manifest(folder, wanted)
+            try:
+                yield store
+            finally:
+                save_derived(folder, store, wanted.dimension)
+        finally:
+            store.close()

@@ -1,0 +1,271 @@
+"""Ingest: files -> clean text -> chunks -> vectors + lexical index, on disk.
+
+Unchanged files (same path, same bytes) are skipped before they are even read; a changed file
+replaces its old chunks; a passage whose text is already in the index reuses its stored vector.
+Work is committed in batches, so an interrupted run keeps what it finished and the next run
+carries on from there; the index stays readable throughout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.chunking import ChunkingOptions, chunk_document
+from index.clean import clean
+from index.documents import Chunk, content_hash
+from index.embedder import Embedder
+from index.errors import DocumentError, EmptyDocument, IndexNotFound
+from index.folder import open_for_writing, save_derived, write_lock
+from index.lexical import TOKENIZER_NAME
+from index.loaders import discover, load_document
+from index.manifest import Manifest, read_manifest
+from index.store import DB_NAME, DocumentRecord, Store, now
+
+STAGES = ("load", "clean", "chunk", "embed", "store")
+
+
+class IngestProgress(Protocol):
+    """What a face (CLI, HTTP job) is told while an ingest runs."""
+
+    def files_found(self, total: int) -> None: ...
+    def file_done(self, path: Path, chunks: int) -> None: ...
+    def chunks_embedded(self, count: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    prune: bool = False
+    rebuild: bool = False
+    batch_chunks: int = 256
+    max_file_bytes: int = 50 * 1024 * 1024
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    seconds: float = 0.0
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] += time.perf_counter() - start
+
+
+def document_id(source: str) -> str:
+    """A document is identified by where it came from; its content hash tells its version."""
+    return content_hash(source)[:16]
+
+
+def file_hash(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def manifest_for(embedder: Embedder, chunking: ChunkingOptions) -> Manifest:
+    return Manifest(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        chunk_size=chunking.size,
+        chunk_overlap=chunking.overlap,
+        tokenizer=TOKENIZER_NAME,
+    )
+
+
+@dataclass
+class _Pending:
+    record: DocumentRecord
+    chunks: list[Chunk]
+    is_update: bool
+
+
+def ingest(
+    paths: Iterable[Path],
+    folder: Path,
+    embedder: Embedder,
+    options: IngestOptions | None = None,
+    progress: IngestProgress | None = None,
+) -> IngestReport:
+    """Index ``paths`` (files or folders, walked recursively) into the index at ``folder``."""
+    options = options or IngestOptions()
+    started = time.perf_counter()
+    report = IngestReport()
+    roots = [Path(p) for p in paths]
+    files = discover(roots)
+    report.files = len(files)
+    if progress:
+        progress.files_found(len(files))
+
+    with open_for_writing(
+        folder, manifest_for(embedder, options.chunking), rebuild=options.rebuild
+    ) as store:
+        known = store.file_hashes()
+        seen: set[str] = set()
+        pending: list[_Pending] = []
+        for path in files:
+            source = str(path.resolve())
+            seen.add(source)
+            n_chunks = 0
+            try:
+                item = _prepare(path, source, known, options, report)
+            except DocumentError as exc:
+                report.skipped.append((str(path), exc.reason))
+            else:
+                if item is None:
+                    report.unchanged += 1
+                else:
+                    pending.append(item)
+                    n_chunks = len(item.chunks)
+                    if sum(len(p.chunks) for p in pending) >= options.batch_chunks:
+                        _flush(pending, store, embedder, report, progress)
+            if progress:
+                progress.file_done(path, n_chunks)
+        _flush(pending, store, embedder, report, progress)
+        if options.prune:
+            report.removed = _prune(store, known, seen, roots)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepare(
+    path: Path, source: str, known: dict[str, tuple[str, str]], options: IngestOptions,
+    report: IngestReport,
+) -> _Pending | None:  # fmt: skip
+    """Load, clean and chunk one file; None when it is unchanged since the last run."""
+    with report.timing("load"):
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise DocumentError(path, f"cannot read it ({exc.strerror})") from exc
+        if size > options.max_file_bytes:
+            raise DocumentError(
+                path, f"it is {size:,} bytes, over the limit of {options.max_file_bytes:,}"
+            )
+        digest = file_hash(path)
+        if source in known and known[source][1] == digest:
+            return None
+        doc = load_document(path, max_bytes=options.max_file_bytes)
+    with report.timing("clean"):
+        cleaned = clean(doc.text)
+        if not cleaned.text:
+            raise EmptyDocument(path, "no text is left once boilerplate is removed")
+    doc_id = document_id(source)
+    with report.timing("chunk"):
+        chunks = chunk_document(doc, cleaned, doc_id, options.chunking)
+    record = DocumentRecord(
+        id=doc_id, source=source, title=doc.title, media_type=doc.media_type,
+        encoding=doc.encoding, file_hash=digest, text=doc.text, page_starts=doc.page_starts,
+        n_chunks=len(chunks), indexed_at=now(),
+    )  # fmt: skip
+    return _Pending(record, chunks, is_update=source in known)
+
+
+def _flush(
+    pending: list[_Pending], store: Store, embedder: Embedder, report: IngestReport,
+    progress: IngestProgress | None,
+) -> None:  # fmt: skip
+    """Embed what the batch needs (reusing stored vectors for known texts) and commit it."""
+    if not pending:
+        return
+    with report.timing("embed"):
+        hashes = [[content_hash(c.text) for c in p.chunks] for p in pending]
+        flat = [h for hs in hashes for h in hs]
+        vectors = store.vectors_by_text_hash(flat)
+        report.chunks_reused += sum(1 for h in flat if h in vectors)
+        missing: dict[str, str] = {}
+        for p, hs in zip(pending, hashes, strict=True):
+            for c, h in zip(p.chunks, hs, strict=True):
+                if h not in vectors:
+                    missing.setdefault(h, c.text)
+        _embed_missing(missing, vectors, embedder, report, progress)
+    with report.timing("store"), store.transaction():
+        for p, hs in zip(pending, hashes, strict=True):
+            matrix = np.stack([vectors[h] for h in hs]) if hs else np.empty((0, embedder.dimension))
+            store.put_document(p.record, p.chunks, matrix, hs)
+            report.chunks_written += len(p.chunks)
+            if p.is_update:
+                report.updated += 1
+            else:
+                report.added += 1
+    pending.clear()
+
+
+def _embed_missing(
+    missing: dict[str, str], vectors: dict[str, np.ndarray], embedder: Embedder,
+    report: IngestReport, progress: IngestProgress | None, step: int = 64,
+) -> None:  # fmt: skip
+    items = list(missing.items())
+    for i in range(0, len(items), step):
+        part = items[i : i + step]
+        embedded = embedder.embed([text for _, text in part], kind="passage")
+        for (h, _), vector in zip(part, embedded, strict=True):
+            vectors[h] = vector
+        report.chunks_embedded += len(part)
+        if progress:
+            progress.chunks_embedded(len(part))
+
+
+def _prune(
+    store: Store, known: dict[str, tuple[str, str]], seen: set[str], roots: list[Path]
+) -> int:
+    """Delete documents that were indexed from under ``roots`` but whose files are gone."""
+    prefixes = [str(r.resolve()) for r in roots]
+    gone = [
+        doc_id
+        for source, (doc_id, _) in known.items()
+        if source not in seen
+        and any(source == p or source.startswith(p.rstrip("/") + "/") for p in prefixes)
+    ]
+    if gone:
+        with store.transaction():
+            store.delete_documents(gone)
+    return len(gone)
+
+
+def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
+    """Delete documents by id or by source path (a folder removes everything under it).
+    Returns the ids removed; raises DocumentError naming a selector that matched nothing."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise IndexNotFound(f"no citeqa index at {folder}")
+    with write_lock(folder):
+        store = Store(folder / DB_NAME)
+        try:
+            known = store.file_hashes()
+            ids: list[str] = []
+            for sel in selectors:
+                path = str(Path(sel).resolve())
+                matched = [
+                    doc_id
+                    for source, (doc_id, _) in known.items()
+                    if doc_id == sel or source == path or source.startswith(path.rstrip("/") + "/")
+                ]
+                if not matched:
+                    raise DocumentError(sel, "no indexed document has this id or path")
+                ids.extend(matched)
+            with store.transaction():
+                store.delete_documents(ids)
+            save_derived(folder, store, manifest.dimension)
+            return sorted(set(ids))
+        finally:
+            store.close()

@@ -1,0 +1,252 @@
+"""SQLite: the source of truth of an index — documents, chunks, offsets, sections, pages,
+content hashes and the chunk vectors (so the FAISS and BM25 indexes can always be rebuilt)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.documents import Chunk
+
+DB_NAME = "citeqa.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    encoding TEXT,
+    file_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    page_starts TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    section TEXT,
+    page INTEGER,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    source: str
+    title: str
+    media_type: str
+    encoding: str | None
+    file_hash: str
+    text: str
+    page_starts: tuple[int, ...]
+    n_chunks: int
+    indexed_at: str
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored, with its row id (the id FAISS and BM25 know it by)."""
+
+    row_id: int
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    documents: int
+    chunks: int
+    characters: int
+    generation: int
+
+
+class Store:
+    """One connection to an index's SQLite file. Writes happen inside ``transaction()``; every
+    committed write bumps the ``generation`` that derived indexes are built for."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: on any exception nothing of the block is kept."""
+        with self._db:
+            yield
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+
+    def put_document(
+        self,
+        record: DocumentRecord,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        hashes: Sequence[str],
+    ) -> None:
+        """Insert a document, replacing any earlier version of the same id, with its chunks."""
+        self._db.execute("DELETE FROM documents WHERE id = ?", (record.id,))
+        self._db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.id,
+                record.source,
+                record.title,
+                record.media_type,
+                record.encoding,
+                record.file_hash,
+                record.text,
+                json.dumps(list(record.page_starts)),
+                len(chunks),
+                record.indexed_at,
+            ),
+        )
+        self._db.executemany(
+            "INSERT INTO chunks (id, doc_id, ordinal, text, search_text, char_start, char_end, "
+            "section, page, text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.id,
+                    c.doc_id,
+                    c.ordinal,
+                    c.text,
+                    c.search_text,
+                    c.char_start,
+                    c.char_end,
+                    c.section,
+                    c.page,
+                    h,
+                    np.asarray(v, dtype=np.float32).tobytes(),
+                )
+                for c, v, h in zip(chunks, vectors, hashes, strict=True)
+            ],
+        )
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> int:
+        ids = list(doc_ids)
+        cur = self._db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+        return cur.rowcount
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def file_hashes(self) -> dict[str, tuple[str, str]]:
+        """source -> (document id, file hash) for every document."""
+        rows = self._db.execute("SELECT source, id, file_hash FROM documents")
+        return {source: (doc_id, file_hash) for source, doc_id, file_hash in rows}
+
+    def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(set(hashes))
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part
+            )
+            for text_hash, blob in rows:
+                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._db.execute("SELECT row_id, vector FROM chunks ORDER BY row_id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return ids, matrix.reshape(len(rows), dimension)
+
+    def all_search_texts(self) -> tuple[np.ndarray, list[str]]:
+        rows = self._db.execute("SELECT row_id, search_text FROM chunks ORDER BY row_id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
+    def chunks(self, row_ids: Sequence[int]) -> list[StoredChunk]:
+        """The chunks with these row ids, in the order asked (missing ids are left out)."""
+        if not row_ids:
+            return []
+        marks = ",".join("?" * len(row_ids))
+        rows = self._db.execute(
+            "SELECT row_id, id, doc_id, ordinal, text, search_text, char_start, char_end, section, "
+            f"page FROM chunks WHERE row_id IN ({marks})",
+            [int(r) for r in row_ids],
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        out = []
+        for rid in row_ids:
+            r = by_id.get(int(rid))
+            if r is not None:
+                chunk = Chunk(
+                    id=r[1], doc_id=r[2], ordinal=r[3], text=r[4], search_text=r[5],
+                    char_start=r[6], char_end=r[7], section=r[8], page=r[9],
+                )  # fmt: skip
+                out.append(StoredChunk(r[0], chunk))
+        return out
+
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        query = "SELECT * FROM documents"
+        args: list[str] = []
+        if doc_ids is not None:
+            if not doc_ids:
+                return []
+            query += f" WHERE id IN ({','.join('?' * len(doc_ids))})"
+            args = list(doc_ids)
+        rows = self._db.execute(query + " ORDER BY source", args).fetchall()
+        return [
+            DocumentRecord(
+                id=r[0],
+                source=r[1],
+                title=r[2],
+                media_type=r[3],
+                encoding=r[4],
+                file_hash=r[5],
+                text=r[6],
+                page_starts=tuple(json.loads(r[7])),
+                n_chunks=r[8],
+                indexed_at=r[9],
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def stats(self) -> StoreStats:
+        docs, chars = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM documents"
+        ).fetchone()
+        (chunks,) = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()
+        return StoreStats(docs, chunks, chars, self.generation())
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
