@@ -120,7 +120,7 @@ def chunk_document(
                 search_text=search_form(passage),
                 char_start=orig_start,
                 char_end=orig_end,
-                section=cleaned.section_at(start),
+                section=cleaned.section_at(group[-1][0]),  # past any leading heading-only lines
                 page=doc.page_at(orig_start),
             )
         )

@@ -208,7 +208,7 @@ def looks_hard_wrapped(text: str) -> bool:
     if len(lines) < 4:
         return False
     open_ended = sum(1 for ln in lines if ln.rstrip()[-1] not in _TERMINAL)
-    return open_ended / len(lines) >= 0.5
+    return open_ended / len(lines) > 0.5
 
 
 def join_broken_lines(mt: MappedText) -> None:

@@ -1,0 +1,34 @@
+# Everyday targets. PY is the interpreter the project is installed into.
+PY ?= python3
+STAMP := .make/installed-$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+SAMPLE_INDEX := data/sample-index
+
+.PHONY: install demo test test-fast lint bench-ingest clean
+
+# torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
+install: $(STAMP)
+$(STAMP): pyproject.toml
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@mkdir -p .make && touch $(STAMP)
+
+demo: install
+	$(PY) -m api index data/sample --index $(SAMPLE_INDEX)
+	$(PY) -m api info --index $(SAMPLE_INDEX)
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not model"
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench-ingest: install
+	$(PY) scripts/bench_ingest.py
+
+clean:
+	rm -rf .make $(SAMPLE_INDEX) .pytest_cache

@@ -1,0 +1,136 @@
+"""The ``citeqa`` command line: parses, calls index/ and qa/, formats. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.progress import RichIngestProgress
+from api.settings import get_settings
+from index.errors import CiteqaError
+
+app = typer.Typer(
+    help="Semantic search and cited answers over Chinese document collections.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", "-i", help="index folder [env CITEQA_INDEX]")
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(help="sentence-transformers model name or path [default: bundled e5-small]"),
+]
+
+
+def _fail(exc: CiteqaError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@app.command("index")
+def index_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders to index")],
+    index: IndexOpt = None,
+    model: ModelOpt = None,
+    chunk_size: Annotated[int | None, typer.Option(help="most characters in a passage")] = None,
+    chunk_overlap: Annotated[int | None, typer.Option(help="characters repeated between passages")] = None,
+    prune: Annotated[bool, typer.Option(help="remove indexed files under PATHS that are gone")] = False,
+    rebuild: Annotated[bool, typer.Option(help="start over if the index was built with other settings")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Index files and folders (.txt .md .html .pdf .docx): only what changed is embedded."""
+    from index.chunking import ChunkingOptions
+    from index.pipeline import IngestOptions, ingest
+
+    settings = get_settings()
+    folder = index or settings.index
+    try:
+        options = IngestOptions(
+            chunking=ChunkingOptions(
+                size=chunk_size or settings.chunk_size,
+                overlap=settings.chunk_overlap if chunk_overlap is None else chunk_overlap,
+            ),
+            prune=prune,
+            rebuild=rebuild,
+        )
+        embedder = _embedder(model)
+        with RichIngestProgress(err, enabled=not quiet) as progress:
+            report = ingest(paths, folder, embedder, options, progress)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    for path, reason in report.skipped:
+        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    rate = report.chunks_embedded / report.stage_seconds["embed"] if report.chunks_embedded else 0
+    console.print(
+        f"[bold]{folder}[/]: {report.files} files — {report.added} added, {report.updated} "
+        f"updated, {report.unchanged} unchanged, {report.removed} removed, "
+        f"{len(report.skipped)} skipped; {report.chunks_embedded} chunks embedded"
+        + (f" ({rate:.1f}/s)" if rate else "")
+        + f", {report.chunks_reused} reused; {report.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def info(
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show what an index holds: documents, chunks, model, sizes on disk."""
+    from index.summary import describe
+
+    folder = index or get_settings().index
+    try:
+        summary = describe(folder)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        console.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    table = Table(title=f"citeqa index {folder}", show_header=False)
+    for key, value in summary.items():
+        if key != "documents_list":
+            table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    docs = Table("id", "title", "chunks", "source")
+    for doc in summary["documents_list"]:
+        docs.add_row(doc["id"], doc["title"], str(doc["chunks"]), doc["source"])
+    console.print(docs)
+
+
+@app.command()
+def remove(
+    selectors: Annotated[list[str], typer.Argument(help="document ids, files or folders")],
+    index: IndexOpt = None,
+) -> None:
+    """Remove documents from the index, by id or by source path."""
+    from index.pipeline import remove_documents
+
+    folder = index or get_settings().index
+    try:
+        removed = remove_documents(folder, selectors)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed {len(removed)} document(s) from {folder}")
+
+
+def _embedder(model: str | None):  # type: ignore[no-untyped-def]
+    from index.embedder import SentenceTransformerEmbedder
+
+    settings = get_settings()
+    return SentenceTransformerEmbedder(
+        model or settings.model,
+        model_dir=settings.model_dir,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
+        progress=lambda msg: err.print(msg, highlight=False),
+    )

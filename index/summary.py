@@ -1,0 +1,54 @@
+"""What an index holds, for ``citeqa info`` and the HTTP service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from index.errors import IndexNotFound
+from index.folder import DERIVED
+from index.manifest import read_manifest
+from index.store import DB_NAME, Store
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def describe(folder: Path) -> dict[str, Any]:
+    manifest = read_manifest(folder)
+    if manifest is None or not (folder / DB_NAME).exists():
+        raise IndexNotFound(
+            f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
+        )
+    store = Store(folder / DB_NAME, readonly=True)
+    try:
+        stats = store.stats()
+        docs = store.documents()
+    finally:
+        store.close()
+    db_bytes = sum(_size(p) for p in folder.glob(DB_NAME + "*"))
+    derived_bytes = _size(folder / DERIVED) if (folder / DERIVED).exists() else 0
+    return {
+        "folder": str(folder),
+        "model": manifest.model,
+        "dimension": manifest.dimension,
+        "chunk_size": manifest.chunk_size,
+        "chunk_overlap": manifest.chunk_overlap,
+        "tokenizer": manifest.tokenizer,
+        "format_version": manifest.format_version,
+        "documents": stats.documents,
+        "chunks": stats.chunks,
+        "characters": stats.characters,
+        "generation": stats.generation,
+        "database_bytes": db_bytes,
+        "derived_bytes": derived_bytes,
+        "bytes_per_1000_chunks": round((db_bytes + derived_bytes) * 1000 / stats.chunks)
+        if stats.chunks
+        else 0,
+        "documents_list": [
+            {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source} for d in docs
+        ],
+    }

@@ -1,0 +1,141 @@
+"""Each cleaning rule, on real lines from the seed documents, with its map back to the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.clean import clean, find_headings, looks_hard_wrapped
+
+
+def assert_maps_back(original: str, cleaned_text: str, origin: list[int]) -> None:
+    """Every cleaned character came from the same character of the original (a joined line
+    break may become a space)."""
+    assert len(origin) == len(cleaned_text)
+    for ch, pos in zip(cleaned_text, origin, strict=True):
+        assert original[pos] == ch or (ch == " " and original[pos] == "\n")
+    assert origin == sorted(origin)
+
+
+def test_pinyin_glosses_are_stripped_and_characters_kept() -> None:
+    line = "一、推動(dòng)傳統(tǒng)產(chǎn)業(yè)“老樹(shù)發(fā)新芽”"
+    result = clean(line)
+    assert result.text == "一、推動傳統產業“老樹發新芽”"
+    assert_maps_back(line, result.text, result.origin)
+    assert result.to_original(2, 5) == (2, 11)  # 推動傳 spans the gloss of 動 in the original
+
+
+def test_parentheses_in_unglossed_text_are_kept() -> None:
+    line = "数据来源于统计公报(2021)和年鉴(ai)。"
+    assert clean(line).text == line
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "編者按:近日,國(guó)務(wù)院辦公廳印發(fā)《關(guān)于對(duì)2021年落實(shí)有關(guān)重大政策措施真抓實(shí)干成效明顯地方予以督查激勵(lì)的通報(bào)》",
+        "特別聲明:以上內容(如有圖片或視頻亦包括在內)為自媒體平臺“網易號”用戶上傳并發布,本平臺僅提供信息存儲服務。",
+        "Notice: The content above (including the pictures and videos if any) is uploaded and posted by a user of NetEase Hao, which is a social media platform and only provides information storage services.",
+        "數據來源:中共晉城市委宣傳部",
+        "編輯:Octopus",
+        "監督:0571-85871667",
+        "投稿:news@ccement.com",
+    ],
+)
+def test_boilerplate_lines_are_removed(boilerplate: str) -> None:
+    body = "晉城以新質生產力激活轉型勢能。"
+    result = clean(f"{body}\n{boilerplate}\n{body}")
+    assert result.text == f"{body}\n{body}"
+
+
+def test_page_continuation_markers_are_removed() -> None:
+    original = "（上接一版）发布推介总投资1038亿元的十大战略项目。\n全市全年电子商务交易额力争达到600亿元以上。（下转四版）"
+    result = clean(original)
+    assert result.text == "发布推介总投资1038亿元的十大战略项目。\n全市全年电子商务交易额力争达到600亿元以上。"
+    assert_maps_back(original, result.text, result.origin)
+
+
+def test_spaced_out_characters_are_joined() -> None:
+    original = " 政 府 工 作 报 告\n定 。 民 生 领 域 财 政 支 出 达 161 亿 元 ， 增 长"
+    result = clean(original)
+    assert result.text.split("\n") == ["政府工作报告", "定。民生领域财政支出达161亿元，增长"]
+    assert_maps_back(original, result.text, result.origin)
+
+
+def test_space_between_phrases_is_kept() -> None:
+    assert clean("重塑動力源 培育新引擎").text == "重塑動力源 培育新引擎"
+
+
+def test_full_width_space_inside_number_is_removed() -> None:
+    assert clean("总投资1　038亿元。").text == "总投资1038亿元。"
+
+
+def test_hard_line_breaks_join_without_space_between_cjk(seed_text) -> None:  # type: ignore[no-untyped-def]
+    original = seed_text("003")
+    result = clean(original)
+    assert looks_hard_wrapped(original)
+    assert "发布推介总投资1038亿元的十大战略项目。项目建设的顺利推进，既为稳增长、保态势提供了有力支撑" in result.text
+    assert "（三）加快转型升级，推动经济质量和环境质量双提升。面对经济下行" in result.text
+    assert "（上接一版）" not in result.text and "（下转四版）" not in result.text
+    # the spaced-out title stays its own line rather than running into the first sentence
+    assert result.text.startswith("政府工作报告\n发布推介")
+    assert_maps_back(original, result.text, result.origin)
+
+
+def test_latin_words_broken_across_lines_get_a_space() -> None:
+    lines = ["the city cut its coal share", "from forty percent to six", "percent within ten years", "and built new parks everywhere."]
+    assert clean("\n".join(lines)).text == " ".join(lines)
+
+
+def test_paragraph_lines_are_not_joined(seed_text) -> None:  # type: ignore[no-untyped-def]
+    original = seed_text("000")
+    result = clean(original)
+    assert not looks_hard_wrapped(original)
+    assert result.text.count("\n") == original.strip().count("\n")
+
+
+def test_redaction_placeholders_stay_in_the_display_text() -> None:
+    line = "近年来，**市坚持新发展理念。"
+    assert clean(line).text == line
+
+
+def test_headings_and_section_paths(seed_text) -> None:  # type: ignore[no-untyped-def]
+    result = clean(seed_text("000"))
+    titles = [(h.level, h.title) for h in result.headings[:3]]
+    assert titles == [(1, "一、推动传统产业“老树发新芽”"), (3, "一是注重集群培育"), (3, "二是强化链式发展")]
+    pos = result.text.index("全面推行双长制")
+    assert result.section_at(pos) == "一、推动传统产业“老树发新芽” › 二是强化链式发展"
+    assert result.section_at(0) is None
+
+
+def test_heading_levels_reset_below_a_new_parent() -> None:
+    text = "一、总体\n（一）目标\n一是增长。经济平稳运行。\n结构持续优化。\n二、任务\n正文。"
+    result = clean(text)
+    assert [h.level for h in result.headings] == [1, 2, 3, 1]
+    assert result.text == text
+    assert result.section_at(result.text.index("正文")) == "二、任务"
+
+
+def test_markdown_and_chapter_headings() -> None:
+    headings = find_headings("# 工作报告\n第一章 总则\n正文")
+    assert [(h.level, h.title) for h in headings] == [(1, "工作报告"), (1, "第一章 总则")]
+
+
+def test_crlf_input_maps_to_original_offsets() -> None:
+    original = "第一行。\r\n第二行。"
+    result = clean(original)
+    assert result.text == "第一行。\n第二行。"
+    start = result.text.index("第二行")
+    assert original[result.to_original(start, start + 3)[0] :].startswith("第二行")
+
+
+def test_every_seed_maps_back_exactly(seed_text) -> None:  # type: ignore[no-untyped-def]
+    for prefix in ("000", "001", "002", "003", "004"):
+        original = seed_text(prefix)
+        result = clean(original)
+        assert result.text
+        assert_maps_back(original, result.text, result.origin)
+
+
+def test_span_outside_text_is_rejected() -> None:
+    with pytest.raises(ValueError, match="outside the cleaned text"):
+        clean("一句话。").to_original(0, 99)
