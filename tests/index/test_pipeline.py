@@ -1,0 +1,151 @@
+"""Ingest end to end with the hashing embedder: incremental updates, removal, bad files, crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from index.errors import DocumentError, IndexLocked
+from index.folder import open_snapshot, write_lock
+from index.pipeline import IngestOptions, ingest, remove_documents
+from index.summary import describe
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_first_run_indexes_everything_and_rerun_embeds_nothing(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    first = ingest([corpus], folder, embedder)
+    assert (first.files, first.added, first.skipped) == (3, 3, [])
+    assert first.chunks_embedded == first.chunks_written > 0
+    embedded_calls = len(embedder.calls)
+
+    again = ingest([corpus], folder, embedder)
+    assert (again.added, again.updated, again.unchanged, again.chunks_embedded) == (0, 0, 3, 0)
+    assert len(embedder.calls) == embedded_calls
+    assert describe(folder)["chunks"] == first.chunks_written
+
+
+def test_changed_file_replaces_its_chunks_and_reuses_unchanged_vectors(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    coal = corpus / "coal.txt"
+    coal.write_text(coal.read_text(encoding="utf-8") + "三是培育新动能。新建光通信产业园。\n", encoding="utf-8")
+
+    report = ingest([corpus], folder, embedder)
+    assert (report.updated, report.unchanged, report.added) == (1, 2, 0)
+    assert report.chunks_embedded >= 1
+    assert report.chunks_reused >= 1  # the unchanged passages of coal.txt kept their vectors
+
+    snapshot = open_snapshot(folder)
+    ids, _ = snapshot.lexical.search("光通信", 10)
+    texts = [c.chunk.text for c in snapshot.store.chunks(ids.tolist())]
+    assert any("光通信产业园" in t for t in texts)
+    doc = next(d for d in snapshot.store.documents() if d.source.endswith("coal.txt"))
+    assert "光通信产业园" in doc.text
+    assert describe(folder)["documents"] == 3
+
+
+def test_prune_and_remove_delete_documents(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    (corpus / "green.txt").unlink()
+    report = ingest([corpus], folder, embedder, IngestOptions(prune=True))
+    assert report.removed == 1
+    assert describe(folder)["documents"] == 2
+
+    removed = remove_documents(folder, [str(corpus / "sub")])
+    assert len(removed) == 1
+    snapshot = open_snapshot(folder)
+    assert [Path(d.source).name for d in snapshot.store.documents()] == ["coal.txt"]
+    assert snapshot.lexical.search("晋城", 5)[0].tolist() == []  # its chunks are gone from BM25 too
+    with pytest.raises(DocumentError, match="no indexed document has this id or path"):
+        remove_documents(folder, ["no-such-doc"])
+
+
+def test_bad_files_are_reported_by_name_and_the_rest_is_indexed(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    (corpus / "empty.txt").write_text("  \n", encoding="utf-8")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (corpus / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (corpus / "only-notice.txt").write_text("特別聲明:以上內容為用戶上傳,本平臺僅提供信息存儲服務。\n", encoding="utf-8")
+    (corpus / "gbk.txt").write_bytes("焦作市政府工作报告：加快转型升级，推动经济质量和环境质量双提升。".encode("gbk"))
+    (corpus / "big5.txt").write_bytes("晉城以新質生產力激活轉型勢能，培育出一批產業集群。".encode("big5"))
+
+    report = ingest([corpus], tmp_path / "idx", embedder)
+    skipped = {Path(p).name: reason for p, reason in report.skipped}
+    assert set(skipped) == {"empty.txt", "binary.txt", "slides.pptx", "only-notice.txt"}
+    assert "boilerplate" in skipped["only-notice.txt"]
+    assert report.added == 5
+    docs = {Path(d.source).name: d for d in open_snapshot(tmp_path / "idx").store.documents()}
+    assert docs["gbk.txt"].encoding == "gb18030"
+    assert docs["big5.txt"].text.startswith("晉城以新質生產力")
+
+
+def test_missing_path_fails_before_touching_the_index(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DocumentError, match="no such file or folder"):
+        ingest([tmp_path / "missing"], tmp_path / "idx", embedder)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_a_second_writer_is_refused(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    with write_lock(folder), pytest.raises(IndexLocked, match="another citeqa process is writing"):
+        ingest([corpus], folder, embedder)
+
+
+_SLOW_INGEST = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from index.embedder import HashingEmbedder
+    from index.pipeline import IngestOptions, ingest
+
+    class Slow(HashingEmbedder):
+        def embed(self, texts, kind):
+            Path(sys.argv[3]).touch()  # tell the test that embedding is under way
+            time.sleep(0.2)
+            return super().embed(texts, kind)
+
+    ingest([Path(sys.argv[1])], Path(sys.argv[2]), Slow(64), IngestOptions(batch_chunks=4))
+    """
+)
+
+
+def test_kill_9_while_embedding_leaves_the_index_usable(corpus: Path, tmp_path: Path, embedder, seed_text) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    before = describe(folder)["chunks"]
+    more = tmp_path / "more"
+    more.mkdir()
+    for prefix in ("000", "001", "003"):
+        (more / f"{prefix}.txt").write_text(seed_text(prefix), encoding="utf-8")
+
+    marker = tmp_path / "embedding"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, str(more), str(folder), str(marker)], env=env)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the ingest never started embedding"
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    snapshot = open_snapshot(folder)  # opens, and the old documents are still searchable
+    assert describe(folder)["chunks"] >= before
+    ids, _ = snapshot.lexical.search("晋城", 5)
+    assert any("晉城" in c.chunk.text for c in snapshot.store.chunks(ids.tolist()))
+    query = embedder.embed(["城市更新改造公园绿地"], "query")[0]
+    assert len(snapshot.vectors.search(query, 3)[0]) == 3
+
+    finish = ingest([more], folder, embedder)  # the next run completes the work
+    assert finish.added + finish.unchanged == 3
+    assert describe(folder)["documents"] == 6

@@ -1,0 +1,105 @@
+"""The on-disk index: manifest checks, FAISS against brute force, derived rebuilds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.errors import IndexMismatch, IndexNotFound
+from index.folder import DERIVED, open_snapshot
+from index.lexical import LexicalIndex, tokenize
+from index.manifest import Manifest, read_manifest, write_manifest
+from index.normalise import search_form
+from index.pipeline import ingest
+from index.vectors import VectorIndex
+
+
+def test_faiss_top_k_matches_brute_force_numpy() -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    row_ids = np.arange(1000, 1500, dtype=np.int64)
+    index = VectorIndex.build(row_ids, vectors)
+    for query in rng.normal(size=(20, 32)).astype(np.float32):
+        ids, scores = index.search(query, 10)
+        brute = vectors @ query
+        order = np.argsort(-brute)[:10]
+        assert ids.tolist() == row_ids[order].tolist()
+        assert scores == pytest.approx(brute[order], abs=1e-5)
+
+
+def test_vector_index_survives_save_and_load(tmp_path: Path) -> None:
+    vectors = np.eye(4, dtype=np.float32)
+    index = VectorIndex.build(np.array([5, 6, 7, 8]), vectors)
+    index.save(tmp_path / "v.faiss")
+    ids, scores = VectorIndex.load(tmp_path / "v.faiss").search(np.array([0, 0, 1, 0], np.float32), 2)
+    assert ids.tolist()[0] == 7
+    assert scores[0] == pytest.approx(1.0)
+
+
+def test_tokens_are_characters_bigrams_and_latin_words() -> None:
+    assert tokenize(search_form("煤炭產業 GDP 6.1%")) == ["煤", "炭", "产", "业", "煤炭", "炭产", "产业", "gdp", "6.1"]
+
+
+def test_bm25_finds_traditional_text_with_a_simplified_question(tmp_path: Path) -> None:
+    texts = ["晉城以新質生產力激活轉型勢能", "全市新建公园绿地十二处", "煤炭产业占工业比重下降"]
+    index = LexicalIndex.build([search_form(t) for t in texts], np.array([11, 12, 13]))
+    index.save(tmp_path / "lex")
+    ids, scores = LexicalIndex.load(tmp_path / "lex").search(search_form("晋城新质生产力"), 3)
+    assert ids.tolist()[0] == 11
+    assert scores[0] > 2 * scores[1] > 0  # the others share a character or two (新, 产)
+
+
+def test_opening_with_another_model_says_what_to_run(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    with pytest.raises(IndexMismatch) as err:
+        open_snapshot(folder, model="intfloat/multilingual-e5-base")
+    message = str(err.value)
+    assert "was built with model 'hashing-64'" in message
+    assert "'intfloat/multilingual-e5-base' was asked for" in message
+    assert "--rebuild" in message
+
+
+def test_writing_with_another_chunk_size_is_refused(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.chunking import ChunkingOptions
+    from index.pipeline import IngestOptions
+
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    with pytest.raises(IndexMismatch, match="chunk_size 200.*300 was asked for"):
+        ingest([corpus], folder, embedder, IngestOptions(chunking=ChunkingOptions(size=300)))
+    report = ingest([corpus], folder, embedder, IngestOptions(chunking=ChunkingOptions(size=300), rebuild=True))
+    assert report.added == 3
+    assert read_manifest(folder).chunk_size == 300  # type: ignore[union-attr]
+
+
+def test_old_format_version_is_refused(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    old = read_manifest(folder)
+    assert old is not None
+    write_manifest(folder, Manifest(**{**old.__dict__, "format_version": 0}))
+    with pytest.raises(IndexMismatch, match="format version 0"):
+        ingest([corpus], folder, embedder)
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="citeqa index PATH"):
+        open_snapshot(tmp_path / "nowhere")
+
+
+def test_lost_derived_files_are_rebuilt_from_the_database(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    fresh = open_snapshot(folder)
+    shutil.rmtree(folder / DERIVED)
+    rebuilt = open_snapshot(folder)
+    assert rebuilt.rebuilt_in_memory and not fresh.rebuilt_in_memory
+    query = embedder.embed(["煤炭产业"], "query")[0]
+    assert rebuilt.vectors.search(query, 3)[0].tolist() == fresh.vectors.search(query, 3)[0].tolist()
+    assert rebuilt.lexical.search("煤炭", 3)[0].tolist() == fresh.lexical.search("煤炭", 3)[0].tolist()
