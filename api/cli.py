@@ -42,9 +42,15 @@ def index_cmd(
     index: IndexOpt = None,
     model: ModelOpt = None,
     chunk_size: Annotated[int | None, typer.Option(help="most characters in a passage")] = None,
-    chunk_overlap: Annotated[int | None, typer.Option(help="characters repeated between passages")] = None,
-    prune: Annotated[bool, typer.Option(help="remove indexed files under PATHS that are gone")] = False,
-    rebuild: Annotated[bool, typer.Option(help="start over if the index was built with other settings")] = False,
+    chunk_overlap: Annotated[
+        int | None, typer.Option(help="characters repeated between passages")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option(help="remove indexed files under PATHS that are gone")
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="start over if the index was built with other settings")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Index files and folders (.txt .md .html .pdf .docx): only what changed is embedded."""

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
     batch_size: int = Field(32, ge=1, le=1024, description="texts per model batch")
     chunk_size: int = Field(200, ge=20, le=10_000, description="most characters in a passage")
-    chunk_overlap: int = Field(0, ge=0, description="characters of sentences repeated between passages")
+    chunk_overlap: int = Field(
+        0, ge=0, description="characters of sentences repeated between passages"
+    )
 
 
 @lru_cache(maxsize=1)

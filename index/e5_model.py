@@ -134,8 +134,10 @@ def _parse(data: bytes) -> E5Weights:
         raise ValueError(f"format version {version}; this converter reads version 1")
     header = E5Header(*cur.unpack("7i"), *cur.unpack("fi"))
     h = header
-    if h.block != _QK or min(h.hidden, h.layers, h.heads, h.vocab, h.max_positions) <= 0 or (
-        h.hidden % h.heads or h.hidden % _QK or h.ff % _QK or h.ff <= 0
+    if (
+        h.block != _QK
+        or min(h.hidden, h.layers, h.heads, h.vocab, h.max_positions) <= 0
+        or (h.hidden % h.heads or h.hidden % _QK or h.ff % _QK or h.ff <= 0)
     ):
         raise ValueError(f"implausible header {header}")
 
@@ -333,7 +335,9 @@ def _write_folder(w: E5Weights, dest: Path, say: Callable[[str], None]) -> None:
         "sep_token": names["eos"], "pad_token": names["pad"], "unk_token": names["unk"],
         "clean_up_tokenization_spaces": False,
     })  # fmt: skip
-    _write_json(dest / "sentence_bert_config.json", {"max_seq_length": max_len, "do_lower_case": False})
+    _write_json(
+        dest / "sentence_bert_config.json", {"max_seq_length": max_len, "do_lower_case": False}
+    )
     _write_json(dest / "1_Pooling" / "config.json", {
         "word_embedding_dimension": h.hidden, "pooling_mode_cls_token": False,
         "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
@@ -409,14 +413,21 @@ def ensure_e5_model(
     dest = Path(model_dir) if model_dir is not None else default_model_dir()
     if _is_complete(dest):
         return dest
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not (dest / MARKER).exists():
+    if (
+        dest.exists()
+        and (not dest.is_dir() or any(dest.iterdir()))
+        and not (dest / MARKER).exists()
+    ):
         raise ModelError(
             f"{dest} exists but holds no converted e5 model; remove it or choose another folder"
         )
     say = progress or (lambda _message: None)
     source = _find_source()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in [*dest.parent.glob(f".{dest.name}.tmp-*"), *dest.parent.glob(f".{dest.name}.old-*")]:
+    for stale in [
+        *dest.parent.glob(f".{dest.name}.tmp-*"),
+        *dest.parent.glob(f".{dest.name}.old-*"),
+    ]:
         if time.time() - stale.stat().st_mtime > _STALE_SECONDS:
             shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))

@@ -116,28 +116,32 @@ def _normalise_newlines(text: str) -> str:
 
 
 def _decode(path: Path, data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text with \\n newlines, encoding name), decoded as the byte-order mark says, else as a
-    declared charset, else UTF-8, else the most plausible Chinese encoding, else as
-    charset-normalizer guesses."""
-    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
-    decoded = _strict_decode(data, bom) if bom else None
-    sample = data[:65_536]
-    if not decoded and (
-        b"\x00" in sample or sum(map(sample.count, _CONTROL_BYTES)) > len(sample) * 0.05
-    ):
-        raise UnreadableDocument(path, "looks like a binary file, not text (NUL or control bytes)")
-    for label in (declared, "utf-8"):
-        decoded = decoded or (_strict_decode(data, label) if label else None)
-    decoded = decoded or _best_chinese(data)
-    if not decoded:
-        from charset_normalizer import from_bytes
+    """(text with \\n newlines, encoding name)."""
+    text, encoding = _decode_raw(path, data, declared)
+    return _normalise_newlines(text), encoding
 
-        match = from_bytes(data).best()
-        if match is None:
-            reason = "not text in UTF-8, GB18030/GBK, Big5 or any other encoding; binary data?"
-            raise UnreadableDocument(path, f"{reason} If it is text, re-save it as UTF-8")
-        decoded = str(match), codecs.lookup(match.encoding).name
-    return _normalise_newlines(decoded[0]), decoded[1]
+
+def _decode_raw(path: Path, data: bytes, declared: str | None) -> tuple[str, str]:
+    """Decode as the byte-order mark says, else as the declared charset, else as UTF-8, else
+    as the most plausible Chinese encoding, else as charset-normalizer guesses."""
+    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+    if bom and (decoded := _strict_decode(data, bom)):
+        return decoded
+    sample = data[:65_536]
+    if b"\x00" in sample or sum(map(sample.count, _CONTROL_BYTES)) > len(sample) * 0.05:
+        raise UnreadableDocument(path, "looks like a binary file, not text (NUL or control bytes)")
+    for label in filter(None, (declared, "utf-8")):
+        if decoded := _strict_decode(data, label):
+            return decoded
+    if decoded := _best_chinese(data):
+        return decoded
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(data).best()
+    if match is None:
+        reason = "not text in UTF-8, GB18030/GBK, Big5 or any other encoding; binary data?"
+        raise UnreadableDocument(path, f"{reason} If it is text, re-save it as UTF-8")
+    return str(match), codecs.lookup(match.encoding).name
 
 
 def _strict_decode(data: bytes, encoding: str) -> tuple[str, str] | None:
@@ -213,7 +217,7 @@ def _read_markdown(path: Path, data: bytes) -> LoadedDocument:
 
 
 _META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_HTML_DROP = ["script", "style", "nav", "footer", "noscript", "template", "head", "title"]
+_HTML_DROP = ["script", "style", "nav", "footer", "noscript", "template", "title"]
 _HTML_BLOCKS = (  # noqa: SIM905 (a word list reads better than 34 quoted names)
     "address article aside blockquote caption dd details div dl dt fieldset figcaption figure "
     "form h1 h2 h3 h4 h5 h6 header hr li main ol p pre section summary table td th tr ul"
@@ -274,18 +278,12 @@ def _read_pdf(path: Path, data: bytes) -> LoadedDocument:
             f"not a readable PDF ({type(exc).__name__}: {exc}); "
             "check that the file is complete and opens in a PDF viewer",
         ) from exc
-    parts: list[str] = []
-    starts: list[int] = []
-    offset, at_line_start = 0, True
+    text, starts = "", []
     for page_text in pages:
-        if not at_line_start:  # one line break between pages, never a blank line
-            parts.append("\n")
-            offset += 1
-        starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text)
-        at_line_start = page_text.endswith("\n") if page_text else at_line_start
-    text = "".join(parts)
+        if text and not text.endswith("\n"):  # one line break between pages, never a blank line
+            text += "\n"
+        starts.append(len(text))
+        text += page_text
     if not text.strip():
         raise EmptyDocument(
             path,

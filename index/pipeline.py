@@ -214,7 +214,8 @@ def _embed_missing(
     missing: dict[str, str], vectors: dict[str, np.ndarray], embedder: Embedder,
     report: IngestReport, progress: IngestProgress | None, step: int = 64,
 ) -> None:  # fmt: skip
-    items = list(missing.items())
+    # similar lengths side by side: a model batch is padded to its longest text
+    items = sorted(missing.items(), key=lambda item: len(item[1]))
     for i in range(0, len(items), step):
         part = items[i : i + step]
         embedded = embedder.embed([text for _, text in part], kind="passage")

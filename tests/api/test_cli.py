@@ -30,7 +30,9 @@ def test_index_then_info(corpus: Path, tmp_path: Path) -> None:
     info = runner.invoke(cli.app, ["info", "--index", str(folder), "--json"])
     summary = json.loads(info.output)
     assert (summary["documents"], summary["model"], summary["dimension"]) == (3, "hashing-32", 32)
-    assert sorted(d["title"] for d in summary["documents_list"])[0].startswith("一、推动传统产业转型")
+    assert sorted(d["title"] for d in summary["documents_list"])[0].startswith(
+        "一、推动传统产业转型"
+    )
 
 
 def test_skipped_file_is_named_with_its_reason(corpus: Path, tmp_path: Path) -> None:
@@ -46,7 +48,9 @@ def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
     assert "error: no citeqa index at" in result.output
     assert "Traceback" not in result.output
 
-    bad = runner.invoke(cli.app, ["index", str(tmp_path / "missing"), "--index", str(tmp_path / "i")])
+    bad = runner.invoke(
+        cli.app, ["index", str(tmp_path / "missing"), "--index", str(tmp_path / "i")]
+    )
     assert bad.exit_code == 1
     assert "no such file or folder" in bad.output
 

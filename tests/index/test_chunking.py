@@ -48,7 +48,11 @@ def test_chunk_span_points_at_its_text_in_the_original(seed_text) -> None:  # ty
 def test_heading_starts_a_chunk_and_is_cited() -> None:
     text = "前言一句。\n一、推动传统产业转型\n一是注重集群培育。加快打造产业集群。\n二是强化链式发展。全面推行双长制。"
     chunks = chunks_of(text, size=200)
-    assert [c.text.split("\n")[0] for c in chunks] == ["前言一句。", "一、推动传统产业转型", "二是强化链式发展。全面推行双长制。"]
+    assert [c.text.split("\n")[0] for c in chunks] == [
+        "前言一句。",
+        "一、推动传统产业转型",
+        "二是强化链式发展。全面推行双长制。",
+    ]
     assert chunks[0].section is None
     assert chunks[1].section == "一、推动传统产业转型 › 一是注重集群培育"
     assert chunks[2].section == "一、推动传统产业转型 › 二是强化链式发展"
@@ -74,13 +78,17 @@ def test_search_form_is_simplified_and_text_keeps_script() -> None:
 def test_pdf_pages_are_cited() -> None:
     page1 = "第一页的内容。" * 10
     text = page1 + "\n" + "第二页的内容。" * 10
-    doc = LoadedDocument(Path("r.pdf"), "r", text, "application/pdf", page_starts=(0, len(page1) + 1))
+    doc = LoadedDocument(
+        Path("r.pdf"), "r", text, "application/pdf", page_starts=(0, len(page1) + 1)
+    )
     chunks = chunk_document(doc, clean(text), "d1", ChunkingOptions(size=50))
     assert chunks[0].page == 1
     assert chunks[-1].page == 2
 
 
-@pytest.mark.parametrize(("size", "overlap", "message"), [(0, 0, "chunk size of 0"), (200, 150, "overlap of 150")])
+@pytest.mark.parametrize(
+    ("size", "overlap", "message"), [(0, 0, "chunk size of 0"), (200, 150, "overlap of 150")]
+)
 def test_bad_options_are_rejected(size: int, overlap: int, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         ChunkingOptions(size=size, overlap=overlap)

@@ -50,7 +50,10 @@ def test_boilerplate_lines_are_removed(boilerplate: str) -> None:
 def test_page_continuation_markers_are_removed() -> None:
     original = "（上接一版）发布推介总投资1038亿元的十大战略项目。\n全市全年电子商务交易额力争达到600亿元以上。（下转四版）"
     result = clean(original)
-    assert result.text == "发布推介总投资1038亿元的十大战略项目。\n全市全年电子商务交易额力争达到600亿元以上。"
+    assert (
+        result.text
+        == "发布推介总投资1038亿元的十大战略项目。\n全市全年电子商务交易额力争达到600亿元以上。"
+    )
     assert_maps_back(original, result.text, result.origin)
 
 
@@ -73,7 +76,10 @@ def test_hard_line_breaks_join_without_space_between_cjk(seed_text) -> None:  # 
     original = seed_text("003")
     result = clean(original)
     assert looks_hard_wrapped(original)
-    assert "发布推介总投资1038亿元的十大战略项目。项目建设的顺利推进，既为稳增长、保态势提供了有力支撑" in result.text
+    assert (
+        "发布推介总投资1038亿元的十大战略项目。项目建设的顺利推进，既为稳增长、保态势提供了有力支撑"
+        in result.text
+    )
     assert "（三）加快转型升级，推动经济质量和环境质量双提升。面对经济下行" in result.text
     assert "（上接一版）" not in result.text and "（下转四版）" not in result.text
     # the spaced-out title stays its own line rather than running into the first sentence
@@ -82,7 +88,12 @@ def test_hard_line_breaks_join_without_space_between_cjk(seed_text) -> None:  # 
 
 
 def test_latin_words_broken_across_lines_get_a_space() -> None:
-    lines = ["the city cut its coal share", "from forty percent to six", "percent within ten years", "and built new parks everywhere."]
+    lines = [
+        "the city cut its coal share",
+        "from forty percent to six",
+        "percent within ten years",
+        "and built new parks everywhere.",
+    ]
     assert clean("\n".join(lines)).text == " ".join(lines)
 
 
@@ -101,7 +112,11 @@ def test_redaction_placeholders_stay_in_the_display_text() -> None:
 def test_headings_and_section_paths(seed_text) -> None:  # type: ignore[no-untyped-def]
     result = clean(seed_text("000"))
     titles = [(h.level, h.title) for h in result.headings[:3]]
-    assert titles == [(1, "一、推动传统产业“老树发新芽”"), (3, "一是注重集群培育"), (3, "二是强化链式发展")]
+    assert titles == [
+        (1, "一、推动传统产业“老树发新芽”"),
+        (3, "一是注重集群培育"),
+        (3, "二是强化链式发展"),
+    ]
     pos = result.text.index("全面推行双长制")
     assert result.section_at(pos) == "一、推动传统产业“老树发新芽” › 二是强化链式发展"
     assert result.section_at(0) is None

@@ -204,6 +204,12 @@ def test_html_title_falls_back_to_h1_then_stem(tmp_path: Path) -> None:
     assert load_document(write(tmp_path, "b.html", "<p>正文</p>".encode("big5"))).title == "b"
 
 
+def test_html_with_unclosed_head_keeps_the_body(tmp_path: Path) -> None:
+    page = "<html><head><title>标题</title><body><p>正文内容</p>"
+    doc = load_document(write(tmp_path, "loose.html", page.encode()))
+    assert (doc.title, doc.text) == ("标题", "正文内容")
+
+
 def test_html_with_wrong_meta_charset_is_detected(tmp_path: Path) -> None:
     page = f'<meta charset="utf-8"><p>{TRADITIONAL}</p>'
     doc = load_document(write(tmp_path, "big5.html", page.encode("big5")))

@@ -20,7 +20,9 @@ from index.summary import describe
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_first_run_indexes_everything_and_rerun_embeds_nothing(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_first_run_indexes_everything_and_rerun_embeds_nothing(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     first = ingest([corpus], folder, embedder)
     assert (first.files, first.added, first.skipped) == (3, 3, [])
@@ -33,11 +35,15 @@ def test_first_run_indexes_everything_and_rerun_embeds_nothing(corpus: Path, tmp
     assert describe(folder)["chunks"] == first.chunks_written
 
 
-def test_changed_file_replaces_its_chunks_and_reuses_unchanged_vectors(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_changed_file_replaces_its_chunks_and_reuses_unchanged_vectors(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     ingest([corpus], folder, embedder)
     coal = corpus / "coal.txt"
-    coal.write_text(coal.read_text(encoding="utf-8") + "三是培育新动能。新建光通信产业园。\n", encoding="utf-8")
+    coal.write_text(
+        coal.read_text(encoding="utf-8") + "三是培育新动能。新建光通信产业园。\n", encoding="utf-8"
+    )
 
     report = ingest([corpus], folder, embedder)
     assert (report.updated, report.unchanged, report.added) == (1, 2, 0)
@@ -70,13 +76,21 @@ def test_prune_and_remove_delete_documents(corpus: Path, tmp_path: Path, embedde
         remove_documents(folder, ["no-such-doc"])
 
 
-def test_bad_files_are_reported_by_name_and_the_rest_is_indexed(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_reported_by_name_and_the_rest_is_indexed(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     (corpus / "empty.txt").write_text("  \n", encoding="utf-8")
     (corpus / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (corpus / "slides.pptx").write_bytes(b"PK\x03\x04")
-    (corpus / "only-notice.txt").write_text("特別聲明:以上內容為用戶上傳,本平臺僅提供信息存儲服務。\n", encoding="utf-8")
-    (corpus / "gbk.txt").write_bytes("焦作市政府工作报告：加快转型升级，推动经济质量和环境质量双提升。".encode("gbk"))
-    (corpus / "big5.txt").write_bytes("晉城以新質生產力激活轉型勢能，培育出一批產業集群。".encode("big5"))
+    (corpus / "only-notice.txt").write_text(
+        "特別聲明:以上內容為用戶上傳,本平臺僅提供信息存儲服務。\n", encoding="utf-8"
+    )
+    (corpus / "gbk.txt").write_bytes(
+        "焦作市政府工作报告：加快转型升级，推动经济质量和环境质量双提升。".encode("gbk")
+    )
+    (corpus / "big5.txt").write_bytes(
+        "晉城以新質生產力激活轉型勢能，培育出一批產業集群。".encode("big5")
+    )
 
     report = ingest([corpus], tmp_path / "idx", embedder)
     skipped = {Path(p).name: reason for p, reason in report.skipped}
@@ -119,7 +133,9 @@ _SLOW_INGEST = textwrap.dedent(
 )
 
 
-def test_kill_9_while_embedding_leaves_the_index_usable(corpus: Path, tmp_path: Path, embedder, seed_text) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_while_embedding_leaves_the_index_usable(
+    corpus: Path, tmp_path: Path, embedder, seed_text
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     ingest([corpus], folder, embedder)
     before = describe(folder)["chunks"]
@@ -130,7 +146,9 @@ def test_kill_9_while_embedding_leaves_the_index_usable(corpus: Path, tmp_path: 
 
     marker = tmp_path / "embedding"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, str(more), str(folder), str(marker)], env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_INGEST, str(more), str(folder), str(marker)], env=env
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

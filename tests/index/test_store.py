@@ -34,13 +34,25 @@ def test_vector_index_survives_save_and_load(tmp_path: Path) -> None:
     vectors = np.eye(4, dtype=np.float32)
     index = VectorIndex.build(np.array([5, 6, 7, 8]), vectors)
     index.save(tmp_path / "v.faiss")
-    ids, scores = VectorIndex.load(tmp_path / "v.faiss").search(np.array([0, 0, 1, 0], np.float32), 2)
+    ids, scores = VectorIndex.load(tmp_path / "v.faiss").search(
+        np.array([0, 0, 1, 0], np.float32), 2
+    )
     assert ids.tolist()[0] == 7
     assert scores[0] == pytest.approx(1.0)
 
 
 def test_tokens_are_characters_bigrams_and_latin_words() -> None:
-    assert tokenize(search_form("煤炭產業 GDP 6.1%")) == ["煤", "炭", "产", "业", "煤炭", "炭产", "产业", "gdp", "6.1"]
+    assert tokenize(search_form("煤炭產業 GDP 6.1%")) == [
+        "煤",
+        "炭",
+        "产",
+        "业",
+        "煤炭",
+        "炭产",
+        "产业",
+        "gdp",
+        "6.1",
+    ]
 
 
 def test_bm25_finds_traditional_text_with_a_simplified_question(tmp_path: Path) -> None:
@@ -52,7 +64,9 @@ def test_bm25_finds_traditional_text_with_a_simplified_question(tmp_path: Path) 
     assert scores[0] > 2 * scores[1] > 0  # the others share a character or two (新, 产)
 
 
-def test_opening_with_another_model_says_what_to_run(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_opening_with_another_model_says_what_to_run(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     ingest([corpus], folder, embedder)
     with pytest.raises(IndexMismatch) as err:
@@ -71,7 +85,9 @@ def test_writing_with_another_chunk_size_is_refused(corpus: Path, tmp_path: Path
     ingest([corpus], folder, embedder)
     with pytest.raises(IndexMismatch, match="chunk_size 200.*300 was asked for"):
         ingest([corpus], folder, embedder, IngestOptions(chunking=ChunkingOptions(size=300)))
-    report = ingest([corpus], folder, embedder, IngestOptions(chunking=ChunkingOptions(size=300), rebuild=True))
+    report = ingest(
+        [corpus], folder, embedder, IngestOptions(chunking=ChunkingOptions(size=300), rebuild=True)
+    )
     assert report.added == 3
     assert read_manifest(folder).chunk_size == 300  # type: ignore[union-attr]
 
@@ -91,7 +107,9 @@ def test_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
         open_snapshot(tmp_path / "nowhere")
 
 
-def test_lost_derived_files_are_rebuilt_from_the_database(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_lost_derived_files_are_rebuilt_from_the_database(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
     folder = tmp_path / "idx"
@@ -101,5 +119,9 @@ def test_lost_derived_files_are_rebuilt_from_the_database(corpus: Path, tmp_path
     rebuilt = open_snapshot(folder)
     assert rebuilt.rebuilt_in_memory and not fresh.rebuilt_in_memory
     query = embedder.embed(["煤炭产业"], "query")[0]
-    assert rebuilt.vectors.search(query, 3)[0].tolist() == fresh.vectors.search(query, 3)[0].tolist()
-    assert rebuilt.lexical.search("煤炭", 3)[0].tolist() == fresh.lexical.search("煤炭", 3)[0].tolist()
+    assert (
+        rebuilt.vectors.search(query, 3)[0].tolist() == fresh.vectors.search(query, 3)[0].tolist()
+    )
+    assert (
+        rebuilt.lexical.search("煤炭", 3)[0].tolist() == fresh.lexical.search("煤炭", 3)[0].tolist()
+    )
