@@ -429,6 +429,7 @@ def ensure_e5_model(
                 shutil.rmtree(stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared model folder from other users
         say(f"converting {source} into {dest}")
         _write_folder(read_e5_file(source), tmp, say)
         _write_json(tmp / MARKER, _marker())
