@@ -173,7 +173,7 @@ def _prepare(
     with report.timing("chunk"):
         chunks = chunk_document(doc, cleaned, doc_id, options.chunking)
     record = DocumentRecord(
-        id=doc_id, source=source, title=doc.title, media_type=doc.media_type,
+        id=doc_id, source=source, title=clean(doc.title).text or doc.title, media_type=doc.media_type,
         encoding=doc.encoding, file_hash=digest, text=doc.text, page_starts=doc.page_starts,
         n_chunks=len(chunks), indexed_at=now(),
     )  # fmt: skip

@@ -86,6 +86,7 @@ class Store:
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         if readonly:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         else:
@@ -95,6 +96,8 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
+        if not self.readonly:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the log into the file
         self._db.close()
 
     # -- writes ---------------------------------------------------------------------------
