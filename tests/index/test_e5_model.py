@@ -15,12 +15,12 @@ from index.e5_model import (
     MARKER,
     E5Header,
     E5Weights,
-    build_tokenizer,
     default_model_dir,
     dequantize_q4_0,
     ensure_e5_model,
     read_e5_file,
 )
+from index.e5_tokenizer import build_tokenizer
 from index.errors import ModelError
 
 
