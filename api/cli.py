@@ -68,9 +68,9 @@ def index_cmd(
             prune=prune,
             rebuild=rebuild,
         )
-        embedder = _embedder(model)
+        embedder, cross = _embedders(model)
         with RichIngestProgress(err, enabled=not quiet) as progress:
-            report = ingest(paths, folder, embedder, options, progress)
+            report = ingest(paths, folder, embedder, options, progress, cross=cross)
     except CiteqaError as exc:
         raise _fail(exc) from exc
     for path, reason in report.skipped:
@@ -129,14 +129,17 @@ def remove(
     console.print(f"removed {len(removed)} document(s) from {folder}")
 
 
-def _embedder(model: str | None):  # type: ignore[no-untyped-def]
-    from index.embedder import SentenceTransformerEmbedder
+def _embedders(model: str | None):  # type: ignore[no-untyped-def]
+    """The main embedder and, unless turned off, the cross-lingual one."""
+    from index.embedder import SentenceTransformerEmbedder, UseEmbedder
 
     settings = get_settings()
-    return SentenceTransformerEmbedder(
+    embedder = SentenceTransformerEmbedder(
         model or settings.model,
         model_dir=settings.model_dir,
         batch_size=settings.batch_size,
         threads=settings.threads,
         progress=lambda msg: err.print(msg, highlight=False),
     )
+    cross = UseEmbedder(threads=settings.threads) if settings.cross_model == "use" else None
+    return embedder, cross

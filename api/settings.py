@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     )
     model_dir: Path | None = Field(
         None, description="where the bundled model is converted to (default: the user cache)"
+    )
+    cross_model: Literal["use", "none"] = Field(
+        "use", description="second, cross-lingual embedder for non-Chinese questions"
     )
     threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
     batch_size: int = Field(32, ge=1, le=1024, description="texts per model batch")

@@ -20,7 +20,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.errors import IndexLocked, IndexNotFound
@@ -42,6 +42,7 @@ class Snapshot:
     store: Store
     vectors: VectorIndex
     lexical: LexicalIndex
+    cross: VectorIndex | None
     generation: int
     rebuilt_in_memory: bool = False
 
@@ -51,44 +52,41 @@ class Snapshot:
 
 def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
     """Open the index at ``folder`` for searching. ``model`` is the embedder that will embed
-    questions; it must be the one the index was built with."""
+    questions; it must be the one the index was built with. (A cross-lingual model, if the
+    index has one, is named by the manifest.)"""
     manifest = read_manifest(folder)
     if manifest is None or not (folder / DB_NAME).exists():
         raise IndexNotFound(
             f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
         )
     if model is not None and model != manifest.model:
-        manifest.check_matches(
-            Manifest(
-                model,
-                manifest.dimension,
-                manifest.chunk_size,
-                manifest.chunk_overlap,
-                manifest.tokenizer,
-                manifest.normalisation,
-            ),  # fmt: skip
-            folder,
-        )
+        manifest.check_matches(replace(manifest, model=model), folder)
     store = Store(folder / DB_NAME, readonly=True)
     generation = store.generation()
     gen_dir = folder / DERIVED / f"gen-{generation}"
     try:
         vectors = VectorIndex.load(gen_dir / "vectors.faiss")
         lexical = LexicalIndex.load(gen_dir / "lexical")
+        cross = VectorIndex.load(gen_dir / "cross.faiss") if manifest.cross_model else None
         rebuilt = False
     except (OSError, RuntimeError, ValueError):
-        vectors, lexical = build_derived(store, manifest.dimension)
+        vectors, lexical, cross = build_derived(store, manifest)
         rebuilt = True
-    return Snapshot(folder, manifest, store, vectors, lexical, generation, rebuilt)
+    return Snapshot(folder, manifest, store, vectors, lexical, cross, generation, rebuilt)
 
 
-def build_derived(store: Store, dimension: int) -> tuple[VectorIndex, LexicalIndex]:
-    row_ids, matrix = store.all_vectors(dimension)
+def build_derived(
+    store: Store, manifest: Manifest
+) -> tuple[VectorIndex, LexicalIndex, VectorIndex | None]:
+    row_ids, matrix = store.all_vectors(manifest.dimension)
     text_ids, texts = store.all_search_texts()
-    return VectorIndex.build(row_ids, matrix), LexicalIndex.build(texts, text_ids)
+    cross = None
+    if manifest.cross_model:
+        cross = VectorIndex.build(*store.all_vectors(manifest.cross_dimension, "cross_vector"))
+    return VectorIndex.build(row_ids, matrix), LexicalIndex.build(texts, text_ids), cross
 
 
-def save_derived(folder: Path, store: Store, dimension: int) -> Path:
+def save_derived(folder: Path, store: Store, manifest: Manifest) -> Path:
     """Build the derived indexes for the store's current generation, write them aside, rename
     them into place, then drop older generations."""
     generation = store.generation()
@@ -99,9 +97,11 @@ def save_derived(folder: Path, store: Store, dimension: int) -> Path:
     tmp = derived / f".tmp-gen-{generation}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    vectors, lexical = build_derived(store, dimension)
+    vectors, lexical, cross = build_derived(store, manifest)
     vectors.save(tmp / "vectors.faiss")
     lexical.save(tmp / "lexical")
+    if cross is not None:
+        cross.save(tmp / "cross.faiss")
     os.replace(tmp, final)
     for old in derived.iterdir():
         if old != final:
@@ -146,6 +146,6 @@ def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -
             try:
                 yield store
             finally:
-                save_derived(folder, store, wanted.dimension)
+                save_derived(folder, store, wanted)
         finally:
             store.close()

@@ -20,6 +20,8 @@ class Manifest:
     chunk_size: int
     chunk_overlap: int
     tokenizer: str
+    cross_model: str | None = None
+    cross_dimension: int = 0
     normalisation: str = "clean+nfkc+opencc-t2s"
     normalized_vectors: bool = True
     format_version: int = FORMAT_VERSION
@@ -33,7 +35,10 @@ class Manifest:
                 f"reads version {FORMAT_VERSION}. Rebuild it: citeqa index PATH... --index "
                 f"{folder} --rebuild"
             )
-        fields = ("model", "dimension", "chunk_size", "chunk_overlap", "tokenizer", "normalisation")
+        fields = (
+            "model", "dimension", "cross_model", "cross_dimension", "chunk_size", "chunk_overlap",
+            "tokenizer", "normalisation",
+        )  # fmt: skip
         for name in fields:
             have, want = getattr(self, name), getattr(wanted, name)
             if have != want:

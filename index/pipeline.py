@@ -27,7 +27,7 @@ from index.folder import open_for_writing, save_derived, write_lock
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
-from index.store import DB_NAME, DocumentRecord, Store, now
+from index.store import DB_NAME, DocumentRecord, Store, VectorColumn, now
 
 STAGES = ("load", "clean", "chunk", "embed", "store")
 
@@ -82,10 +82,12 @@ def file_hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def manifest_for(embedder: Embedder, chunking: ChunkingOptions) -> Manifest:
+def manifest_for(embedder: Embedder, cross: Embedder | None, chunking: ChunkingOptions) -> Manifest:
     return Manifest(
         model=embedder.name,
         dimension=embedder.dimension,
+        cross_model=cross.name if cross else None,
+        cross_dimension=cross.dimension if cross else 0,
         chunk_size=chunking.size,
         chunk_overlap=chunking.overlap,
         tokenizer=TOKENIZER_NAME,
@@ -105,8 +107,11 @@ def ingest(
     embedder: Embedder,
     options: IngestOptions | None = None,
     progress: IngestProgress | None = None,
+    cross: Embedder | None = None,
 ) -> IngestReport:
-    """Index ``paths`` (files or folders, walked recursively) into the index at ``folder``."""
+    """Index ``paths`` (files or folders, walked recursively) into the index at ``folder``.
+    ``embedder`` makes the main vectors; ``cross``, if given, a second set from a cross-lingual
+    model that questions in other languages are also matched with."""
     options = options or IngestOptions()
     started = time.perf_counter()
     report = IngestReport()
@@ -116,9 +121,8 @@ def ingest(
     if progress:
         progress.files_found(len(files))
 
-    with open_for_writing(
-        folder, manifest_for(embedder, options.chunking), rebuild=options.rebuild
-    ) as store:
+    manifest = manifest_for(embedder, cross, options.chunking)
+    with open_for_writing(folder, manifest, rebuild=options.rebuild) as store:
         known = store.file_hashes()
         seen: set[str] = set()
         pending: list[_Pending] = []
@@ -137,10 +141,10 @@ def ingest(
                     pending.append(item)
                     n_chunks = len(item.chunks)
                     if sum(len(p.chunks) for p in pending) >= options.batch_chunks:
-                        _flush(pending, store, embedder, report, progress)
+                        _flush(pending, store, embedder, cross, report, progress)
             if progress:
                 progress.file_done(path, n_chunks)
-        _flush(pending, store, embedder, report, progress)
+        _flush(pending, store, embedder, cross, report, progress)
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
     report.seconds = time.perf_counter() - started
@@ -181,27 +185,29 @@ def _prepare(
 
 
 def _flush(
-    pending: list[_Pending], store: Store, embedder: Embedder, report: IngestReport,
-    progress: IngestProgress | None,
+    pending: list[_Pending], store: Store, embedder: Embedder, cross: Embedder | None,
+    report: IngestReport, progress: IngestProgress | None,
 ) -> None:  # fmt: skip
     """Embed what the batch needs (reusing stored vectors for known texts) and commit it."""
     if not pending:
         return
+    hashes = [[content_hash(c.text) for c in p.chunks] for p in pending]
+    texts = {
+        h: c.text
+        for p, hs in zip(pending, hashes, strict=True)
+        for c, h in zip(p.chunks, hs, strict=True)
+    }
     with report.timing("embed"):
-        hashes = [[content_hash(c.text) for c in p.chunks] for p in pending]
-        flat = [h for hs in hashes for h in hs]
-        vectors = store.vectors_by_text_hash(flat)
-        report.chunks_reused += sum(1 for h in flat if h in vectors)
-        missing: dict[str, str] = {}
-        for p, hs in zip(pending, hashes, strict=True):
-            for c, h in zip(p.chunks, hs, strict=True):
-                if h not in vectors:
-                    missing.setdefault(h, c.text)
-        _embed_missing(missing, vectors, embedder, report, progress)
+        vectors = _vectors_for(texts, store, embedder, "vector", report, progress)
+        cross_vectors = (
+            _vectors_for(texts, store, cross, "cross_vector", report, None) if cross else None
+        )
     with report.timing("store"), store.transaction():
         for p, hs in zip(pending, hashes, strict=True):
-            matrix = np.stack([vectors[h] for h in hs]) if hs else np.empty((0, embedder.dimension))
-            store.put_document(p.record, p.chunks, matrix, hs)
+            store.put_document(
+                p.record, p.chunks, hs, _stack(vectors, hs, embedder.dimension),
+                _stack(cross_vectors, hs, cross.dimension) if cross and cross_vectors else None,
+            )  # fmt: skip
             report.chunks_written += len(p.chunks)
             if p.is_update:
                 report.updated += 1
@@ -210,9 +216,26 @@ def _flush(
     pending.clear()
 
 
+def _stack(vectors: dict[str, np.ndarray], hashes: list[str], dimension: int) -> np.ndarray:
+    return np.stack([vectors[h] for h in hashes]) if hashes else np.empty((0, dimension))
+
+
+def _vectors_for(
+    texts: dict[str, str], store: Store, embedder: Embedder, column: VectorColumn,
+    report: IngestReport, progress: IngestProgress | None,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """A vector for every text hash: stored ones reused, the others embedded."""
+    vectors = store.vectors_by_text_hash(texts, column)
+    missing = {h: t for h, t in texts.items() if h not in vectors}
+    if column == "vector":
+        report.chunks_reused += len(texts) - len(missing)
+    _embed_missing(missing, vectors, embedder, report if column == "vector" else None, progress)
+    return vectors
+
+
 def _embed_missing(
     missing: dict[str, str], vectors: dict[str, np.ndarray], embedder: Embedder,
-    report: IngestReport, progress: IngestProgress | None, step: int = 64,
+    report: IngestReport | None, progress: IngestProgress | None, step: int = 64,
 ) -> None:  # fmt: skip
     # similar lengths side by side: a model batch is padded to its longest text
     items = sorted(missing.items(), key=lambda item: len(item[1]))
@@ -221,7 +244,8 @@ def _embed_missing(
         embedded = embedder.embed([text for _, text in part], kind="passage")
         for (h, _), vector in zip(part, embedded, strict=True):
             vectors[h] = vector
-        report.chunks_embedded += len(part)
+        if report:
+            report.chunks_embedded += len(part)
         if progress:
             progress.chunks_embedded(len(part))
 
@@ -266,7 +290,7 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
                 ids.extend(matched)
             with store.transaction():
                 store.delete_documents(ids)
-            save_derived(folder, store, manifest.dimension)
+            save_derived(folder, store, manifest)
             return sorted(set(ids))
         finally:
             store.close()

@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from index.documents import Chunk
 
 DB_NAME = "citeqa.sqlite"
+VectorColumn = Literal["vector", "cross_vector"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,7 +45,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     section TEXT,
     page INTEGER,
     text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    cross_vector BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
@@ -116,10 +119,15 @@ class Store:
         self,
         record: DocumentRecord,
         chunks: Sequence[Chunk],
-        vectors: np.ndarray,
         hashes: Sequence[str],
+        vectors: np.ndarray,
+        cross_vectors: np.ndarray | None = None,
     ) -> None:
-        """Insert a document, replacing any earlier version of the same id, with its chunks."""
+        """Insert a document, replacing any earlier version of the same id, with its chunks and
+        their vectors (``cross_vectors``: from the index's second, cross-lingual model)."""
+        cross: Sequence[np.ndarray | None] = (
+            [None] * len(chunks) if cross_vectors is None else list(cross_vectors)
+        )
         self._db.execute("DELETE FROM documents WHERE id = ?", (record.id,))
         self._db.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -138,7 +146,8 @@ class Store:
         )
         self._db.executemany(
             "INSERT INTO chunks (id, doc_id, ordinal, text, search_text, char_start, char_end, "
-            "section, page, text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section, page, text_hash, vector, cross_vector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     c.id,
@@ -152,8 +161,9 @@ class Store:
                     c.page,
                     h,
                     np.asarray(v, dtype=np.float32).tobytes(),
+                    None if x is None else np.asarray(x, dtype=np.float32).tobytes(),
                 )
-                for c, v, h in zip(chunks, vectors, hashes, strict=True)
+                for c, h, v, x in zip(chunks, hashes, vectors, cross, strict=True)
             ],
         )
 
@@ -173,21 +183,30 @@ class Store:
         rows = self._db.execute("SELECT source, id, file_hash FROM documents")
         return {source: (doc_id, file_hash) for source, doc_id, file_hash in rows}
 
-    def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    def vectors_by_text_hash(
+        self, hashes: Iterable[str], column: VectorColumn = "vector"
+    ) -> dict[str, np.ndarray]:
+        """Stored vectors of passages with these text hashes, to reuse instead of embedding."""
         wanted = list(set(hashes))
         found: dict[str, np.ndarray] = {}
         for i in range(0, len(wanted), 500):
             part = wanted[i : i + 500]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part
+                f"SELECT text_hash, {column} FROM chunks WHERE text_hash IN ({marks}) "
+                f"AND {column} IS NOT NULL",
+                part,
             )
             for text_hash, blob in rows:
                 found[text_hash] = np.frombuffer(blob, dtype=np.float32)
         return found
 
-    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = self._db.execute("SELECT row_id, vector FROM chunks ORDER BY row_id").fetchall()
+    def all_vectors(
+        self, dimension: int, column: VectorColumn = "vector"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._db.execute(
+            f"SELECT row_id, {column} FROM chunks WHERE {column} IS NOT NULL ORDER BY row_id"
+        ).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, matrix.reshape(len(rows), dimension)

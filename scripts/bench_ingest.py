@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.embedder import SentenceTransformerEmbedder  # noqa: E402
+from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from index.summary import describe  # noqa: E402
@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--max-queries", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--no-cross", action="store_true", help="index without the USE model")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_ingest.md")
     args = parser.parse_args()
 
@@ -102,9 +103,11 @@ def main() -> None:
 
         t = time.perf_counter()
         embedder = SentenceTransformerEmbedder(batch_size=args.batch_size, threads=args.threads)
+        cross = None if args.no_cross else UseEmbedder(threads=args.threads)
         results["model_load_s"] = round(time.perf_counter() - t, 2)
+        results["cross_model"] = cross.name if cross else "none"
 
-        report = ingest([docs_dir], folder, embedder)
+        report = ingest([docs_dir], folder, embedder, cross=cross)
         summary = describe(folder)
         results |= {
             "documents": report.added,
@@ -116,7 +119,7 @@ def main() -> None:
             "index_bytes_per_1000_chunks": summary["bytes_per_1000_chunks"],
             "index_mb": round((summary["database_bytes"] + summary["derived_bytes"]) / 2**20, 1),
         }
-        rerun = ingest([docs_dir], folder, embedder)
+        rerun = ingest([docs_dir], folder, embedder, cross=cross)
         results["rerun_chunks_embedded"] = rerun.chunks_embedded
         results["rerun_s"] = round(rerun.seconds, 2)
 
@@ -156,6 +159,10 @@ def main() -> None:
             if label == "fp32":
                 agree = float(np.min(np.sum(vectors * stored, axis=1)))
                 results["fp32"]["min_cosine_vs_stored"] = round(agree, 5)  # type: ignore[index]
+        if cross is not None:
+            t = time.perf_counter()
+            cross.embed(texts, "passage")
+            results["use_encode_chunks_per_s"] = round(len(texts) / (time.perf_counter() - t), 1)
         results["peak_rss_mb"] = round(peak_rss_mb())
         snapshot.close()
 

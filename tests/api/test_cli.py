@@ -14,7 +14,7 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def hashing_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_embedder", lambda model: HashingEmbedder(32))
+    monkeypatch.setattr(cli, "_embedders", lambda model: (HashingEmbedder(32), HashingEmbedder(16)))
 
 
 def test_index_then_info(corpus: Path, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import DocumentError, IndexLocked
+from index.errors import DocumentError, IndexLocked, IndexMismatch
 from index.folder import open_snapshot, write_lock
 from index.pipeline import IngestOptions, ingest, remove_documents
 from index.summary import describe
@@ -33,6 +33,21 @@ def test_first_run_indexes_everything_and_rerun_embeds_nothing(
     assert (again.added, again.updated, again.unchanged, again.chunks_embedded) == (0, 0, 3, 0)
     assert len(embedder.calls) == embedded_calls
     assert describe(folder)["chunks"] == first.chunks_written
+
+
+def test_a_cross_lingual_model_gets_its_own_vectors(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.embedder import HashingEmbedder
+
+    folder = tmp_path / "idx"
+    cross = HashingEmbedder(16)
+    report = ingest([corpus], folder, embedder, cross=cross)
+    assert sum(cross.calls) == report.chunks_embedded
+    snapshot = open_snapshot(folder)
+    assert snapshot.manifest.cross_model == "hashing-16"
+    assert snapshot.cross is not None and len(snapshot.cross) == len(snapshot.vectors)
+    assert snapshot.cross.dimension == 16
+    with pytest.raises(IndexMismatch, match="cross_model 'hashing-16'.*None was asked for"):
+        ingest([corpus], folder, embedder)  # the same index without its second model
 
 
 def test_changed_file_replaces_its_chunks_and_reuses_unchanged_vectors(
