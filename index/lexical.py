@@ -73,6 +73,13 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         return cls(retriever, row_ids)
 
+    def all_scores(self, search_text: str) -> np.ndarray:
+        """BM25 score of every chunk for a text in search form, aligned with ``row_ids``."""
+        tokens = tokenize(search_text)
+        if self._retriever is None or not tokens:
+            return np.zeros(len(self.row_ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
     def search(self, search_text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` chunk row ids and their BM25 scores (only chunks with a score above 0)."""
         tokens = tokenize(search_text)

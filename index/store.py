@@ -237,6 +237,15 @@ class Store:
                 out.append(StoredChunk(r[0], chunk))
         return out
 
+    def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:
+        if not doc_ids:
+            return []
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._db.execute(
+            f"SELECT row_id FROM chunks WHERE doc_id IN ({marks})", list(doc_ids)
+        )
+        return [r[0] for r in rows]
+
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
         query = "SELECT * FROM documents"
         args: list[str] = []

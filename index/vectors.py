@@ -12,7 +12,18 @@ class VectorIndex:
     (up to some hundred thousand chunks) it is fast enough and never misses a neighbour."""
 
     def __init__(self, faiss_index) -> None:  # type: ignore[no-untyped-def]
+        import faiss
+
         self._index = faiss_index
+        n, d = int(faiss_index.ntotal), int(faiss_index.d)
+        self.row_ids = faiss.vector_to_array(faiss_index.id_map).astype(np.int64)
+        # a view of FAISS's own storage: scoring every chunk needs no second copy
+        flat = faiss.downcast_index(faiss_index.index)
+        self._matrix = (
+            faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+            if n
+            else np.empty((0, d), np.float32)
+        )
 
     @classmethod
     def build(cls, row_ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
@@ -42,6 +53,10 @@ class VectorIndex:
     @property
     def dimension(self) -> int:
         return int(self._index.d)
+
+    def all_scores(self, query: np.ndarray) -> np.ndarray:
+        """Inner product of ``query`` with every chunk, aligned with ``row_ids``."""
+        return self._matrix @ np.asarray(query, dtype=np.float32)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` row ids and inner products for one query vector, best first."""

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import HashingEmbedder
+from index.errors import IndexMismatch, InvalidInput
+from qa.fusion import fuse, zscore
+from qa.query import parse_query
+from qa.retrieve import Retriever
+from qa.service import QAService
+
+
+def test_chinese_question_uses_bm25_and_dense(service: QAService) -> None:
+    hits = service.retriever.search(parse_query("煤炭产业占工业比重"), 3)
+    assert "煤炭产业占工业比重下降到6.1%" in hits[0].chunk.text
+    top = hits[0]
+    assert set(top.signals) == {"lexical", "dense", "cross"}
+    assert top.signals["lexical"].rank == 1
+    z = {name: s.z for name, s in top.signals.items()}
+    assert top.score == pytest.approx(0.5 * z["lexical"] + 1.0 * z["dense"], rel=1e-5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_explain_scores_agree_with_a_full_recomputation(service: QAService) -> None:
+    query = parse_query("公园绿地面积")
+    (signals,) = service.retriever.signals([query])
+    fused = fuse(signals.scores, service.retriever.weights["zh"])
+    hits = service.retriever.rank(signals, 5)
+    order = np.argsort(-fused, kind="stable")[: len(hits)]
+    assert [h.row_id for h in hits] == service.retriever.row_ids[order].tolist()
+    for hit in hits:
+        pos = service.retriever.row_ids.tolist().index(hit.row_id)
+        assert hit.signals["dense"].z == pytest.approx(float(zscore(signals.scores["dense"])[pos]))
+
+
+def test_english_question_ignores_bm25(service: QAService) -> None:
+    query = parse_query("coal share of industry")
+    assert query.language == "en"
+    hits = service.retriever.search(query, 3)
+    for hit in hits:
+        z = hit.signals
+        assert hit.score == pytest.approx(z["dense"].z + z["cross"].z, rel=1e-5)
+
+
+def test_filter_by_document(service: QAService) -> None:
+    docs = service.snapshot.store.documents()
+    green = next(d for d in docs if d.source.endswith("green.txt"))
+    hits = service.retriever.search(parse_query("煤炭产业"), 5, doc_ids={green.id})
+    assert hits and {h.chunk.doc_id for h in hits} == {green.id}
+
+
+@pytest.mark.parametrize("k", [0, -1, 10_000])
+def test_k_out_of_range(service: QAService, k: int) -> None:
+    with pytest.raises(InvalidInput, match=f"k of {k} is out of range; ask for 1 to 100"):
+        service.search("煤炭", k)
+
+
+def test_question_embedder_must_match_the_index(service: QAService) -> None:
+    with pytest.raises(IndexMismatch, match="was built with model 'hashing-64'"):
+        Retriever(service.snapshot, HashingEmbedder(16), HashingEmbedder(32))
+    with pytest.raises(IndexMismatch, match="also holds vectors of 'hashing-32'"):
+        Retriever(service.snapshot, HashingEmbedder(64), None)
+
+
+def test_empty_index_returns_nothing(tmp_path: Path) -> None:
+    from index.folder import open_snapshot
+    from index.pipeline import ingest
+
+    (tmp_path / "docs").mkdir()
+    ingest([tmp_path / "docs"], tmp_path / "idx", HashingEmbedder(8))
+    service = QAService(open_snapshot(tmp_path / "idx"), HashingEmbedder(8))
+    assert service.search("煤炭", 5).citations == []
+    answer = service.ask("煤炭")
+    assert answer.abstained and answer.text == "文档中没有找到能回答这个问题的内容。"
