@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.progress import RichIngestProgress
+from api.render import print_answer, print_citations
 from api.settings import get_settings
 from index.errors import CiteqaError
 
@@ -127,6 +128,63 @@ def remove(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     console.print(f"removed {len(removed)} document(s) from {folder}")
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="the question, in Chinese or English")],
+    k: Annotated[int, typer.Option("-k", help="how many passages")] = 5,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    explain: Annotated[bool, typer.Option(help="show each signal's rank and score")] = False,
+) -> None:
+    """The passages that answer a question, with citations."""
+    from qa.serialize import search_dict
+
+    try:
+        service = _service(index)
+        result = service.search(question, k)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        console.print_json(json.dumps(search_dict(result), ensure_ascii=False))
+    else:
+        print_citations(console, result.citations, explain=explain)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question, in Chinese or English")],
+    k: Annotated[int, typer.Option("-k", help="how many passages to draw on")] = 5,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    explain: Annotated[bool, typer.Option(help="show each signal's rank and score")] = False,
+) -> None:
+    """A short answer built from the passages, with [n] citation markers."""
+    from qa.serialize import answer_dict
+
+    try:
+        service = _service(index)
+        answer = service.ask(question, k)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        console.print_json(json.dumps(answer_dict(answer), ensure_ascii=False))
+    else:
+        print_answer(console, answer, explain=explain)
+
+
+def _service(index: Path | None):  # type: ignore[no-untyped-def]
+    from qa.service import open_service
+
+    settings = get_settings()
+    return open_service(
+        index or settings.index,
+        model=settings.model,
+        model_dir=settings.model_dir,
+        threads=settings.threads,
+        batch_size=settings.batch_size,
+    )
 
 
 def _embedders(model: str | None):  # type: ignore[no-untyped-def]

@@ -29,7 +29,9 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    return str(_converter("s2t").convert(text))
+    """Simplified to Traditional as written in Taiwan (``s2tw``): OpenCC's plain ``s2t``
+    prefers variants few readers use (群 -> 羣)."""
+    return str(_converter("s2tw").convert(text))
 
 
 def search_form(text: str) -> str:

@@ -13,7 +13,7 @@ from index.chunking import sentence_spans
 from index.documents import Chunk
 from index.embedder import Embedder
 from index.lexical import tokenize
-from index.normalise import search_form, to_simplified, to_traditional
+from index.normalise import detect_script, search_form, to_simplified, to_traditional
 from index.store import DocumentRecord, Store
 from qa.query import Query
 from qa.retrieve import Hit, SignalScore
@@ -94,12 +94,11 @@ def passage_text(chunks: Sequence[Chunk], original: str) -> str:
 
 
 def in_script(text: str, query: Query) -> str:
-    """Quote in the question's script; a question with no Chinese leaves the text as it is."""
-    if query.script == "traditional":
-        return to_traditional(text)
-    if query.script == "simplified":
-        return to_simplified(text)
-    return text
+    """Quote in the question's script. Text already in that script is left exactly as it is,
+    and so is everything when the question has no Chinese."""
+    if query.script == "none" or detect_script(text) in (query.script, "none"):
+        return text
+    return to_traditional(text) if query.script == "traditional" else to_simplified(text)
 
 
 class SentenceScorer:

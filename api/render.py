@@ -1,0 +1,42 @@
+"""Terminal rendering of search results and answers (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from qa.answer import Answer
+from qa.cite import Citation
+
+
+def citation_panel(c: Citation, *, explain: bool = False) -> Panel:
+    body = Text(c.text)
+    if c.highlight:
+        body.stylize("bold yellow", *c.highlight)
+    where = [c.title]
+    if c.section:
+        where.append(c.section)
+    if c.page:
+        where.append(f"p. {c.page}")
+    footer = Text(f"{c.source} [{c.char_start}:{c.char_end}]", style="dim")
+    parts: list[Text] = [body, footer]
+    if explain:
+        signals = "  ".join(
+            f"{name} #{s.rank} {s.score:.3f} (z {s.z:+.2f})" for name, s in c.signals.items()
+        )
+        parts.append(Text(f"score {c.score:.3f}  {signals}", style="cyan"))
+    return Panel(Group(*parts), title=f"[{c.n}] " + " › ".join(where), title_align="left")
+
+
+def print_citations(console: Console, citations: list[Citation], *, explain: bool = False) -> None:
+    if not citations:
+        console.print("no passages found")
+    for c in citations:
+        console.print(citation_panel(c, explain=explain))
+
+
+def print_answer(console: Console, answer: Answer, *, explain: bool = False) -> None:
+    style = "italic" if answer.abstained else "bold"
+    console.print(Panel(Text(answer.text, style=style), title="answer", title_align="left"))
+    print_citations(console, answer.citations, explain=explain)

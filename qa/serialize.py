@@ -1,0 +1,49 @@
+"""The stable JSON shapes of hits, citations and answers, shared by the CLI, batch and HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qa.answer import Answer
+from qa.cite import Citation
+from qa.service import SearchResult
+
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    return {
+        "n": c.n,
+        "text": c.text,
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "source": c.source,
+        "section": c.section,
+        "page": c.page,
+        "char_start": c.char_start,
+        "char_end": c.char_end,
+        "highlight": list(c.highlight) if c.highlight else None,
+        "score": round(c.score, 6),
+        "signals": {
+            name: {"rank": s.rank, "score": round(s.score, 6), "z": round(s.z, 6)}
+            for name, s in c.signals.items()
+        },
+        "chunk_ids": list(c.chunk_ids),
+    }
+
+
+def search_dict(result: SearchResult) -> dict[str, Any]:
+    return {
+        "question": result.query.text,
+        "language": result.query.language,
+        "hits": [citation_dict(c) for c in result.citations],
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "evidence": round(answer.evidence, 6),
+        "language": answer.language,
+        "citations": [citation_dict(c) for c in answer.citations],
+    }
