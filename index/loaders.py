@@ -115,7 +115,7 @@ def _normalise_newlines(text: str) -> str:
 # --- decoding -------------------------------------------------------------------------------
 
 
-def _decode(path: Path, data: bytes, declared: str | None = None) -> tuple[str, str]:
+def decode_text(path: Path, data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text with \\n newlines, encoding name)."""
     text, encoding = _decode_raw(path, data, declared)
     return _normalise_newlines(text), encoding
@@ -196,7 +196,7 @@ def _is_common(ch: str) -> bool:
 
 
 def _read_text(path: Path, data: bytes) -> LoadedDocument:
-    text, encoding = _decode(path, data)
+    text, encoding = decode_text(path, data)
     return LoadedDocument(path, _title(_first_line(text), path), text, "text/plain", encoding)
 
 
@@ -204,7 +204,7 @@ _MD_HEADING = re.compile(r"#[ \t]+(.*?)[ \t#]*")
 
 
 def _read_markdown(path: Path, data: bytes) -> LoadedDocument:
-    text, encoding = _decode(path, data)
+    text, encoding = decode_text(path, data)
     heading, in_code = None, False
     for line in text.split("\n"):
         if line.lstrip().startswith(("```", "~~~")):
@@ -228,7 +228,7 @@ def _read_html(path: Path, data: bytes) -> LoadedDocument:
     from bs4 import BeautifulSoup
 
     declared = _META_CHARSET.search(data[:4096])
-    raw, encoding = _decode(path, data, declared.group(1).decode("ascii") if declared else None)
+    raw, encoding = decode_text(path, data, declared.group(1).decode("ascii") if declared else None)
     soup = BeautifulSoup(raw, "html.parser")
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ") if title_tag else None
