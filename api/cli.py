@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.progress import RichIngestProgress
+from api.progress import RichCountProgress, RichIngestProgress
 from api.render import print_answer, print_citations
 from api.settings import get_settings
-from index.errors import CiteqaError
+from index.errors import CiteqaError, InvalidInput
 
 app = typer.Typer(
     help="Semantic search and cited answers over Chinese document collections.",
@@ -172,6 +172,84 @@ def ask(
         console.print_json(json.dumps(answer_dict(answer), ensure_ascii=False))
     else:
         print_answer(console, answer, explain=explain)
+
+
+@app.command()
+def batch(
+    questions: Annotated[
+        Path, typer.Argument(help="questions: .txt (one a line), .csv, .jsonl or .xlsx")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="answers: .jsonl, .csv, .xlsx or .md")
+    ],
+    k: Annotated[int, typer.Option("-k", help="how many passages each answer draws on")] = 5,
+    index: IndexOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Answer a list of questions; an interrupted run resumes where it stopped."""
+    from qa.batch import run_batch
+
+    try:
+        service = _service(index)
+        with RichCountProgress(err, "answering", enabled=not quiet) as progress:
+            report = run_batch(service, questions, output, k=k, progress=progress.update)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    for line, reason in report.malformed:
+        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False)
+    for line, reason in report.failed:
+        err.print(f"[yellow]not answered[/] line {line}: {reason}", highlight=False)
+    resumed = f" ({report.resumed} from an earlier run)" if report.resumed else ""
+    console.print(
+        f"{report.answered} of {report.questions} questions answered{resumed} -> {output}",
+        highlight=False,
+    )
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help='gold questions: JSONL with "question" and "positive_ids" or "answers"'
+        ),
+    ],
+    index: IndexOpt = None,
+    answers: Annotated[int, typer.Option(help="check the answers of the first N questions")] = 200,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="also write the table to this .md file")
+    ] = None,
+) -> None:
+    """R@1/5/10 and MRR@10 for BM25, dense and the fused default, plus the answer hit rate.
+    Positive ids name documents by file name without extension."""
+    from qa.evaluate import evaluate, read_gold, table
+
+    try:
+        service = _service(index)
+        questions, bad = read_gold(gold)
+        if not questions:
+            raise InvalidInput(f"{gold}: no usable gold questions ({len(bad)} malformed lines)")
+        with RichCountProgress(err, "evaluating") as progress:
+            progress.update(0, len(questions))
+            done = [0]
+
+            def advance(n: int) -> None:
+                done[0] += n
+                progress.update(done[0], len(questions))
+
+            report = evaluate(service, questions, answers=answers, progress=advance)
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    for line, reason in bad + report.skipped:
+        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False)
+    text = table([(gold.stem, report)])
+    if report.answer_hit_rate is not None:
+        text += (
+            f"\n\nanswer hit rate: {report.answer_hit_rate:.3f} of {report.answers_checked} answers"
+        )
+    console.print(text, highlight=False, markup=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
 
 
 def _service(index: Path | None):  # type: ignore[no-untyped-def]

@@ -47,3 +47,33 @@ class RichIngestProgress:
         elapsed = self._progress.tasks[0].elapsed or 0
         rate = f"{self._chunks / elapsed:.1f} chunks/s" if elapsed else ""
         self._progress.update(self._task, chunks=self._chunks, rate=rate)
+
+
+class RichCountProgress:
+    """A progress bar over a known count (questions answered, evaluated)."""
+
+    def __init__(self, console: Console, description: str, *, enabled: bool = True) -> None:
+        self._progress = Progress(
+            TextColumn(f"[bold]{description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self._task = self._progress.add_task(description, total=None)
+
+    def __enter__(self) -> RichCountProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)

@@ -61,3 +61,93 @@ def test_remove_by_path(corpus: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli.app, ["remove", str(corpus / "green.txt"), "--index", str(folder)])
     assert result.exit_code == 0
     assert "removed 1 document(s)" in result.output
+
+
+@pytest.fixture
+def qa_index(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from index.folder import open_snapshot
+    from qa.service import QAService
+
+    folder = tmp_path / "idx"
+    runner.invoke(cli.app, ["index", str(corpus), "--index", str(folder), "-q"])
+
+    def service(index: Path | None) -> QAService:
+        return QAService(
+            open_snapshot(index or folder),
+            HashingEmbedder(32),
+            HashingEmbedder(16),
+            HashingEmbedder(16),
+            abstain_below={},
+        )
+
+    monkeypatch.setattr(cli, "_service", service)
+    return folder
+
+
+def test_search_json_has_the_stable_shape(qa_index: Path) -> None:
+    result = runner.invoke(
+        cli.app, ["search", "煤炭产业占工业比重", "-k", "2", "--json", "--index", str(qa_index)]
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)["hits"]
+    assert 1 <= len(hits) <= 2
+    for key in ("text", "doc_id", "title", "source", "char_start", "char_end", "score", "signals"):
+        assert key in hits[0]
+    assert hits[0]["source"].endswith("coal.txt")
+
+
+def test_ask_json_and_terminal(qa_index: Path) -> None:
+    result = runner.invoke(
+        cli.app, ["ask", "煤炭产业占工业比重下降到多少", "--json", "--index", str(qa_index)]
+    )
+    data = json.loads(result.output)
+    assert data["answer"].startswith("2021年煤炭产业占工业比重下降到6.1%。[1]")
+    assert data["citations"][0]["n"] == 1
+    terminal = runner.invoke(
+        cli.app, ["ask", "煤炭产业占工业比重下降到多少", "--explain", "--index", str(qa_index)]
+    )
+    assert terminal.exit_code == 0
+    assert "answer" in terminal.output and "lexical #1" in terminal.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", ""], "the question is empty"),
+        (["search", "煤炭", "-k", "0"], "k of 0 is out of range"),
+        (["ask", "煤" * 10_000], "10,000 characters long"),
+    ],
+)
+def test_bad_questions_get_one_line_errors(qa_index: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(cli.app, [*args, "--index", str(qa_index)])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_batch_and_eval_commands(qa_index: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text("煤炭产业占工业比重下降到多少\n人均公园绿地面积\n", encoding="utf-8")
+    out = tmp_path / "answers.md"
+    result = runner.invoke(
+        cli.app, ["batch", str(questions), "-o", str(out), "-q", "--index", str(qa_index)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 questions answered" in result.output
+    assert "6.1%" in out.read_text(encoding="utf-8")
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps(
+            {"question": "人均公园绿地面积", "positive_ids": ["green"], "answers": ["18.8平方米"]},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        cli.app, ["eval", str(gold), "--index", str(qa_index), "-o", str(tmp_path / "eval.md")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "| bm25 | 1.000 / 1.000 / 1.000 / 1.000 |" in result.output
+    assert "answer hit rate: 1.000 of 1 answers" in (tmp_path / "eval.md").read_text(
+        encoding="utf-8"
+    )
