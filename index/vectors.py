@@ -20,7 +20,7 @@ class VectorIndex:
         # a view of FAISS's own storage: scoring every chunk needs no second copy
         flat = faiss.downcast_index(faiss_index.index)
         self._matrix = (
-            faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+            faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # type: ignore[attr-defined]
             if n
             else np.empty((0, d), np.float32)
         )

@@ -1,0 +1,113 @@
+"""Query benchmark: in-process latency of search and ask, and batch throughput.
+
+    python scripts/bench_qa.py [--index .cache/eval/drcd] [--questions 200]
+
+Uses an index built by scripts/eval.py (DRCD: 2,000 paragraphs, a few thousand chunks) and
+questions from the same set, Chinese and English. Writes ``results/bench_qa.md`` (and .json).
+Run it by hand on an otherwise idle machine; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.summary import describe  # noqa: E402
+from qa.batch import run_batch  # noqa: E402
+from qa.service import open_service  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100)
+    return {
+        "p50": round(cuts[49], 1),
+        "p95": round(cuts[94], 1),
+        "mean": round(statistics.fmean(samples), 1),
+    }
+
+
+def time_each(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for q in questions:
+        start = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=ROOT / ".cache" / "eval" / "drcd")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=500, help="questions in the batch run")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_qa.md")
+    args = parser.parse_args()
+
+    zh = [
+        json.loads(line)["question"]
+        for line in (EVAL / "drcd" / "queries.jsonl").open(encoding="utf-8")
+    ]
+    en = [
+        json.loads(line)["question"]
+        for line in (EVAL / "xquad" / "queries.en.jsonl").open(encoding="utf-8")
+    ]
+    started = time.perf_counter()
+    service = open_service(args.index)
+    load_s = time.perf_counter() - started
+    for q in zh[:5] + en[:5]:  # warm up: first calls load lazy resources
+        service.ask(q)
+    n = args.questions
+    results: dict[str, object] = {
+        "index": describe(args.index)["chunks"],
+        "open_s": round(load_s, 1),
+    }
+    for label, qs in (("zh", zh[100 : 100 + n]), ("en", en[100 : 100 + n])):
+        results[f"search_{label}_ms"] = percentiles(time_each(lambda q: service.search(q, 5), qs))
+        results[f"ask_{label}_ms"] = percentiles(time_each(lambda q: service.ask(q, 5), qs))
+    with tempfile.TemporaryDirectory() as tmp:
+        questions = Path(tmp) / "q.txt"
+        questions.write_text("\n".join(zh[1000 : 1000 + args.batch]), encoding="utf-8")
+        start = time.perf_counter()
+        report = run_batch(service, questions, Path(tmp) / "a.jsonl")
+        seconds = time.perf_counter() - start
+    results["batch"] = {
+        "questions": report.questions,
+        "seconds": round(seconds, 1),
+        "questions_per_s": round(report.questions / seconds, 2),
+    }
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2))
+    lines = [
+        "# Query benchmark",
+        "",
+        f"Index: {results['index']} chunks ({args.index.name}); opening it with its models: {results['open_s']} s. {n} questions per row, in process (no HTTP), k = 5.",
+        "",
+        "| call | p50 ms | p95 ms | mean ms |",
+        "|---|---|---|---|",
+    ]
+    for key in ("search_zh_ms", "search_en_ms", "ask_zh_ms", "ask_en_ms"):
+        p = results[key]
+        lines.append(f"| {key[:-3].replace('_', ' ')} | {p['p50']} | {p['p95']} | {p['mean']} |")  # type: ignore[index]
+    b = results["batch"]
+    lines += [
+        "",
+        f"Batch: {b['questions']} Chinese questions in {b['seconds']} s = **{b['questions_per_s']} questions/s**.",
+        "",
+    ]  # type: ignore[index]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
