@@ -3,7 +3,7 @@ PY ?= python3
 STAMP := .make/installed-$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 SAMPLE_INDEX := data/sample-index
 
-.PHONY: install demo test test-fast lint bench-ingest clean
+.PHONY: install demo test test-fast lint bench-ingest eval bench-qa clean
 
 # torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
 install: $(STAMP)
@@ -30,5 +30,11 @@ lint: install
 bench-ingest: install
 	$(PY) scripts/bench_ingest.py
 
+eval: install
+	$(PY) scripts/eval.py
+
+bench-qa: install
+	$(PY) scripts/bench_qa.py
+
 clean:
-	rm -rf .make $(SAMPLE_INDEX) .pytest_cache
+	rm -rf .make $(SAMPLE_INDEX) .pytest_cache .cache/eval

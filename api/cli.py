@@ -252,9 +252,17 @@ def eval_cmd(
         output.write_text(text + "\n", encoding="utf-8")
 
 
+def _quiet_model_loading() -> None:
+    """The terminal is ours: no per-load "Loading weights" bars from transformers."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def _service(index: Path | None):  # type: ignore[no-untyped-def]
     from qa.service import open_service
 
+    _quiet_model_loading()
     settings = get_settings()
     return open_service(
         index or settings.index,
@@ -269,6 +277,7 @@ def _embedders(model: str | None):  # type: ignore[no-untyped-def]
     """The main embedder and, unless turned off, the cross-lingual one."""
     from index.embedder import SentenceTransformerEmbedder, UseEmbedder
 
+    _quiet_model_loading()
     settings = get_settings()
     embedder = SentenceTransformerEmbedder(
         model or settings.model,
