@@ -45,7 +45,7 @@ class IngestOptions:
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
     prune: bool = False
     rebuild: bool = False
-    batch_chunks: int = 256
+    batch_chunks: int = 512
     max_file_bytes: int = 50 * 1024 * 1024
 
 

@@ -33,16 +33,20 @@ def zscore(scores: np.ndarray) -> np.ndarray:
 
 def fuse(signals: Mapping[Signal, np.ndarray], weights: Mapping[Signal, float]) -> np.ndarray:
     """Weighted sum of z-scored signals; signals with no weight (or absent) are skipped."""
+    return weighted_sum(
+        {name: zscore(s) for name, s in signals.items() if weights.get(name)}, weights
+    )
+
+
+def weighted_sum(z: Mapping[Signal, np.ndarray], weights: Mapping[Signal, float]) -> np.ndarray:
+    """``fuse`` for signals already z-scored."""
     total: np.ndarray | None = None
-    for name, scores in signals.items():
+    for name, scores in z.items():
         weight = weights.get(name, 0.0)
         if weight:
-            part = weight * zscore(scores)
-            total = part if total is None else total + part
+            total = weight * scores if total is None else total + weight * scores
     if total is None:
-        raise ValueError(
-            f"no signal has a weight: signals {sorted(signals)}, weights {dict(weights)}"
-        )
+        raise ValueError(f"no signal has a weight: signals {sorted(z)}, weights {dict(weights)}")
     return total
 
 

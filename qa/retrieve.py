@@ -12,7 +12,7 @@ from index.documents import Chunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot
-from qa.fusion import DEFAULT_WEIGHTS, Signal, fuse, rank_of, top_k, zscore
+from qa.fusion import DEFAULT_WEIGHTS, Signal, rank_of, top_k, weighted_sum, zscore
 from qa.query import Query
 
 MAX_K = 100
@@ -105,14 +105,13 @@ class Retriever:
         check_k(k)
         if not len(self.row_ids):
             return []
-        used = weights or self.weights[signals.query.language]
-        fused = fuse(signals.scores, used)
+        zs = {name: zscore(s) for name, s in signals.scores.items()}
+        fused = weighted_sum(zs, weights or self.weights[signals.query.language])
         candidates = np.arange(len(fused))
         if doc_ids is not None:
             candidates = self._positions_in(doc_ids)
         positions = candidates[top_k(fused[candidates], k)]
         stored = {c.row_id: c for c in self.snapshot.store.chunks(self.row_ids[positions].tolist())}
-        zs = {name: zscore(s) for name, s in signals.scores.items()}
         ranks = {name: rank_of(s, positions) for name, s in signals.scores.items()}
         return [
             Hit(
@@ -133,5 +132,5 @@ class Retriever:
         return self.rank(self.signals([query])[0], k, doc_ids=doc_ids)
 
     def _positions_in(self, doc_ids: set[str]) -> np.ndarray:
-        wanted = set(self.snapshot.store.row_ids_of_documents(sorted(doc_ids)))
-        return np.array([i for i, r in enumerate(self.row_ids) if int(r) in wanted], dtype=np.int64)
+        wanted = self.snapshot.store.row_ids_of_documents(sorted(doc_ids))
+        return np.flatnonzero(np.isin(self.row_ids, np.asarray(wanted, dtype=np.int64)))

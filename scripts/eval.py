@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa.evaluate import evaluate, read_gold, table  # noqa: E402
+from qa.evaluate import evaluate, read_gold, standard_methods, table, weights_method  # noqa: E402
 from qa.service import open_service  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -69,6 +69,7 @@ def main() -> None:
         "--negatives", type=int, default=500, help="questions from another set, for abstaining"
     )
     parser.add_argument("--split", default=None, help="only questions of this split (e.g. dev)")
+    parser.add_argument("--grid", action="store_true", help="also score a grid of fusion weights")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval.md")
     args = parser.parse_args()
 
@@ -93,7 +94,19 @@ def main() -> None:
             ]
             gold = gold[: args.limit]
             started = time.perf_counter()
-            report = evaluate(service, gold, answers=args.answers)
+            methods = standard_methods(service)
+            if args.grid:
+                for lex in (0.25, 0.5, 0.75, 1.0, 1.5):
+                    methods[f"z({lex} bm25 + e5)"] = weights_method({"lexical": lex, "dense": 1.0})
+                    methods[f"z({lex} bm25 + e5 + 0.5 use)"] = weights_method(
+                        {"lexical": lex, "dense": 1.0, "cross": 0.5}
+                    )
+                for cross in (0.5, 0.75, 1.5, 2.0):
+                    methods[f"z(e5 + {cross} use)"] = weights_method({"dense": 1.0, "cross": cross})
+                    methods[f"z(0.1 bm25 + e5 + {cross} use)"] = weights_method(
+                        {"lexical": 0.1, "dense": 1.0, "cross": cross}
+                    )
+            report = evaluate(service, gold, methods=methods, answers=args.answers)
             timings[label] = round(time.perf_counter() - started, 1)
             reports.append((label, report))
             print(

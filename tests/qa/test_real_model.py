@@ -1,0 +1,55 @@
+"""End to end with the real models on the sample corpus (marked: they load e5 and USE)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.embedder import SentenceTransformerEmbedder, UseEmbedder
+from index.pipeline import ingest
+from qa.service import QAService, open_service
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+COAL_DOCS = {"000", "002"}  # the Hebi reports: "from one dominant coal industry to many"
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def sample_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
+    folder = tmp_path_factory.mktemp("sample") / "index"
+    report = ingest([SAMPLE], folder, SentenceTransformerEmbedder(), cross=UseEmbedder())
+    assert report.added == 5 and not report.skipped
+    return open_service(folder)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how did cities cut coal dependence?",
+        "煤炭产业占工业比重下降到多少",
+        "煤炭產業佔工業比重下降到多少",
+    ],
+)
+def test_coal_question_finds_the_coal_passage_in_any_language(
+    sample_service: QAService, question: str
+) -> None:
+    answer = sample_service.ask(question, 5)
+    sources = [Path(c.source).name[:3] for c in answer.citations[:3]]
+    assert COAL_DOCS & set(sources), sources
+    assert not answer.abstained
+    assert "[1]" in answer.text or "[2]" in answer.text or "[3]" in answer.text
+
+
+def test_quotes_follow_the_question_script(sample_service: QAService) -> None:
+    traditional = sample_service.search("煤炭產業佔工業比重下降到多少", 3).citations
+    simplified = sample_service.search("煤炭产业占工业比重下降到多少", 3).citations
+    hit = "煤炭產業占工業比重下降到6.1%"
+    assert any(hit in c.text for c in traditional), [c.text[:40] for c in traditional]
+    assert any("煤炭产业占工业比重下降到6.1%" in c.text for c in simplified)
+
+
+def test_unrelated_question_is_not_answered(sample_service: QAService) -> None:
+    answer = sample_service.ask("怎样烤制法式可颂面包", 3)
+    assert answer.abstained, (answer.evidence, answer.text)
