@@ -2,15 +2,23 @@
 PY ?= python3
 STAMP := .make/installed-$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 SAMPLE_INDEX := data/sample-index
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: install demo test test-fast lint bench-ingest eval bench-qa clean
 
 # torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
 $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@mkdir -p .make && touch $(STAMP)
+
+# Debian's Chromium (and a CJK font for readable screenshots) for the web page test, which
+# drives it with Playwright; only when it is missing. Never `playwright install`.
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y chromium fonts-wqy-zenhei
 
 demo: install
 	$(PY) -m api index data/sample --index $(SAMPLE_INDEX)

@@ -252,6 +252,40 @@ def eval_cmd(
         output.write_text(text + "\n", encoding="utf-8")
 
 
+@app.command()
+def serve(
+    index: IndexOpt = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on [env CITEQA_HOST]")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port to listen on [env CITEQA_PORT]")
+    ] = None,
+) -> None:
+    """Serve the HTTP API, the OpenAI-compatible chat endpoint and the web page."""
+    import uvicorn
+
+    from api.app import create_app
+    from index.errors import IndexNotFound
+    from index.manifest import read_manifest
+
+    changes = {"index": index, "host": host, "port": port}
+    settings = get_settings().model_copy(
+        update={name: value for name, value in changes.items() if value is not None}
+    )
+    try:
+        if read_manifest(settings.index) is None:
+            raise IndexNotFound(
+                f"no citeqa index at {settings.index}; build one first: citeqa index PATH... "
+                f"--index {settings.index}"
+            )
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    _quiet_model_loading()
+    err.print(
+        f"serving {settings.index} on http://{settings.host}:{settings.port}", highlight=False
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
 def _quiet_model_loading() -> None:
     """The terminal is ours: no per-load "Loading weights" bars from transformers."""
     from transformers.utils import logging as hf_logging

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from index.loaders import SUPPORTED_SUFFIXES
+from qa.query import MAX_QUESTION_CHARS
+from qa.retrieve import MAX_K
+
+# Comma-separated in the environment (CITEQA_API_KEYS=key1,key2), a list in Python.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -33,6 +40,85 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         0, ge=0, description="characters of sentences repeated between passages"
     )
+
+    # -- HTTP service (citeqa serve) ----------------------------------------------------------
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8000, ge=1, le=65535, description="port to listen on")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="keys accepted in 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
+        "(comma-separated); uploads and deletions need one, and are refused while none is set",
+    )
+    require_key_for_reads: bool = Field(
+        False, description="also require a key for searching, asking and listing"
+    )
+    cors_origins: CommaList = Field(
+        default_factory=list,
+        description="origins allowed to call the API from a browser (comma-separated); none by default",
+    )
+    max_question_chars: int = Field(
+        MAX_QUESTION_CHARS, ge=1, le=MAX_QUESTION_CHARS, description="longest question accepted"
+    )
+    max_k: int = Field(20, ge=1, le=MAX_K, description="most passages one question may ask for")
+    max_batch: int = Field(
+        50, ge=1, le=1000, description="most questions in one POST /v1/batch request"
+    )
+    max_job_questions: int = Field(
+        10_000, ge=1, le=1_000_000, description="most questions in one background job"
+    )
+    max_upload_files: int = Field(10, ge=1, le=1000, description="most files in one upload")
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="largest file accepted in an upload, in bytes"
+    )
+    allowed_file_types: CommaList = Field(
+        default_factory=lambda: sorted(SUPPORTED_SUFFIXES),
+        description="file extensions accepted in uploads (comma-separated)",
+    )
+    upload_dir: Path | None = Field(
+        None, description="where uploaded files are kept (default: INDEX/uploads)"
+    )
+    work_dir: Path | None = Field(
+        None, description="where job files are kept (default: a temporary folder)"
+    )
+    max_jobs: int = Field(100, ge=1, description="finished jobs remembered before the oldest go")
+
+    # -- optional answer writing by an OpenAI-compatible LLM (off unless llm_base_url is set) --
+    llm_base_url: str | None = Field(
+        None, description="e.g. http://127.0.0.1:8080/v1; unset: extractive answers only"
+    )
+    llm_api_key: SecretStr | None = Field(None, description="sent as 'Authorization: Bearer'")
+    llm_model: str | None = Field(None, description="model name the LLM endpoint knows")
+    llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM")
+
+    @field_validator("api_keys", "cors_origins", "allowed_file_types", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_file_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        types = sorted({t.lower() if t.startswith(".") else f".{t.lower()}" for t in value})
+        unknown = [t for t in types if t not in SUPPORTED_SUFFIXES]
+        if unknown:
+            raise ValueError(
+                f"citeqa cannot read {', '.join(unknown)} files; "
+                f"choose from {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+            )
+        return types
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.require_key_for_reads and not self.api_keys:
+            raise ValueError("require_key_for_reads is on but no api_keys are set")
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("llm_base_url is set but llm_model is not; name the model to use")
+        return self
+
+    def key_values(self) -> list[str]:
+        return [k.get_secret_value() for k in self.api_keys if k.get_secret_value()]
 
 
 @lru_cache(maxsize=1)

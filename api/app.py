@@ -1,0 +1,136 @@
+"""The HTTP service: ``create_app(settings)`` builds the FastAPI app; its lifespan opens the
+index and models once (or takes a service already opened, as tests do), and closes them.
+
+    citeqa serve --index my-index          # or: uvicorn --factory api.app:create_app
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from fastapi import FastAPI, Security
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AppState, require_read_key
+from api.errors import install_error_handlers, method_table
+from api.holder import ServiceHolder
+from api.jobs import JobRegistry
+from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
+from api.openapi import limited_openapi
+from api.routes import chat, documents, health, jobs, qa
+from api.settings import Settings, get_settings
+from qa.generate import AnswerWriter, LLMConfig
+from qa.service import QAService, open_service
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """Semantic search and cited answers over Chinese document collections.
+
+Every error is `{"error": {"code": "...", "message": "..."}}`. Uploads and deletions need an
+API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`); reads need one when the server
+requires it. `POST /v1/chat/completions` speaks the OpenAI chat API (model `citeqa`).
+"""
+
+
+def _version() -> str:
+    try:
+        return version("citeqa")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def open_from_settings(settings: Settings) -> QAService:
+    """The index of ``settings`` with the models it was built with."""
+    return open_service(
+        settings.index,
+        model=settings.model,
+        model_dir=settings.model_dir,
+        threads=settings.threads,
+        batch_size=settings.batch_size,
+        max_question_chars=settings.max_question_chars,
+    )
+
+
+def answer_writer(settings: Settings) -> AnswerWriter | None:
+    if not settings.llm_base_url or not settings.llm_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return AnswerWriter(
+        LLMConfig(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout)
+    )
+
+
+def create_app(settings: Settings | None = None, *, service: QAService | None = None) -> FastAPI:
+    """The app. ``service``: an opened QAService to serve (the app closes it at shutdown);
+    by default the lifespan opens ``settings.index`` with its models."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = (
+            service
+            if service is not None
+            else await run_in_threadpool(open_from_settings, settings)
+        )
+        temporary = settings.work_dir is None
+        work = Path(tempfile.mkdtemp(prefix="citeqa-jobs-")) if temporary else settings.work_dir
+        assert work is not None
+        state = AppState(
+            settings=settings,
+            holder=ServiceHolder(opened),
+            jobs=JobRegistry(work, keep=settings.max_jobs),
+            writer=answer_writer(settings),
+            upload_dir=(settings.upload_dir or opened.snapshot.folder / "uploads").resolve(),
+        )
+        app.state.citeqa = state
+        try:
+            yield
+        finally:
+            app.state.citeqa = None
+            await run_in_threadpool(state.jobs.shutdown)
+            state.holder.close()
+            if state.writer is not None:
+                state.writer.close()
+            if temporary:
+                shutil.rmtree(work, ignore_errors=True)
+
+    app = FastAPI(title="citeqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=max_json_request_bytes(settings),
+        upload_bytes=max_upload_request_bytes(settings),
+        upload_path="/v1/documents",
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
+    # Reads declare (and check) a key only when the server requires one for reading.
+    reads = [Security(require_read_key)] if settings.require_key_for_reads else []
+    app.include_router(health.router)
+    for router in (qa.router, jobs.router, documents.reads, chat.router):
+        app.include_router(router, dependencies=reads)
+    app.include_router(documents.writes)
+    app.state.methods = method_table(
+        [health.router, qa.router, jobs.router, documents.reads, documents.writes, chat.router]
+    )
+    app.openapi = limited_openapi(app, settings)  # type: ignore[method-assign]
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    return app

@@ -1,0 +1,98 @@
+"""The OpenAI chat wire format for citeqa answers: a completion, or the chunks of a stream
+(server-sent events ending with ``data: [DONE]``). The content is the cited answer followed by
+the sources its markers point to; the citations also travel in a structured ``citations``
+field, as in POST /v1/ask."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from api.errors import ApiError
+from api.schemas_openai import MODEL_NAME, ChatMessage
+from qa.answer import Answer
+from qa.serialize import citation_dict
+
+STREAM_PIECE = 24  # characters of content per streamed chunk
+_MARKER = re.compile(r"\[(\d+)\]")
+_SOURCES = {"simplified": "来源：", "traditional": "來源：", "none": "Sources:"}
+
+
+def question_of(messages: Sequence[ChatMessage]) -> str:
+    """The text of the last user message."""
+    for message in reversed(messages):
+        if message.role != "user":
+            continue
+        if isinstance(message.content, str):
+            return message.content
+        parts = [p.get("text", "") for p in message.content or [] if p.get("type") == "text"]
+        return "\n".join(str(p) for p in parts)
+    raise ApiError(422, "no_question", "the messages hold no user message to answer")
+
+
+def check_model(model: str) -> None:
+    if model != MODEL_NAME:
+        raise ApiError(
+            404, "model_not_found", f"no model {model!r} here; the only model is {MODEL_NAME!r}"
+        )
+
+
+def content_of(answer: Answer) -> str:
+    """The answer, then one line per source its [n] markers cite."""
+    cited = {int(n) for n in _MARKER.findall(answer.text)}
+    lines = []
+    for c in answer.citations:
+        if c.n in cited:
+            where = " › ".join(x for x in (c.title, c.section) if x)
+            lines.append(f"[{c.n}] {where}" + (f", p. {c.page}" if c.page else ""))
+    if not lines:
+        return answer.text
+    return f"{answer.text}\n\n{_SOURCES.get(answer.script, 'Sources:')}\n" + "\n".join(lines)
+
+
+def _envelope(kind: str) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": kind,
+        "created": int(time.time()),
+        "model": MODEL_NAME,
+    }
+
+
+def completion(answer: Answer) -> dict[str, Any]:
+    return {
+        **_envelope("chat.completion"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content_of(answer)},
+                "finish_reason": "stop",
+            }
+        ],
+        "citations": [citation_dict(c) for c in answer.citations],
+    }
+
+
+def stream(answer: Answer) -> Iterator[str]:
+    """Server-sent events in the OpenAI chunk format: the role, the content in pieces, a
+    last chunk with finish_reason and the citations, then ``[DONE]``."""
+    base = _envelope("chat.completion.chunk")
+
+    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        chunk = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+
+    yield event({"role": "assistant", "content": ""})
+    content = content_of(answer)
+    for start in range(0, len(content), STREAM_PIECE):
+        yield event({"content": content[start : start + STREAM_PIECE]})
+    yield event({}, "stop", citations=[citation_dict(c) for c in answer.citations])
+    yield "data: [DONE]\n\n"

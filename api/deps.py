@@ -1,0 +1,88 @@
+"""What routes are given: the app's state, the current service (leased for the request), the
+optional answer writer, and the API-key checks. Tests replace any of these through
+``app.dependency_overrides``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError
+from api.holder import ServiceHolder
+from api.jobs import JobRegistry
+from api.security import check_key
+from api.settings import Settings
+from qa.generate import AnswerWriter
+from qa.service import QAService
+
+
+@dataclass
+class AppState:
+    """Everything the lifespan opened, kept on ``app.state.citeqa``."""
+
+    settings: Settings
+    holder: ServiceHolder
+    jobs: JobRegistry
+    writer: AnswerWriter | None
+    upload_dir: Path
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState | None = getattr(request.app.state, "citeqa", None)
+    if state is None:
+        raise ApiError(503, "not_ready", "the service is starting or stopping; try again shortly")
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_service(state: StateDep) -> Iterator[QAService]:
+    """The current service, held for the whole request: a write swapping in a new one does
+    not close it under us."""
+    with state.holder.lease() as service:
+        yield service
+
+
+ServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+def get_writer(state: StateDep) -> AnswerWriter | None:
+    return state.writer
+
+
+WriterDep = Annotated[AnswerWriter | None, Depends(get_writer)]
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: Authorization: Bearer KEY")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+HeaderDep = Annotated[str | None, Security(_header)]
+
+
+def _key(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
+    if header:
+        return header.strip()
+    return bearer.credentials.strip() if bearer and bearer.credentials.strip() else None
+
+
+def require_read_key(settings: SettingsDep, bearer: BearerDep, header: HeaderDep) -> None:
+    """Reads need a key only when the server says so (CITEQA_REQUIRE_KEY_FOR_READS)."""
+    if settings.require_key_for_reads:
+        check_key(_key(bearer, header), settings.key_values(), action="this server")
+
+
+def require_write_key(settings: SettingsDep, bearer: BearerDep, header: HeaderDep) -> None:
+    """Writes (uploads, deletions) always need a key."""
+    check_key(_key(bearer, header), settings.key_values(), action="changing the index")

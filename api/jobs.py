@@ -1,0 +1,137 @@
+"""Background jobs: what is running, how far it got, and how it ended.
+
+Question lists are answered on a reader thread; uploads and deletions go through one writer
+thread, so the index has one writer at a time (and a second citeqa process writing to it is
+refused by the index's own lock). Jobs live in memory; each has a folder for its files, and
+the oldest finished jobs are forgotten (with their files) beyond ``keep``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from api.errors import domain_status
+from index.errors import CiteqaError
+from index.store import now
+
+logger = logging.getLogger("citeqa.api")
+
+JobKind = Literal["batch", "ingest"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+T = TypeVar("T")
+
+
+class JobFailed(CiteqaError):
+    """A job ends in failure with a stable code, a message and what it found out."""
+
+    def __init__(self, code: str, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.result = result
+
+
+@dataclass
+class Job:
+    id: str
+    kind: JobKind
+    folder: Path
+    total: int = 0
+    done: int = 0
+    status: JobStatus = "queued"
+    created_at: str = field(default_factory=now)
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: dict[str, str] | None = None
+    result: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed")
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        self.done = done
+
+
+class JobRegistry:
+    def __init__(self, root: Path, *, keep: int = 100, readers: int = 1) -> None:
+        self.root = root
+        self.keep = keep
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="citeqa-job")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="citeqa-writer")
+
+    def create(self, kind: JobKind, total: int = 0) -> Job:
+        job_id = uuid.uuid4().hex
+        folder = self.root / job_id
+        folder.mkdir(parents=True)
+        job = Job(job_id, kind, folder, total=total)
+        with self._lock:
+            self._jobs[job_id] = job
+            finished = [j for j in self._jobs.values() if j.finished]
+            forget = finished[: max(0, len(finished) - self.keep)]
+            for old in forget:
+                del self._jobs[old.id]
+        for old in forget:
+            shutil.rmtree(old.folder, ignore_errors=True)
+        return job
+
+    @contextmanager
+    def discarded_on_error(self, job: Job) -> Iterator[None]:
+        """Forget ``job`` (and its files) if the block fails before the job is started."""
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                self._jobs.pop(job.id, None)
+            shutil.rmtree(job.folder, ignore_errors=True)
+            raise
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def start(self, job: Job, work: Callable[[Job], dict[str, Any]], *, writes: bool) -> None:
+        """Run ``work(job)`` in the background; its return value becomes the job's result."""
+        pool = self._writer if writes else self._readers
+        pool.submit(self._run, job, work)
+
+    def write(self, work: Callable[[], T]) -> Future[T]:
+        """Run ``work`` on the writer thread, after the writes queued before it."""
+        return self._writer.submit(work)
+
+    def _run(self, job: Job, work: Callable[[Job], dict[str, Any]]) -> None:
+        job.status, job.started_at = "running", now()
+        status: JobStatus = "failed"
+        try:
+            job.result = work(job)
+            status = "succeeded"
+        except JobFailed as exc:
+            job.error, job.result = {"code": exc.code, "message": str(exc)}, exc.result
+        except CiteqaError as exc:
+            job.error = {"code": domain_status(exc)[1], "message": str(exc)}
+        except Exception:
+            logger.exception("job %s (%s) failed", job.id, job.kind)
+            job.error = {
+                "code": "internal_error",
+                "message": "the job failed unexpectedly; it has been logged on the server",
+            }
+        finally:
+            job.finished_at = now()
+            job.status = status  # last: a job seen finished has its result and times
+
+    def shutdown(self) -> None:
+        """Finish the jobs running now, drop the queued ones."""
+        self._readers.shutdown(wait=True, cancel_futures=True)
+        self._writer.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,107 @@
+"""The server's limits (each a setting), checked before any work is done, and the request
+body cap that stops an oversized upload before it is read in full."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, error_response
+from api.settings import Settings
+
+
+def question_problem(question: str, settings: Settings) -> str | None:
+    if len(question) > settings.max_question_chars:
+        return (
+            f"the question is {len(question):,} characters long; this server's limit is "
+            f"{settings.max_question_chars:,}. Ask about one thing at a time."
+        )
+    return None
+
+
+def check_question(question: str, settings: Settings) -> None:
+    problem = question_problem(question, settings)
+    if problem:
+        raise ApiError(422, "question_too_long", problem)
+
+
+def check_k(k: int, settings: Settings) -> None:
+    if k > settings.max_k:
+        raise ApiError(
+            422,
+            "k_too_large",
+            f"k of {k} is over this server's limit of {settings.max_k}; ask for 1 to "
+            f"{settings.max_k} passages",
+        )
+
+
+def check_questions(count: int, k: int, settings: Settings, *, most: int) -> None:
+    """A question list's size and k, against the limit ``most`` of where it was sent."""
+    if count > most:
+        raise ApiError(
+            422,
+            "too_many_questions",
+            f"{count:,} questions were sent; the limit here is {most:,}"
+            + (
+                ". Send a longer list to POST /v1/jobs"
+                if most == settings.max_batch < settings.max_job_questions
+                else ""
+            ),
+        )
+    check_k(k, settings)
+
+
+def max_upload_request_bytes(settings: Settings) -> int:
+    """The largest upload request: every file at its largest, plus room for the form."""
+    return settings.max_upload_files * (settings.max_upload_bytes + 64 * 1024) + 1024 * 1024
+
+
+def max_json_request_bytes(settings: Settings) -> int:
+    """The largest other request: the longest job list of the longest questions, as UTF-8."""
+    per_question = settings.max_question_chars * 4 + 256
+    return max(1024 * 1024, settings.max_job_questions * per_question)
+
+
+class BodyLimit:
+    """Refuse a request body over its limit with 413: by its Content-Length before reading
+    it, or while reading one sent without a length. Uploads (``upload_path``) have their own,
+    larger limit."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, upload_bytes: int, upload_path: str
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.upload_path = upload_path
+
+    @staticmethod
+    def _error(limit: int) -> ApiError:
+        return ApiError(
+            413,
+            "request_too_large",
+            f"the request body is over this server's limit of {limit:,} bytes",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_bytes if scope["path"] == self.upload_path else self.max_bytes
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > limit:
+            error = self._error(limit)
+            await error_response(413, error.code, error.message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise self._error(limit)
+            return message
+
+        await self.app(scope, counted, send)

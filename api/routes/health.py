@@ -1,0 +1,40 @@
+"""GET /healthz (the process answers) and GET /readyz (index and models loaded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.errors import ApiError
+from api.schemas import ErrorResponse, HealthResponse, ReadyResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthResponse)
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    responses={503: {"model": ErrorResponse, "description": "not loaded (yet)"}},
+)
+def readyz(request: Request) -> dict[str, Any]:
+    """The index and its models are loaded and answer questions."""
+    state = getattr(request.app.state, "citeqa", None)
+    if state is None or state.holder.current is None:
+        raise ApiError(503, "not_ready", "the index and models are not loaded (yet)")
+    with state.holder.lease() as service:
+        stats = service.snapshot.store.stats()
+        return {
+            "status": "ready",
+            "model": service.snapshot.manifest.model,
+            "documents": stats.documents,
+            "chunks": stats.chunks,
+            "generation": service.snapshot.generation,
+            "llm": state.writer is not None,
+        }

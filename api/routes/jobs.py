@@ -1,0 +1,107 @@
+"""Background question lists: POST /v1/jobs, GET /v1/jobs/{id} (progress) and
+GET /v1/jobs/{id}/results (JSONL, CSV, XLSX or Markdown, as `citeqa batch` writes them)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse
+
+from api.deps import StateDep
+from api.errors import ApiError
+from api.jobs import Job
+from api.limits import check_questions
+from api.routes.qa import numbered
+from api.schemas import ERRORS, ErrorResponse, JobRequest, JobResponse
+from api.tasks import answer_question_list, export_answers, write_question_list
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+MEDIA_TYPES = {
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown; charset=utf-8",
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no such job"}
+}
+
+
+def job_response(job: Job) -> dict[str, Any]:
+    links = {"self": f"/v1/jobs/{job.id}"}
+    if job.kind == "batch" and job.status == "succeeded":
+        for fmt in MEDIA_TYPES:
+            links[fmt] = f"/v1/jobs/{job.id}/results?format={fmt}"
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "result": job.result,
+        "links": links,
+    }
+
+
+def find_job(state: StateDep, job_id: str) -> Job:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise ApiError(
+            404, "job_not_found", f"no job {job_id!r} here (finished jobs are kept for a while)"
+        )
+    return job
+
+
+@router.post("", status_code=202, response_model=JobResponse, responses=ERRORS)
+def create_job(body: JobRequest, state: StateDep, response: Response) -> dict[str, Any]:
+    """Answer a long list of questions in the background; poll the job, then download."""
+    settings = state.settings
+    pairs = numbered(body.questions)
+    check_questions(len(pairs), body.k, settings, most=settings.max_job_questions)
+    job = state.jobs.create("batch", total=len(pairs))
+    write_question_list(job, pairs)
+    state.jobs.start(job, lambda j: answer_question_list(state.holder, j, body.k), writes=False)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_response(job)
+
+
+@router.get("/{job_id}", response_model=JobResponse, responses=NOT_FOUND)
+def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
+    """A job's status and progress; when it has failed, why (for uploads: which file)."""
+    return job_response(find_job(state, job_id))
+
+
+@router.get(
+    "/{job_id}/results",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "the answers"},
+        **NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "the job has no results (yet)"},
+    },
+)
+def job_results(
+    job_id: str,
+    state: StateDep,
+    fmt: Annotated[Literal["jsonl", "csv", "xlsx", "md"], Query(alias="format")] = "jsonl",
+) -> FileResponse:
+    """The answers of a finished question-list job, one record per question."""
+    job = find_job(state, job_id)
+    if job.kind != "batch":
+        raise ApiError(
+            409, "no_results", f"job {job_id} is an upload; its status lists each file's result"
+        )
+    if job.status != "succeeded":
+        raise ApiError(
+            409,
+            "job_not_finished" if not job.finished else "job_failed",
+            f"job {job_id} is {job.status}; results can be downloaded once it has succeeded",
+        )
+    path = export_answers(job, fmt)
+    return FileResponse(path, media_type=MEDIA_TYPES[fmt], filename=f"answers-{job_id[:8]}.{fmt}")

@@ -1,0 +1,119 @@
+"""Uploaded files: checked against the limits, then written under generated names.
+
+A client's file name never becomes a path: it is only looked at for its extension (which must
+be one of the allowed types) and kept as metadata for reports. A file is staged in its job's
+folder as ``0000.pdf``, ``0001.txt``…, then kept in the upload folder under the hash of its
+content, so uploading the same bytes again finds the document already indexed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Protocol
+
+from api.errors import ApiError
+from index.pipeline import file_hash
+
+_READ = 1024 * 1024
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class UploadedFile(Protocol):
+    """What is needed of FastAPI's UploadFile."""
+
+    filename: str | None
+    file: BinaryIO
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    filename: str  # as the client named it; metadata only
+    path: Path  # under a generated name
+    size: int
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix
+
+
+def display_name(filename: str | None) -> str:
+    """The client's file name as shown in messages: printable, at most 200 characters."""
+    name = _UNPRINTABLE.sub("", filename or "").strip()
+    return (name[:197] + "...") if len(name) > 200 else name or "(unnamed file)"
+
+
+def file_type(filename: str | None, allowed: Sequence[str]) -> str:
+    """The lower-case extension of ``filename``; 415 when it is not allowed."""
+    name = display_name(filename)
+    suffix = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower()
+    if suffix not in allowed:
+        kind = f"'{suffix}' files" if suffix else "files without an extension"
+        raise ApiError(
+            415,
+            "unsupported_file_type",
+            f"{name}: {kind} are not accepted; upload one of {', '.join(allowed)}",
+        )
+    return suffix
+
+
+def stage_uploads(
+    files: Sequence[UploadedFile], folder: Path, *, max_files: int, max_bytes: int,
+    allowed: Sequence[str],
+) -> list[StagedFile]:  # fmt: skip
+    """Check the count and the types of all files, then copy each into ``folder`` under a
+    generated name, refusing one larger than ``max_bytes``."""
+    if not files:
+        raise ApiError(422, "no_files", "no files were uploaded; send them as 'files' form fields")
+    if len(files) > max_files:
+        raise ApiError(
+            422,
+            "too_many_files",
+            f"{len(files)} files were uploaded at once; the limit is {max_files}. "
+            "Upload them in smaller groups.",
+        )
+    suffixes = [file_type(f.filename, allowed) for f in files]
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = []
+    for i, (upload, suffix) in enumerate(zip(files, suffixes, strict=True)):
+        path = folder / f"{i:04d}{suffix}"
+        size = _copy_limited(upload.file, path, max_bytes)
+        if size > max_bytes:
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"{display_name(upload.filename)} is over the upload limit of "
+                f"{max_bytes:,} bytes; split it or ask for a higher CITEQA_MAX_UPLOAD_BYTES",
+            )
+        staged.append(StagedFile(display_name(upload.filename), path, size))
+    return staged
+
+
+def _copy_limited(source: BinaryIO, path: Path, max_bytes: int) -> int:
+    """Copy at most ``max_bytes + 1`` bytes; the count tells whether there was more."""
+    size = 0
+    with path.open("wb") as out:
+        while size <= max_bytes:
+            block = source.read(min(_READ, max_bytes + 1 - size))
+            if not block:
+                break
+            out.write(block)
+            size += len(block)
+    return size
+
+
+def keep_upload(staged: StagedFile, upload_dir: Path) -> tuple[Path, bool]:
+    """Move a staged file into ``upload_dir`` under the hash of its content. Returns its path
+    and whether it is new (False: the same bytes were uploaded before)."""
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    kept = (upload_dir / f"{file_hash(staged.path)[:32]}{staged.suffix}").resolve()
+    if kept.exists():
+        staged.path.unlink(missing_ok=True)
+        return kept, False
+    tmp = upload_dir / f".{kept.name}.tmp"
+    shutil.move(staged.path, tmp)
+    tmp.replace(kept)
+    return kept, True

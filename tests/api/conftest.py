@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from index.embedder import HashingEmbedder
+from index.folder import open_snapshot
+from index.pipeline import ingest
+from qa.service import QAService
+
+KEY = "test-key-4f1c2b"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+def open_test_service(folder: Path, main: HashingEmbedder | None = None) -> QAService:
+    """The index at ``folder`` with the hashing embedders it was built with; no abstaining
+    (hashing similarities are low)."""
+    cross = HashingEmbedder(32)
+    return QAService(
+        open_snapshot(folder), main or HashingEmbedder(64), cross, cross, abstain_below={}
+    )
+
+
+@pytest.fixture
+def index_folder(corpus: Path, tmp_path: Path) -> Path:
+    """The tiny corpus (coal.txt, green.txt, sub/jincheng.txt) indexed with hashing embedders."""
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, HashingEmbedder(64), cross=HashingEmbedder(32))
+    return folder
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"work_dir": tmp_path / "jobs", "api_keys": [KEY], **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_app(index_folder: Path, tmp_path: Path) -> Callable[..., FastAPI]:
+    """An app over the tiny index; keyword arguments override settings."""
+
+    def make(service: QAService | None = None, **overrides: Any) -> FastAPI:
+        return create_app(
+            settings_for(tmp_path, **overrides), service=service or open_test_service(index_folder)
+        )
+
+    return make
+
+
+@pytest.fixture
+def client(make_app: Callable[..., FastAPI]) -> Iterator[TestClient]:
+    with TestClient(make_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    """Headers with the test server's API key."""
+    return dict(AUTH)
+
+
+@pytest.fixture
+def open_index(index_folder: Path) -> Callable[..., QAService]:
+    """Opens a new service over the tiny index (as the CLI would, with hashing embedders;
+    optionally with the given main embedder)."""
+    return lambda main=None: open_test_service(index_folder, main)
+
+
+@pytest.fixture
+def wait_for_job() -> Callable[..., dict[str, Any]]:
+    return _wait_for_job
+
+
+@pytest.fixture
+def serve() -> Callable[[FastAPI], Any]:
+    return serving
+
+
+def _wait_for_job(client: TestClient, job_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` under uvicorn on 127.0.0.1 (a free port) in a thread; yields its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()

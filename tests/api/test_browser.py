@@ -1,0 +1,76 @@
+"""The web page in headless Chromium (Debian's, driven by Playwright): type a question, see
+the answer and a citation, follow the citation, save a screenshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (make install puts it there)",
+)
+
+
+def test_ask_on_the_web_page(
+    make_app: Callable[..., FastAPI], serve: Callable[[FastAPI], Any], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with serve(make_app()) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(url + "/")
+            expect(page.locator("h1")).to_have_text("citeqa")
+
+            page.fill("#question", "煤炭产业占工业比重下降到多少")
+            page.press("#question", "Enter")
+            answer = page.locator("#answer")
+            expect(answer).to_contain_text("2021年煤炭产业占工业比重下降到6.1%。")
+            marker = answer.locator("a.marker").first
+            expect(marker).to_have_text("[1]")
+
+            first = page.locator("#passage-1")
+            expect(first.locator(".title")).to_have_text("一、推动传统产业转型")
+            expect(first.locator("mark")).to_contain_text("6.1%")
+            marker.click()
+            expect(first).to_have_class("passage flash")
+            page.screenshot(path=str(tmp_path / "answer-simplified.png"), full_page=True)
+
+            page.fill("#question", "晉城培育了什麼產業集群")
+            page.click("#ask")
+            expect(page.locator("#passage-1 .text")).to_contain_text("晉城以新質生產力激活轉型勢能")
+            expect(answer.locator("a.marker").first).to_be_visible()
+
+            page.fill("#question", "How much public green space is there per person?")
+            page.click("#ask")
+            expect(page.locator("#passages .passage").first).to_be_visible()
+            expect(page.locator("#status")).not_to_have_class("error")
+
+            # over the limit (past the box's own maxlength): the server's message is shown
+            page.evaluate("document.getElementById('question').removeAttribute('maxlength')")
+            page.fill("#question", "煤" * 1001)
+            page.click("#ask")
+            expect(page.locator("#status")).to_have_text(
+                "question: String should have at most 1000 characters"
+            )
+            page.screenshot(path=str(tmp_path / "error.png"))
+        finally:
+            browser.close()
+    assert (tmp_path / "answer-simplified.png").stat().st_size > 10_000
