@@ -137,10 +137,11 @@ def cite(
     query: Query, hits: Sequence[Hit], store: Store, scorer: SentenceScorer
 ) -> tuple[list[Citation], list[ScoredSentence]]:
     """Citations for the hits (merged, numbered from 1) and every sentence of them, scored."""
-    passages = merge_hits(hits)
     docs: dict[str, DocumentRecord] = {
-        d.id: d for d in store.documents(sorted({p.doc_id for p in passages}))
+        d.id: d for d in store.documents(sorted({h.chunk.doc_id for h in hits}))
     }
+    # a document deleted since the hits were ranked (a write racing this read) is left out
+    passages = [p for p in merge_hits(hits) if p.doc_id in docs]
     texts, spans_of = [], []
     for p in passages:
         text = in_script(passage_text(p.chunks, docs[p.doc_id].text), query)

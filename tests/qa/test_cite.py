@@ -80,3 +80,20 @@ def test_merged_citation_covers_both_chunks(tmp_path: Path, seed_text) -> None: 
     original = seed_text("000")
     for c in merged:
         assert clean(original[c.char_start : c.char_end]).text == c.text
+
+
+def test_a_document_deleted_during_the_read_is_left_out(service: QAService) -> None:
+    from qa.cite import cite
+    from qa.query import parse_query
+
+    query = parse_query("煤炭产业占工业比重")
+    hits = service.retriever.search(query, 5)
+    gone = hits[0].chunk.doc_id
+
+    class Racing:  # the store as a racing delete leaves it: one document is already gone
+        def documents(self, ids):  # type: ignore[no-untyped-def]
+            return [d for d in service.snapshot.store.documents(ids) if d.id != gone]
+
+    citations, _ = cite(query, hits, Racing(), service.scorer)  # type: ignore[arg-type]
+    assert citations and all(c.doc_id != gone for c in citations)
+    assert [c.n for c in citations] == list(range(1, len(citations) + 1))
