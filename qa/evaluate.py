@@ -1,7 +1,7 @@
 """Retrieval and answer evaluation against gold questions.
 
 A gold file has one JSON object a line: ``{"question": ..., "positive_ids": [...]}`` and/or
-``"answers": [...]``. A positive id names a document by its file name without extension (the
+``"answers": [...]`` (``"answers_zh"`` and other ``answers_*`` lists count too). A positive id names a document by its file name without extension (the
 evaluation scripts write one file per corpus entry, named by its id). Every method is scored
 from the same per-question signals, so the table compares like with like.
 """
@@ -75,7 +75,9 @@ def read_gold(path: Path) -> tuple[list[GoldQuery], list[tuple[int, str]]]:
                 row = json.loads(line)
                 question = row["question"]
                 positives = frozenset(str(p) for p in row.get("positive_ids", []))
-                answers = tuple(str(a) for a in row.get("answers", []))
+                # "answers" and per-language variants ("answers_zh" for an English question
+                # over Chinese text): an answer quoted from the documents may match any of them
+                answers = tuple(str(a) for key, v in row.items() if key.startswith("answers") for a in v)
                 if not isinstance(question, str) or not (positives or answers):
                     raise ValueError("needs a text question and positive_ids or answers")
             except (ValueError, KeyError, TypeError) as exc:

@@ -27,15 +27,26 @@ sys.path.insert(0, str(ROOT))
 
 from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
+from qa.answer import ABSTAIN_BELOW  # noqa: E402
 from qa.evaluate import evaluate, read_gold, standard_methods, table, weights_method  # noqa: E402
 from qa.service import open_service  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-# set -> (query files with a label each, the set whose questions serve as unanswerable ones)
-SETS = {
-    "drcd": ([("queries.jsonl", "DRCD (Trad)")], "cmrc2018"),
-    "cmrc2018": ([("queries.jsonl", "CMRC (Simp)")], "drcd"),
-    "xquad": ([("queries.zh.jsonl", "XQuAD zh"), ("queries.en.jsonl", "XQuAD en->zh")], "drcd"),
+# set -> query files (file, label, language); then questions of other sets, asked of this set's
+# index, standing for questions it cannot answer (file of a set, language)
+SETS: dict[str, tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]] = {
+    "drcd": (
+        [("queries.jsonl", "DRCD (Trad)", "zh")],
+        [("cmrc2018", "queries.jsonl", "zh"), ("xquad", "queries.en.jsonl", "en")],
+    ),
+    "cmrc2018": (
+        [("queries.jsonl", "CMRC (Simp)", "zh")],
+        [("drcd", "queries.jsonl", "zh"), ("xquad", "queries.en.jsonl", "en")],
+    ),
+    "xquad": (
+        [("queries.zh.jsonl", "XQuAD zh", "zh"), ("queries.en.jsonl", "XQuAD en->zh", "en")],
+        [("drcd", "queries.jsonl", "zh")],
+    ),
 }
 SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -78,8 +89,8 @@ def main() -> None:
         folder = ROOT / ".cache" / "eval" / name
         build_index(name, folder)
         service = open_service(folder)
-        files, negative_set = SETS[name]
-        for filename, label in files:
+        files, negative_files = SETS[name]
+        for filename, label, language in files:
             gold, bad = read_gold(EVAL / name / filename)
             for line, reason in bad:
                 print(f"{label}: line {line} skipped: {reason}")
@@ -115,14 +126,16 @@ def main() -> None:
                 report.answer_hit_rate,
                 flush=True,
             )
-            evidence[label] = report.evidence
-        negatives, _ = read_gold(EVAL / negative_set / "queries.jsonl")
-        neg = evaluate(
-            service,
-            negatives[: args.negatives],
-            methods={"dense (e5)": lambda s: s.scores["dense"]},
-        )
-        evidence[f"{name}: questions from {negative_set}"] = neg.evidence
+            evidence[label] = (language, report.evidence)
+        for negative_set, filename, language in negative_files:
+            negatives, _ = read_gold(EVAL / negative_set / filename)
+            neg = evaluate(
+                service,
+                negatives[: args.negatives],
+                methods={"dense (e5)": lambda s: s.scores["dense"]},
+            )
+            label = f"{name} index, {negative_set}/{filename} (cannot answer)"
+            evidence[label] = (language, neg.evidence)
         service.close()
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +144,12 @@ def main() -> None:
         "answer_hit_rate": {label: [r.answer_hit_rate, r.answers_checked] for label, r in reports},
         "evidence_percentiles": {
             label: {p: round(float(np.percentile(v, p)), 4) for p in (1, 2, 5, 10, 50)}
-            for label, v in evidence.items()
+            for label, (_, v) in evidence.items()
+            if v
+        },
+        "answered_share": {
+            label: round(float(np.mean(np.asarray(v) >= ABSTAIN_BELOW[lang])), 4)
+            for label, (lang, v) in evidence.items()
             if v
         },
         "seconds": timings,
@@ -159,6 +177,15 @@ def main() -> None:
     ]
     for label, ps in data["evidence_percentiles"].items():
         lines.append(f"| {label} | " + " | ".join(str(ps[p]) for p in (1, 2, 5, 10, 50)) + " |")
+    lines += [
+        "",
+        f"Share answered at the abstain thresholds in use ({ABSTAIN_BELOW}); the rest get "
+        "'nothing in the documents answers this':",
+        "",
+        "| questions | answered |",
+        "|---|---|",
+    ]
+    lines += [f"| {label} | {share:.3f} |" for label, share in data["answered_share"].items()]
     lines += ["", f"Seconds per question file: {timings}", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
