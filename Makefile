@@ -8,23 +8,24 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: install demo test test-fast lint bench-ingest eval bench-qa clean
 
 # torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
-install: $(STAMP) $(CHROMIUM)
+install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@mkdir -p .make && touch $(STAMP)
 
 # Debian's Chromium (and a CJK font for readable screenshots) for the web page test, which
-# drives it with Playwright; only when it is missing. Never `playwright install`.
+# drives it with Playwright; only when it is missing, and only for the tests. Never
+# `playwright install`: it downloads a browser build, which these machines cannot.
 $(CHROMIUM):
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y chromium fonts-wqy-zenhei
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-zenhei
 
 demo: install
 	$(PY) -m api index data/sample --index $(SAMPLE_INDEX)
 	$(PY) -m api info --index $(SAMPLE_INDEX)
 
-test: install
+test: install $(CHROMIUM)
 	$(PY) -m pytest
 
 test-fast: install
