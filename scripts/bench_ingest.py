@@ -176,13 +176,14 @@ def render(r: dict) -> str:  # type: ignore[type-arg]
     fp32, int8, stage = r["fp32"], r["int8"], r["stage_s"]
     return f"""# Ingest benchmark
 
-Corpus `{r["corpus"]}`: {r["documents"]} documents -> {r["chunks"]} chunks. Machine: {r["machine"]}; batch size {r["batch_size"]}.
+Corpus `{r["corpus"]}`: {r["documents"]} documents -> {r["chunks"]} chunks. Machine: {r["machine"]}; batch size {r["batch_size"]}; second (cross-lingual) model: {r["cross_model"]}.
 
 | measure | value |
 |---|---|
 | model load (incl. conversion if not cached) | {r["model_load_s"]} s |
 | pipeline, end to end | {r["pipeline_s"]} s, **{r["pipeline_chunks_per_s"]} chunks/s** |
 | bare `model.encode` (fp32), same chunks | **{fp32["encode_chunks_per_s"]} chunks/s** |
+| bare USE encode, same chunks | {r.get("use_encode_chunks_per_s", "-")} chunks/s |
 | stages (s) | load {stage["load"]}, clean {stage["clean"]}, chunk {stage["chunk"]}, embed {stage["embed"]}, store {stage["store"]} |
 | peak memory (RSS) after ingest / overall | {r["peak_rss_mb_after_ingest"]} MB / {r["peak_rss_mb"]} MB |
 | index on disk | {r["index_mb"]} MB, {r["index_bytes_per_1000_chunks"] / 2**20:.2f} MB per 1,000 chunks |
