@@ -20,8 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+console = Console()
+err = Console(stderr=True)
 
 IndexOpt = Annotated[
     Path | None, typer.Option("--index", "-i", help="index folder [env CITEQA_INDEX]")
@@ -33,7 +33,7 @@ ModelOpt = Annotated[
 
 
 def _fail(exc: CiteqaError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -75,7 +75,7 @@ def index_cmd(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
     rate = report.chunks_embedded / report.stage_seconds["embed"] if report.chunks_embedded else 0
     console.print(
         f"[bold]{folder}[/]: {report.files} files — {report.added} added, {report.updated} "
@@ -84,6 +84,7 @@ def index_cmd(
         + (f" ({rate:.1f}/s)" if rate else "")
         + f", {report.chunks_reused} reused; {report.seconds:.1f} s",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -101,7 +102,7 @@ def info(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     if as_json:
-        console.print_json(json.dumps(summary, ensure_ascii=False))
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"citeqa index {folder}", show_header=False)
     for key, value in summary.items():
@@ -127,7 +128,7 @@ def remove(
         removed = remove_documents(folder, selectors)
     except CiteqaError as exc:
         raise _fail(exc) from exc
-    console.print(f"removed {len(removed)} document(s) from {folder}")
+    console.print(f"removed {len(removed)} document(s) from {folder}", soft_wrap=True)
 
 
 @app.command()
@@ -147,7 +148,7 @@ def search(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     if as_json:
-        console.print_json(json.dumps(search_dict(result), ensure_ascii=False))
+        typer.echo(json.dumps(search_dict(result), ensure_ascii=False, indent=2))
     else:
         print_citations(console, result.citations, explain=explain)
 
@@ -169,7 +170,7 @@ def ask(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     if as_json:
-        console.print_json(json.dumps(answer_dict(answer), ensure_ascii=False))
+        typer.echo(json.dumps(answer_dict(answer), ensure_ascii=False, indent=2))
     else:
         print_answer(console, answer, explain=explain)
 
@@ -196,13 +197,14 @@ def batch(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     for line, reason in report.malformed:
-        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False)
+        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False, soft_wrap=True)
     for line, reason in report.failed:
-        err.print(f"[yellow]not answered[/] line {line}: {reason}", highlight=False)
+        err.print(f"[yellow]not answered[/] line {line}: {reason}", highlight=False, soft_wrap=True)
     resumed = f" ({report.resumed} from an earlier run)" if report.resumed else ""
     console.print(
         f"{report.answered} of {report.questions} questions answered{resumed} -> {output}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -241,13 +243,13 @@ def eval_cmd(
     except CiteqaError as exc:
         raise _fail(exc) from exc
     for line, reason in bad + report.skipped:
-        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False)
+        err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False, soft_wrap=True)
     text = table([(gold.stem, report)])
     if report.answer_hit_rate is not None:
         text += (
             f"\n\nanswer hit rate: {report.answer_hit_rate:.3f} of {report.answers_checked} answers"
         )
-    console.print(text, highlight=False, markup=False)
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
 
@@ -281,7 +283,9 @@ def serve(
         raise _fail(exc) from exc
     _quiet_model_loading()
     err.print(
-        f"serving {settings.index} on http://{settings.host}:{settings.port}", highlight=False
+        f"serving {settings.index} on http://{settings.host}:{settings.port}",
+        highlight=False,
+        soft_wrap=True,
     )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
@@ -318,7 +322,7 @@ def _embedders(model: str | None):  # type: ignore[no-untyped-def]
         model_dir=settings.model_dir,
         batch_size=settings.batch_size,
         threads=settings.threads,
-        progress=lambda msg: err.print(msg, highlight=False),
+        progress=lambda msg: err.print(msg, highlight=False, soft_wrap=True),
     )
     cross = UseEmbedder(threads=settings.threads) if settings.cross_model == "use" else None
     return embedder, cross

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
 from qa.query import Query
 
@@ -76,10 +77,27 @@ def compose_answer(
             break
         if chosen and length + len(s.text) > MAX_ANSWER_CHARS:
             continue
-        if any(s.text in c.text or c.text in s.text for c in chosen):
+        if not _is_statement(s.text) or any(_same(s.text, c.text) for c in chosen):
             continue
         chosen.append(s)
         length += len(s.text)
+    if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
+        chosen = pool[:1]
     joiner = " " if query.script == "none" else ""
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(query.text, text, citations, False, evidence, query.language, query.script)
+
+
+_SENTENCE_END = tuple("。！？!?；;….")
+
+
+def _is_statement(text: str) -> bool:
+    """A sentence rather than a heading or title line: it ends like a sentence, or is long."""
+    stripped = text.rstrip("”’」』）)\"' ")
+    return stripped.endswith(_SENTENCE_END) or len(text) > 60
+
+
+def _same(a: str, b: str) -> bool:
+    """The same sentence, whatever its script (a report may be indexed in both)."""
+    fa, fb = search_form(a), search_form(b)
+    return fa in fb or fb in fa

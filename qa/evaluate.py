@@ -77,7 +77,9 @@ def read_gold(path: Path) -> tuple[list[GoldQuery], list[tuple[int, str]]]:
                 positives = frozenset(str(p) for p in row.get("positive_ids", []))
                 # "answers" and per-language variants ("answers_zh" for an English question
                 # over Chinese text): an answer quoted from the documents may match any of them
-                answers = tuple(str(a) for key, v in row.items() if key.startswith("answers") for a in v)
+                answers = tuple(
+                    str(a) for key, v in row.items() if key.startswith("answers") for a in v
+                )
                 if not isinstance(question, str) or not (positives or answers):
                     raise ValueError("needs a text question and positive_ids or answers")
             except (ValueError, KeyError, TypeError) as exc:
