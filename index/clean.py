@@ -240,6 +240,12 @@ def join_broken_lines(mt: MappedText) -> None:
     mt.sub(re.compile(r"(?<!\n)\n(?!\n)"), join)
 
 
+def is_heading_line(text: str) -> bool:
+    """A short line that opens with a heading marker (``一、`` ``（一）`` ``一是`` ...)."""
+    text = text.strip()
+    return bool(_HEADING_START.match(text)) and len(text) <= MAX_HEADING_CHARS // 2
+
+
 def find_headings(text: str) -> tuple[Heading, ...]:
     """Headings at the start of a line: ``一、`` (1), ``（一）`` (2), ``一是`` (3), ``第一章``, ``#``."""
     headings: list[Heading] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.clean import is_heading_line
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
 from qa.query import Query
@@ -93,6 +94,8 @@ _SENTENCE_END = tuple("。！？!?；;….")
 
 def _is_statement(text: str) -> bool:
     """A sentence rather than a heading or title line: it ends like a sentence, or is long."""
+    if is_heading_line(text):
+        return False
     stripped = text.rstrip("”’」』）)\"' ")
     return stripped.endswith(_SENTENCE_END) or len(text) > 60
 

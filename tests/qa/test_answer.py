@@ -68,3 +68,16 @@ def test_ask_many_reports_bad_questions_in_place(service: QAService) -> None:
     assert not isinstance(results[0], InvalidInput) and not isinstance(results[2], InvalidInput)
     with pytest.raises(InvalidInput, match="the question is empty"):
         service.ask("   ")
+
+
+def test_headings_and_the_same_sentence_in_another_script_are_not_answers() -> None:
+    query = parse_query("如何节能减碳")
+    sentences = [
+        ScoredSentence(1, "四、推动生态改善“煤城变美城”", 2.0),
+        ScoredSentence(1, "一是加强节能减碳。", 1.9),
+        ScoredSentence(1, "清洁取暖试点市考核连续3年全国第一。", 1.8),
+        ScoredSentence(2, "清潔取暖試點市考核連續3年全國第一。", 1.8),
+        ScoredSentence(2, "新建建筑全面执行绿色建筑标准。", 1.7),
+    ]
+    answer = compose_answer(query, [citation(1, 0.9), citation(2, 0.9)], sentences, {"zh": 0.5})
+    assert answer.text == "清洁取暖试点市考核连续3年全国第一。[1]新建建筑全面执行绿色建筑标准。[2]"
