@@ -41,18 +41,31 @@ def read_questions(path: Path) -> tuple[list[BatchQuestion], list[tuple[int, str
     else:
         text, _ = decode_text(path, path.read_bytes())
         rows = {".txt": _txt_rows, ".csv": _csv_rows, ".jsonl": _jsonl_rows}[suffix](text)
-    questions, problems, seen = [], [], set()
+    candidates: list[BatchQuestion] = []
+    problems: list[tuple[int, str]] = []
     for line, qid, question in rows:
         if isinstance(question, Exception):
             problems.append((line, str(question)))
         elif not isinstance(question, str) or not question.strip():
             problems.append((line, "the question is empty"))
-        elif (qid := qid or str(line)) in seen:
-            problems.append((line, f"the id {qid!r} was used on an earlier line"))
         else:
-            seen.add(qid)
-            questions.append(BatchQuestion(line, qid, question.strip()))
-    return questions, problems
+            candidates.append(BatchQuestion(line, qid or str(line), question.strip()))
+    repeats = repeated_ids([q.id for q in candidates])
+    problems += [(candidates[i].line, why) for i, why in repeats.items()]
+    questions = [q for i, q in enumerate(candidates) if i not in repeats]
+    return questions, sorted(problems)
+
+
+def repeated_ids(ids: Sequence[str]) -> dict[int, str]:
+    """{position: why} for every id already used at an earlier position: a question list
+    names each question once, so its answer can be found (and a batch resumed) by id."""
+    seen: set[str] = set()
+    repeats: dict[int, str] = {}
+    for i, qid in enumerate(ids):
+        if qid in seen:
+            repeats[i] = f"the id {qid!r} was used on an earlier line"
+        seen.add(qid)
+    return repeats
 
 
 def _txt_rows(text: str) -> list[tuple[int, str | None, Any]]:

@@ -23,6 +23,7 @@ from api.schemas import (
 from api.settings import Settings
 from index.errors import InvalidInput
 from qa.answer import Answer
+from qa.batch_io import repeated_ids
 from qa.generate import AnswerWriter, write_or_keep
 from qa.serialize import answer_dict, search_dict
 from qa.service import QAService
@@ -90,16 +91,12 @@ def numbered(items: list[str | QuestionItem]) -> list[tuple[str, str]]:
 
 
 def problems_of(pairs: list[tuple[str, str]], settings: Settings) -> dict[int, str]:
-    """{position: why} for the questions that are not asked: over the length limit, or with
-    an id used before (as `citeqa batch` reports them)."""
-    problems: dict[int, str] = {}
-    seen: set[str] = set()
-    for i, (qid, question) in enumerate(pairs):
-        if qid in seen:
-            problems[i] = f"the id {qid!r} was used on an earlier line"
-        elif problem := question_problem(question, settings):
+    """{position: why} for the questions that are not asked: an id used before (the rule of
+    `citeqa batch`, qa.batch_io.repeated_ids), or over this server's length limit."""
+    problems = repeated_ids([qid for qid, _ in pairs])
+    for i, (_, question) in enumerate(pairs):
+        if i not in problems and (problem := question_problem(question, settings)):
             problems[i] = problem
-        seen.add(qid)
     return problems
 
 
