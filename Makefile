@@ -5,7 +5,7 @@ SAMPLE_INDEX := data/sample-index
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: install demo test test-fast lint bench-ingest eval bench-qa clean
+.PHONY: install demo test test-fast lint bench-ingest eval fit bench-qa clean
 
 # torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
 install: $(STAMP)
@@ -41,6 +41,9 @@ bench-ingest: install
 
 eval: install
 	$(PY) scripts/eval.py
+
+fit: install
+	$(PY) scripts/fit_ranker.py
 
 bench-qa: install
 	$(PY) scripts/bench_qa.py

@@ -74,6 +74,8 @@ def completion(answer: Answer) -> dict[str, Any]:
             }
         ],
         "citations": [citation_dict(c) for c in answer.citations],
+        "confidence": round(answer.confidence, 6),
+        "abstained": answer.abstained,
     }
 
 
@@ -94,5 +96,11 @@ def stream(answer: Answer) -> Iterator[str]:
     content = content_of(answer)
     for start in range(0, len(content), STREAM_PIECE):
         yield event({"content": content[start : start + STREAM_PIECE]})
-    yield event({}, "stop", citations=[citation_dict(c) for c in answer.citations])
+    yield event(
+        {},
+        "stop",
+        citations=[citation_dict(c) for c in answer.citations],
+        confidence=round(answer.confidence, 6),
+        abstained=answer.abstained,
+    )
     yield "data: [DONE]\n\n"

@@ -222,8 +222,9 @@ def eval_cmd(
         Path | None, typer.Option("-o", "--output", help="also write the table to this .md file")
     ] = None,
 ) -> None:
-    """R@1/5/10 and MRR@10 for BM25, dense and the fused default, plus the answer hit rate.
-    Positive ids name documents by file name without extension."""
+    """R@1/5/10 and MRR@10 for BM25, dense, the fused first stage and the second stage (what
+    citeqa serves), plus the answer hit rate and the share of questions answered. Positive ids
+    name documents by file name without extension."""
     from qa.evaluate import evaluate, read_gold, table
 
     try:
@@ -249,6 +250,8 @@ def eval_cmd(
         text += (
             f"\n\nanswer hit rate: {report.answer_hit_rate:.3f} of {report.answers_checked} answers"
         )
+    if report.answered is not None:
+        text += f"\nanswered: {report.answered:.3f} of {len(report.confidence)} questions"
     console.print(text, highlight=False, markup=False, soft_wrap=True)
     if output:
         output.write_text(text + "\n", encoding="utf-8")

@@ -29,7 +29,8 @@ def reopen(service: QAService) -> QAService:
         service.retriever.cross,
         service.scorer.embedder,
         max_question_chars=service.max_question_chars,
-        abstain_below=service.abstain_below,
+        answer_at=service.answer_at,
+        fitted=service.fitted,
     )
 
 

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from qa.answer import Answer
 from qa.cite import Citation
+from qa.rerank import Rescored
 
 
 def citation_panel(c: Citation, *, explain: bool = False) -> Panel:
@@ -26,7 +27,17 @@ def citation_panel(c: Citation, *, explain: bool = False) -> Panel:
             f"{name} #{s.rank} {s.score:.3f} (z {s.z:+.2f})" for name, s in c.signals.items()
         )
         parts.append(Text(f"score {c.score:.3f}  {signals}", style="cyan"))
+        if c.rescored is not None:
+            parts.append(Text("second stage: " + explain_rescored(c.rescored), style="cyan"))
     return Panel(Group(*parts), title=f"[{c.n}] " + " › ".join(where), title_align="left")
+
+
+def explain_rescored(r: Rescored) -> str:
+    """Each feature's value and what it added to the second-stage logit, largest first."""
+    items = sorted(r.contributions.items(), key=lambda kv: -abs(kv[1]))
+    return f"score {r.logit:+.2f}: " + ", ".join(
+        f"{name} {r.features[name]:.3f} ({value:+.2f})" for name, value in items
+    )
 
 
 def print_citations(console: Console, citations: list[Citation], *, explain: bool = False) -> None:
@@ -38,5 +49,6 @@ def print_citations(console: Console, citations: list[Citation], *, explain: boo
 
 def print_answer(console: Console, answer: Answer, *, explain: bool = False) -> None:
     style = "italic" if answer.abstained else "bold"
-    console.print(Panel(Text(answer.text, style=style), title="answer", title_align="left"))
+    title = f"answer (confidence {answer.confidence:.2f})" if explain else "answer"
+    console.print(Panel(Text(answer.text, style=style), title=title, title_align="left"))
     print_citations(console, answer.citations, explain=explain)

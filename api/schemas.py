@@ -134,6 +134,12 @@ class SignalOut(BaseModel):
     z: float = Field(description="standardised score, what the fusion adds up")
 
 
+class SecondStageOut(BaseModel):
+    logit: float
+    features: dict[str, float]
+    contributions: dict[str, float]
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="the number the answer's [n] markers use")
     text: str = Field(description="the passage, in the script of the question")
@@ -147,9 +153,12 @@ class CitationOut(BaseModel):
     highlight: list[int] | None = Field(
         description="[start, end) of the best-matching sentence within text"
     )
-    score: float
+    score: float = Field(description="the second stage's score (a logit): what ranks passages")
     signals: dict[str, SignalOut]
     chunk_ids: list[str]
+    second_stage: SecondStageOut | None = Field(
+        default=None, description="the second stage's features and what each contributed"
+    )
 
 
 class SearchResponse(BaseModel):
@@ -161,8 +170,14 @@ class SearchResponse(BaseModel):
 class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="one to three sentences with [n] markers")
-    abstained: bool = Field(description="true: nothing in the documents answers the question")
-    evidence: float
+    abstained: bool = Field(
+        description="true: the confidence is under the fitted threshold, and the answer says "
+        "that nothing in the documents answers the question"
+    )
+    confidence: float = Field(
+        ge=0, le=1, description="calibrated probability that the passages answer the question"
+    )
+    evidence: float = Field(description="the best passage's e5 cosine similarity")
     language: str
     citations: list[CitationOut]
 
@@ -173,6 +188,7 @@ class AskResponse(BaseModel):
                     "question": _ZH,
                     "answer": "2021年煤炭产业占工业比重下降到6.1%。[1]",
                     "abstained": False,
+                    "confidence": 0.97,
                     "evidence": 0.86,
                     "language": "zh",
                     "citations": [

@@ -73,6 +73,20 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         return cls(retriever, row_ids)
 
+    def idf(self, tokens: list[str]) -> np.ndarray:
+        """BM25's inverse document frequency of each token over the indexed chunks (a token
+        no chunk contains gets the highest value)."""
+        n = len(self.row_ids)
+        if self._retriever is None:
+            return np.full(len(tokens), np.log1p(n + 0.5), dtype=np.float32)
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]
+        df = np.array(
+            [indptr[i + 1] - indptr[i] if (i := vocab.get(t)) is not None else 0 for t in tokens],
+            dtype=np.float64,
+        )
+        return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
     def all_scores(self, search_text: str) -> np.ndarray:
         """BM25 score of every chunk for a text in search form, aligned with ``row_ids``."""
         tokens = tokenize(search_text)

@@ -237,6 +237,33 @@ class Store:
                 out.append(StoredChunk(r[0], chunk))
         return out
 
+    def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """Search texts of the chunks at these (document id, ordinal) places, where they exist:
+        the neighbours a passage is read with."""
+        wanted = sorted(set(places))
+        found: dict[tuple[str, int], str] = {}
+        for i in range(0, len(wanted), 400):
+            part = wanted[i : i + 400]
+            marks = ",".join("(?, ?)" for _ in part)
+            rows = self._db.execute(
+                "SELECT doc_id, ordinal, search_text FROM chunks WHERE (doc_id, ordinal) IN "
+                f"(VALUES {marks})",
+                [v for place in part for v in place],
+            )
+            for doc_id, ordinal, text in rows:
+                found[(doc_id, ordinal)] = text
+        return found
+
+    def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """document id -> title, without reading the documents' texts."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._db.execute(
+            f"SELECT id, title FROM documents WHERE id IN ({marks})", list(doc_ids)
+        )
+        return dict(rows.fetchall())
+
     def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:
         if not doc_ids:
             return []

@@ -1,26 +1,21 @@
 """The short extractive answer: the best one to three sentences of the top passages, each
-followed by the [n] of the passage it came from — or, when the evidence is weak, a plain
-statement that nothing in the documents answers the question."""
+followed by the [n] of the passage it came from — or, when the calibrated confidence that the
+passages answer the question is under the fitted threshold, a plain statement that nothing in
+the documents answers it. Sentences are picked by the fitted sentence scorer
+(``qa/sentences.py``); an English question gets the Chinese sentences quoted."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.clean import is_heading_line
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
 from qa.query import Query
-
-# The best passage's cosine similarity (e5, question vs passage) below which citeqa says it has
-# no answer, per question language. Set just under the 1st percentile of that score for
-# questions whose answer is in the index (DRCD, CMRC, XQuAD; scripts/eval.py, results/eval.md,
-# which also gives the share of questions from another corpus that are still answered).
-ABSTAIN_BELOW: dict[str, float] = {"zh": 0.85, "en": 0.73}
+from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 300
-SECOND_SENTENCE_RATIO = 0.9  # a further sentence joins only if it scores this close to the best
 ANSWER_FROM_TOP = 3  # sentences come from the first this many passages
 
 NO_ANSWER = {
@@ -36,7 +31,8 @@ class Answer:
     text: str
     citations: list[Citation]
     abstained: bool
-    evidence: float  # the best passage's dense similarity, compared with ABSTAIN_BELOW
+    confidence: float  # probability that the passages answer the question (qa/confidence.py)
+    evidence: float  # the best passage's dense (e5) similarity, for reference
     language: str
     script: str
 
@@ -50,21 +46,20 @@ def compose_answer(
     query: Query,
     citations: list[Citation],
     sentences: Sequence[ScoredSentence],
-    thresholds: dict[str, float] | None = None,
+    confidence: float,
+    *,
+    answer_at: float = 0.0,
+    further_at: float = 1.0,
 ) -> Answer:
-    """Pick the answer sentences, or abstain when the best evidence is under the threshold."""
-    limits = thresholds if thresholds is not None else ABSTAIN_BELOW
+    """Abstain when ``confidence`` is under ``answer_at``; otherwise quote the most probable
+    statement of the top passages, and up to two more whose probability reaches
+    ``further_at``."""
     evidence = evidence_of(citations)
-    if not citations or evidence < limits.get(query.language, 0.0):
+    if not citations or confidence < answer_at:
         return Answer(
-            query.text,
-            NO_ANSWER[query.script],
-            citations,
-            True,
-            evidence,
-            query.language,
-            query.script,
-        )
+            query.text, NO_ANSWER[query.script], citations, True, confidence, evidence,
+            query.language, query.script,
+        )  # fmt: skip
     pool = sorted(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
         key=lambda s: -s.score,
@@ -72,13 +67,11 @@ def compose_answer(
     chosen: list[ScoredSentence] = []
     length = 0
     for s in pool:
-        if chosen and (
-            s.score < SECOND_SENTENCE_RATIO * chosen[0].score or len(chosen) == MAX_SENTENCES
-        ):
+        if chosen and (s.score < further_at or len(chosen) == MAX_SENTENCES):
             break
         if chosen and length + len(s.text) > MAX_ANSWER_CHARS:
             continue
-        if not _is_statement(s.text) or any(_same(s.text, c.text) for c in chosen):
+        if not is_statement(s.text) or any(_same(s.text, c.text) for c in chosen):
             continue
         chosen.append(s)
         length += len(s.text)
@@ -86,18 +79,9 @@ def compose_answer(
         chosen = pool[:1]
     joiner = " " if query.script == "none" else ""
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
-    return Answer(query.text, text, citations, False, evidence, query.language, query.script)
-
-
-_SENTENCE_END = tuple("。！？!?；;….")
-
-
-def _is_statement(text: str) -> bool:
-    """A sentence rather than a heading or title line: it ends like a sentence, or is long."""
-    if is_heading_line(text):
-        return False
-    stripped = text.rstrip("”’」』）)\"' ")
-    return stripped.endswith(_SENTENCE_END) or len(text) > 60
+    return Answer(
+        query.text, text, citations, False, confidence, evidence, query.language, query.script
+    )
 
 
 def _same(a: str, b: str) -> bool:

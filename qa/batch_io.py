@@ -180,7 +180,7 @@ def write_answers(path: Path, records: Sequence[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-_FLAT_COLUMNS = ("id", "question", "answer", "abstained", "citations", "error")
+_FLAT_COLUMNS = ("id", "question", "answer", "abstained", "confidence", "citations", "error")
 
 
 def _cite_line(c: dict[str, Any]) -> str:
@@ -197,6 +197,7 @@ def _flat(r: dict[str, Any]) -> list[Any]:
         r["question"],
         a.get("answer", ""),
         a.get("abstained", ""),
+        a.get("confidence", ""),
         cites,
         r.get("error", ""),
     ]

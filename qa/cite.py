@@ -11,12 +11,13 @@ import numpy as np
 
 from index.chunking import sentence_spans
 from index.documents import Chunk
-from index.embedder import Embedder
-from index.lexical import tokenize
-from index.normalise import detect_script, search_form, to_simplified, to_traditional
+from index.normalise import detect_script, to_simplified, to_traditional
 from index.store import DocumentRecord, Store
+from qa.features import QuestionTerms
 from qa.query import Query
+from qa.rerank import Rescored
 from qa.retrieve import Hit, SignalScore
+from qa.sentences import Sentence, SentenceScorer
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Citation:
     score: float
     signals: dict[str, SignalScore] = field(default_factory=dict)
     chunk_ids: tuple[str, ...] = ()
+    rescored: Rescored | None = None  # the second stage's view of its best chunk
 
 
 @dataclass
@@ -101,42 +103,24 @@ def in_script(text: str, query: Query) -> str:
     return to_traditional(text) if query.script == "traditional" else to_simplified(text)
 
 
-class SentenceScorer:
-    """Scores sentences against a question: the share of the question's characters and
-    bigrams they contain (Chinese questions) plus the cosine similarity of a sentence
-    embedder (any language)."""
-
-    def __init__(self, embedder: Embedder | None) -> None:
-        self.embedder = embedder
-
-    def score(self, query: Query, sentences: Sequence[str]) -> np.ndarray:
-        if not sentences:
-            return np.empty(0, dtype=np.float32)
-        scores = np.zeros(len(sentences), dtype=np.float32)
-        if query.language == "zh":
-            wanted = set(tokenize(query.search_text))
-            if wanted:
-                scores += np.array(
-                    [len(wanted & set(tokenize(search_form(s)))) / len(wanted) for s in sentences],
-                    dtype=np.float32,
-                )
-        if self.embedder is not None:
-            vectors = self.embedder.embed([query.text, *sentences], "query")
-            scores += vectors[1:] @ vectors[0]
-        return scores
-
-
 @dataclass(frozen=True)
 class ScoredSentence:
     citation: int  # the citation's number, n
     text: str
-    score: float
+    score: float  # the probability that it holds the answer (qa/sentences.py)
+    features: tuple[float, ...] = ()
 
 
 def cite(
-    query: Query, hits: Sequence[Hit], store: Store, scorer: SentenceScorer
+    query: Query,
+    hits: Sequence[Hit],
+    store: Store,
+    scorer: SentenceScorer,
+    terms: QuestionTerms,
+    question_vector: np.ndarray | None = None,
 ) -> tuple[list[Citation], list[ScoredSentence]]:
-    """Citations for the hits (merged, numbered from 1) and every sentence of them, scored."""
+    """Citations for the hits (merged, numbered from 1) and every sentence of them, scored
+    (``question_vector``: the question's vector from the scorer's embedder, if already made)."""
     docs: dict[str, DocumentRecord] = {
         d.id: d for d in store.documents(sorted({h.chunk.doc_id for h in hits}))
     }
@@ -147,12 +131,19 @@ def cite(
         text = in_script(passage_text(p.chunks, docs[p.doc_id].text), query)
         texts.append(text)
         spans_of.append(sentence_spans(text, max_len=len(text)))
-    flat = [(i, span) for i, spans in enumerate(spans_of) for span in spans]
-    scores = scorer.score(query, [texts[i][a:b] for i, (a, b) in flat])
+    flat = [(i, j, span) for i, spans in enumerate(spans_of) for j, span in enumerate(spans)]
+    rows, scores = scorer.score(
+        query,
+        terms,
+        [Sentence(i + 1, texts[i][a:b], j == 0) for i, j, (a, b) in flat],
+        [p.hit.score for p in passages],
+        question_vector,
+    )
     best: dict[int, tuple[float, tuple[int, int]]] = {}
     sentences = []
-    for (i, span), score in zip(flat, scores, strict=True):
-        sentences.append(ScoredSentence(i + 1, texts[i][span[0] : span[1]], float(score)))
+    for (i, _, span), score, row in zip(flat, scores, rows, strict=True):
+        text = texts[i][span[0] : span[1]]
+        sentences.append(ScoredSentence(i + 1, text, float(score), tuple(row.tolist())))
         if i not in best or score > best[i][0]:
             best[i] = (float(score), span)
     citations = []
@@ -173,6 +164,7 @@ def cite(
                 score=p.hit.score,
                 signals=p.hit.signals,
                 chunk_ids=tuple(c.id for c in p.chunks),
+                rescored=p.hit.rescored,
             )
         )
     return citations, sentences

@@ -16,8 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import InvalidInput
-from qa.answer import compose_answer, evidence_of
-from qa.cite import cite
 from qa.fusion import Signal, fuse, rrf, top_k
 from qa.query import Query, parse_query
 from qa.retrieve import QuerySignals
@@ -58,10 +56,14 @@ class MethodScores:
 class EvalReport:
     questions: int
     methods: dict[str, dict[str, float]]
-    answer_hit_rate: float | None
+    answer_hit_rate: float | None  # answered, and the answer text holds a gold answer
     answers_checked: int
-    evidence: list[float]  # the default method's evidence score per question (for calibration)
+    confidence: list[float]  # each answered question's confidence (qa/confidence.py)
+    answered: float | None  # share of questions answered rather than abstained on
     skipped: list[tuple[int, str]]
+
+
+SECOND_STAGE = "second stage (default)"
 
 
 def read_gold(path: Path) -> tuple[list[GoldQuery], list[tuple[int, str]]]:
@@ -114,16 +116,18 @@ def evaluate(
     gold: Sequence[GoldQuery],
     *,
     methods: Mapping[str, Method] | None = None,
-    answers: int = 0,
+    answers: int | None = None,
     batch: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> EvalReport:
-    """Score every method on every gold question; check the answers of the first ``answers``."""
-    methods = methods or standard_methods(service)
+    """Score every first-stage method and the second stage (what citeqa serves) on every gold
+    question, and answer the first ``answers`` (all by default): whether the answer holds a
+    gold answer, its confidence, and whether it was given at all."""
+    methods = standard_methods(service) if methods is None else methods
     doc_of = _doc_keys(service)
-    scores = {name: MethodScores() for name in methods}
-    evidence: list[float] = []
-    answer_hits = answers_checked = 0
+    scores = {name: MethodScores() for name in [*methods, SECOND_STAGE]}
+    confidences: list[float] = []
+    answer_hits = answers_checked = answered = 0
     skipped: list[tuple[int, str]] = []
     for start in range(0, len(gold), batch):
         part = gold[start : start + batch]
@@ -134,26 +138,28 @@ def evaluate(
             except InvalidInput as exc:
                 skipped.append((g.line, str(exc)))
         signals = service.retriever.signals([q for _, q in queries])
-        for (g, query), sig in zip(queries, signals, strict=True):
+        for (g, _), sig in zip(queries, signals, strict=True):
             for name, method in methods.items():
                 scores[name].add(_ranked_docs(method(sig), doc_of), g.positive_ids)
-            hits = service.retriever.rank(sig, 5)
-            if answers_checked < answers and g.answers:
-                citations, sentences = cite(query, hits, service.snapshot.store, service.scorer)
-                answer = compose_answer(query, citations, sentences, {})
+            ranking = service.retriever.ranking(sig, 200)
+            scores[SECOND_STAGE].add(_docs_in_order(doc_of[ranking.positions]), g.positive_ids)
+            if answers is not None and len(confidences) >= answers:
+                continue
+            answer = service.answer(sig, 5)
+            confidences.append(answer.confidence)
+            answered += not answer.abstained
+            if g.answers:
                 answers_checked += 1
-                answer_hits += any(a in answer.text for a in g.answers)
-                evidence.append(evidence_of(citations))
-            else:
-                evidence.append(max((h.signals["dense"].score for h in hits), default=0.0))
+                answer_hits += not answer.abstained and any(a in answer.text for a in g.answers)
         if progress:
             progress(len(part))
     return EvalReport(
-        questions=sum(s.count for s in scores.values()) // max(len(scores), 1),
+        questions=scores[SECOND_STAGE].count,
         methods={name: s.row() for name, s in scores.items()},
         answer_hit_rate=answer_hits / answers_checked if answers_checked else None,
         answers_checked=answers_checked,
-        evidence=evidence,
+        confidence=confidences,
+        answered=answered / len(confidences) if confidences else None,
         skipped=skipped,
     )
 
@@ -169,9 +175,12 @@ def _doc_keys(service: QAService) -> np.ndarray:
 
 def _ranked_docs(scores: np.ndarray, doc_of: np.ndarray, depth: int = 10) -> list[str]:
     """Documents in order of their best chunk, the first ``depth`` of them."""
+    return _docs_in_order(doc_of[top_k(scores, min(len(scores), depth * 20))], depth)
+
+
+def _docs_in_order(docs: Iterable[str], depth: int = 10) -> list[str]:
     ranked: list[str] = []
-    for pos in top_k(scores, min(len(scores), depth * 20)):
-        doc = doc_of[pos]
+    for doc in docs:
         if doc not in ranked:
             ranked.append(doc)
             if len(ranked) == depth:

@@ -1,5 +1,7 @@
 """Retrieval: every signal scores every chunk, the question's language picks the weights, the
-fused score ranks them. Each hit keeps its per-signal ranks and scores (the ``explain`` view)."""
+fused score ranks them; then the second stage (``qa/rerank.py``) re-scores the best of them.
+Each hit keeps its per-signal ranks and scores and the second stage's features (the
+``explain`` view)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from index.documents import Chunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot
+from index.store import StoredChunk
+from qa.features import QuestionTerms, question_terms
+from qa.fitted import Fitted, Model, load_fitted
 from qa.fusion import DEFAULT_WEIGHTS, Signal, rank_of, top_k, weighted_sum, zscore
 from qa.query import Query
+from qa.rerank import Rescored, describe, first_stage_features, rescore
 
 MAX_K = 100
 
@@ -29,16 +35,34 @@ class SignalScore:
 class Hit:
     chunk: Chunk
     row_id: int
-    score: float
+    score: float  # the second stage's logit (the fused first-stage score beyond its pool)
     signals: dict[Signal, SignalScore] = field(default_factory=dict)
+    rescored: Rescored | None = None
 
 
 @dataclass(frozen=True)
 class QuerySignals:
-    """Every signal's score for every chunk, for one question (aligned with ``row_ids``)."""
+    """Every signal's score for every chunk, for one question (aligned with ``row_ids``), and
+    the question's vectors (``dense``, ``cross``), which later steps reuse."""
 
     query: Query
     scores: dict[Signal, np.ndarray]
+    vectors: dict[Signal, np.ndarray]
+    terms: QuestionTerms
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Chunks best first: positions in the retriever's row order, the stored chunks, the score
+    each was ranked by, and (for those the second stage saw) its feature rows."""
+
+    positions: np.ndarray
+    chunks: list[StoredChunk]
+    scores: np.ndarray
+    features: np.ndarray  # one row per re-scored chunk: the first len(features) of the ranking
+    fused: np.ndarray
+    zs: dict[Signal, np.ndarray]
+    model: Model | None
 
 
 def check_k(k: int) -> int:
@@ -56,6 +80,8 @@ class Retriever:
         embedder: Embedder,
         cross: Embedder | None = None,
         weights: Mapping[str, Mapping[Signal, float]] | None = None,
+        fitted: Fitted | None = None,
+        second_stage: bool = True,
     ) -> None:
         if embedder.name != snapshot.manifest.model:
             snapshot.manifest.check_matches(
@@ -78,6 +104,8 @@ class Retriever:
         self.cross = cross if snapshot.cross is not None else None
         self.weights = {lang: dict(w) for lang, w in (weights or DEFAULT_WEIGHTS).items()}
         self.row_ids = snapshot.vectors.row_ids
+        self.fitted = fitted or load_fitted()
+        self.second_stage = second_stage
 
     def signals(self, queries: Sequence[Query]) -> list[QuerySignals]:
         """Score every chunk with every signal, embedding the questions in one batch each."""
@@ -92,10 +120,50 @@ class Retriever:
                 "lexical": self.snapshot.lexical.all_scores(query.search_text),
                 "dense": self.snapshot.vectors.all_scores(dense[i]),
             }
+            vectors = {"dense": dense[i]}
             if cross is not None and self.snapshot.cross is not None:
                 scores["cross"] = self.snapshot.cross.all_scores(cross[i])
-            out.append(QuerySignals(query, scores))
+                vectors["cross"] = cross[i]
+            terms = question_terms(query.search_text, self.snapshot.lexical.idf)
+            out.append(QuerySignals(query, scores, vectors, terms))
         return out
+
+    def ranking(
+        self, signals: QuerySignals, depth: int, *, doc_ids: set[str] | None = None,
+        weights: Mapping[Signal, float] | None = None,
+    ) -> Ranking:  # fmt: skip
+        """The best ``depth`` chunks (fewer if the index or the filter has fewer): the first
+        stage's top ``pool`` re-scored by the second stage, then the rest in first-stage
+        order."""
+        language = signals.query.language
+        zs = {name: zscore(s) for name, s in signals.scores.items()}
+        fused = weighted_sum(zs, weights or self.weights[language])
+        candidates = np.arange(len(fused))
+        if doc_ids is not None:
+            candidates = self._positions_in(doc_ids)
+        model = self.fitted.ranker.get(language) if self.second_stage else None
+        positions = candidates[top_k(fused[candidates], max(depth, self.fitted.pool))]
+        chunks = self.snapshot.store.chunks(self.row_ids[positions].tolist())
+        if len(chunks) < len(positions):  # deleted since the ranking began (a racing write)
+            present = {c.row_id for c in chunks}
+            positions = positions[[int(self.row_ids[p]) in present for p in positions]]
+        scores = fused[positions].astype(np.float32)
+        features = np.empty((0, 0), np.float32)
+        if model is not None and len(positions):
+            pool = min(self.fitted.pool, len(positions))
+            first = first_stage_features(positions[:pool], fused, signals.scores, zs)
+            features, logits = rescore(
+                model, signals.terms, chunks[:pool], first, self.snapshot.store
+            )
+            order = np.lexsort((np.arange(pool), -logits))
+            positions = np.concatenate([positions[:pool][order], positions[pool:]])
+            chunks = [chunks[i] for i in order] + chunks[pool:]
+            scores = np.concatenate([logits[order], scores[pool:]]).astype(np.float32)
+            features = features[order]
+        keep = min(depth, len(positions))
+        return Ranking(
+            positions[:keep], chunks[:keep], scores[:keep], features[:keep], fused, zs, model
+        )
 
     def rank(
         self, signals: QuerySignals, k: int, *, doc_ids: set[str] | None = None,
@@ -105,26 +173,24 @@ class Retriever:
         check_k(k)
         if not len(self.row_ids):
             return []
-        zs = {name: zscore(s) for name, s in signals.scores.items()}
-        fused = weighted_sum(zs, weights or self.weights[signals.query.language])
-        candidates = np.arange(len(fused))
-        if doc_ids is not None:
-            candidates = self._positions_in(doc_ids)
-        positions = candidates[top_k(fused[candidates], k)]
-        stored = {c.row_id: c for c in self.snapshot.store.chunks(self.row_ids[positions].tolist())}
-        ranks = {name: rank_of(s, positions) for name, s in signals.scores.items()}
+        r = self.ranking(signals, k, doc_ids=doc_ids, weights=weights)
+        ranks = {name: rank_of(s, r.positions) for name, s in signals.scores.items()}
         return [
             Hit(
-                chunk=stored[row_id].chunk,
-                row_id=row_id,
-                score=float(fused[pos]),
+                chunk=stored.chunk,
+                row_id=stored.row_id,
+                score=float(r.scores[i]),
                 signals={
-                    name: SignalScore(int(ranks[name][i]), float(s[pos]), float(zs[name][pos]))
+                    name: SignalScore(int(ranks[name][i]), float(s[pos]), float(r.zs[name][pos]))
                     for name, s in signals.scores.items()
                 },
+                rescored=(
+                    describe(r.model, r.features[i], float(r.scores[i]))
+                    if r.model is not None and i < len(r.features)
+                    else None
+                ),
             )
-            for i, pos in enumerate(positions)
-            if (row_id := int(self.row_ids[pos])) in stored
+            for i, (pos, stored) in enumerate(zip(r.positions, r.chunks, strict=True))
         ]
 
     def search(self, query: Query, k: int, *, doc_ids: set[str] | None = None) -> list[Hit]:

@@ -27,6 +27,15 @@ def citation_dict(c: Citation) -> dict[str, Any]:
             for name, s in c.signals.items()
         },
         "chunk_ids": list(c.chunk_ids),
+        "second_stage": (
+            None
+            if c.rescored is None
+            else {
+                "logit": round(c.rescored.logit, 6),
+                "features": {k: round(v, 6) for k, v in c.rescored.features.items()},
+                "contributions": {k: round(v, 6) for k, v in c.rescored.contributions.items()},
+            }
+        ),
     }
 
 
@@ -43,6 +52,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "confidence": round(answer.confidence, 6),
         "evidence": round(answer.evidence, 6),
         "language": answer.language,
         "citations": [citation_dict(c) for c in answer.citations],

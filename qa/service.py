@@ -10,10 +10,13 @@ from pathlib import Path
 from index.embedder import Embedder, SentenceTransformerEmbedder, UseEmbedder
 from index.errors import InvalidInput
 from index.folder import Snapshot, open_snapshot
-from qa.answer import ABSTAIN_BELOW, Answer, compose_answer
-from qa.cite import Citation, SentenceScorer, cite
+from qa.answer import Answer, compose_answer
+from qa.cite import Citation, ScoredSentence, cite
+from qa.confidence import confidence
+from qa.fitted import Fitted, load_fitted
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
-from qa.retrieve import Retriever, check_k
+from qa.retrieve import Hit, QuerySignals, Retriever, check_k
+from qa.sentences import SentenceScorer
 
 DEFAULT_K = 5
 
@@ -33,12 +36,15 @@ class QAService:
         sentence_embedder: Embedder | None = None,
         *,
         max_question_chars: int = MAX_QUESTION_CHARS,
-        abstain_below: dict[str, float] | None = None,
+        answer_at: dict[str, float] | None = None,
+        fitted: Fitted | None = None,
     ) -> None:
         self.snapshot = snapshot
-        self.abstain_below = dict(ABSTAIN_BELOW if abstain_below is None else abstain_below)
-        self.retriever = Retriever(snapshot, embedder, cross)
-        self.scorer = SentenceScorer(sentence_embedder)
+        self.fitted = fitted or load_fitted()
+        # the confidence at or above which a question is answered, per language
+        self.answer_at = dict(self.fitted.answer_at if answer_at is None else answer_at)
+        self.retriever = Retriever(snapshot, embedder, cross, fitted=self.fitted)
+        self.scorer = SentenceScorer(sentence_embedder, self.fitted.sentences)
         self.max_question_chars = max_question_chars
 
     def parse(self, question: str) -> Query:
@@ -48,8 +54,9 @@ class QAService:
         self, question: str, k: int = DEFAULT_K, *, doc_ids: set[str] | None = None
     ) -> SearchResult:
         query = self.parse(question)
-        hits = self.retriever.search(query, check_k(k), doc_ids=doc_ids)
-        citations, _ = cite(query, hits, self.snapshot.store, self.scorer)
+        signals = self.retriever.signals([query])[0]
+        hits = self.retriever.rank(signals, check_k(k), doc_ids=doc_ids)
+        citations, _ = self.citations_for(signals, hits)
         return SearchResult(query, citations)
 
     def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
@@ -70,15 +77,41 @@ class QAService:
                 parsed.append(exc)
         good = [q for q in parsed if isinstance(q, Query)]
         signals = iter(self.retriever.signals(good))
-        out: list[Answer | InvalidInput] = []
-        for item in parsed:
-            if isinstance(item, InvalidInput):
-                out.append(item)
-                continue
-            hits = self.retriever.rank(next(signals), k)
-            citations, sentences = cite(item, hits, self.snapshot.store, self.scorer)
-            out.append(compose_answer(item, citations, sentences, self.abstain_below))
-        return out
+        return [
+            item if isinstance(item, InvalidInput) else self.answer(next(signals), k)
+            for item in parsed
+        ]
+
+    def answer(self, signals: QuerySignals, k: int = DEFAULT_K) -> Answer:
+        """The answer to one question whose signals are computed."""
+        query = signals.query
+        citations, sentences = self.citations_for(signals, self.retriever.rank(signals, k))
+        conf = confidence(self.fitted.confidence.get(query.language), citations, sentences)
+        return compose_answer(
+            query,
+            citations,
+            sentences,
+            conf,
+            answer_at=self.answer_at.get(query.language, 0.0),
+            further_at=self.fitted.further_sentence_at,
+        )
+
+    def citations_for(
+        self, signals: QuerySignals, hits: list[Hit]
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """Citations for ranked hits, and their sentences scored as answer sentences."""
+        # the sentence scorer's embedder is usually the index's cross-lingual one: reuse the
+        # question's vector instead of embedding it again
+        reuse = self.scorer.embedder is not None and self.scorer.embedder is self.retriever.cross
+        vector = signals.vectors.get("cross") if reuse else None
+        return cite(signals.query, hits, self.snapshot.store, self.scorer, signals.terms, vector)
+
+    def with_fitted(self, fitted: Fitted) -> QAService:
+        """The same index and models with other fitted parameters (for fitting them)."""
+        return QAService(
+            self.snapshot, self.retriever.embedder, self.retriever.cross, self.scorer.embedder,
+            max_question_chars=self.max_question_chars, fitted=fitted,
+        )  # fmt: skip
 
     def close(self) -> None:
         self.snapshot.close()
@@ -87,6 +120,7 @@ class QAService:
 def open_service(
     folder: Path, *, model: str | None = None, model_dir: Path | None = None,
     threads: int | None = None, batch_size: int = 32, max_question_chars: int = MAX_QUESTION_CHARS,
+    fitted: Fitted | None = None,
 ) -> QAService:  # fmt: skip
     """Open the index at ``folder`` with the models it was built with (``model`` may name the
     same model by another path; a different model is refused with what to run)."""
@@ -99,4 +133,6 @@ def open_service(
     )
     use = UseEmbedder(threads=threads)
     cross = use if snapshot.manifest.cross_model == use.name else None
-    return QAService(snapshot, embedder, cross, use, max_question_chars=max_question_chars)
+    return QAService(
+        snapshot, embedder, cross, use, max_question_chars=max_question_chars, fitted=fitted
+    )

@@ -45,6 +45,48 @@ def time_each(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyp
     return out
 
 
+def stages(service, questions: list[str]) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+    """p50/p95 of each step of ``ask``, one question at a time: embedding and whole-index
+    scoring, the first stage alone, the first with the second stage, citing (with the
+    answer-sentence scorer) and confidence with composing the answer."""
+    import copy
+
+    from qa.answer import compose_answer
+    from qa.confidence import confidence
+
+    plain = copy.copy(service.retriever)  # the same retriever without the second stage
+    plain.second_stage = False
+    times: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "signals",
+            "first stage",
+            "first + second stage",
+            "cite + sentences",
+            "confidence + answer",
+        )
+    }
+
+    def clock(key: str, fn, *args):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        out = fn(*args)
+        times[key].append((time.perf_counter() - start) * 1000)
+        return out
+
+    def answer(query, citations, sentences):  # type: ignore[no-untyped-def]
+        model = service.fitted.confidence.get(query.language)
+        return compose_answer(query, citations, sentences, confidence(model, citations, sentences))
+
+    for q in questions:
+        query = service.parse(q)
+        (sig,) = clock("signals", service.retriever.signals, [query])
+        clock("first stage", plain.rank, sig, 5)
+        hits = clock("first + second stage", service.retriever.rank, sig, 5)
+        citations, sentences = clock("cite + sentences", service.citations_for, sig, hits)
+        clock("confidence + answer", answer, query, citations, sentences)
+    return {k: percentiles(v) for k, v in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, default=ROOT / ".cache" / "eval" / "drcd")
@@ -74,6 +116,7 @@ def main() -> None:
     for label, qs in (("zh", zh[100 : 100 + n]), ("en", en[100 : 100 + n])):
         results[f"search_{label}_ms"] = percentiles(time_each(lambda q: service.search(q, 5), qs))
         results[f"ask_{label}_ms"] = percentiles(time_each(lambda q: service.ask(q, 5), qs))
+        results[f"stages_{label}_ms"] = stages(service, qs)
     with tempfile.TemporaryDirectory() as tmp:
         questions = Path(tmp) / "q.txt"
         questions.write_text("\n".join(zh[1000 : 1000 + args.batch]), encoding="utf-8")
@@ -99,6 +142,17 @@ def main() -> None:
     for key in ("search_zh_ms", "search_en_ms", "ask_zh_ms", "ask_en_ms"):
         p = results[key]
         lines.append(f"| {key[:-3].replace('_', ' ')} | {p['p50']} | {p['p95']} | {p['mean']} |")  # type: ignore[index]
+    lines += [
+        "",
+        "Where `ask` spends its time, step by step (p50 / p95 ms); the second stage costs the "
+        "difference between its two rows:",
+        "",
+        "| step | zh | en |",
+        "|---|---|---|",
+    ]
+    for step in results["stages_zh_ms"]:  # type: ignore[attr-defined]
+        zh_p, en_p = results["stages_zh_ms"][step], results["stages_en_ms"][step]  # type: ignore[index]
+        lines.append(f"| {step} | {zh_p['p50']} / {zh_p['p95']} | {en_p['p50']} / {en_p['p95']} |")
     b = results["batch"]
     lines += [
         "",

@@ -1,23 +1,23 @@
-"""Evaluate retrieval and answers on every public set in ../shared/eval.
+"""Evaluate retrieval, answers and abstention on the public sets in ../shared/eval.
 
-    python scripts/eval.py [--sets drcd cmrc2018 xquad] [--answers 500] [--limit N]
+    python scripts/eval.py [--part held_out|fit|all] [--sets drcd cmrc2018 xquad] [--limit N]
 
 For each set it builds (or updates) an index of the corpus under ``.cache/eval/SET`` — one file
-per corpus entry, named by its id, so a later run embeds nothing again — then scores BM25,
-dense, the usual fusions and the language-adaptive default side by side (R@1/5/10, MRR@10),
-checks the answers of the first ``--answers`` questions, and measures how the evidence score
-separates answerable questions from questions asked of the wrong corpus (the abstain
-threshold). Writes ``results/eval.md`` and ``results/eval.json``.
+per corpus entry, named by its id, so a later run embeds nothing again — then, on the
+HELD-OUT part by default (data/eval-splits.json; everything citeqa fits is fitted on the
+other part), scores BM25, dense, the first-stage fusions and the second stage side by side
+(R@1/5/10, MRR@10 over documents), checks every answer, and asks the index questions of the
+other sets, which it cannot answer, to see how often citeqa rightly abstains. Writes
+``results/eval.md`` and ``results/eval.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
-from dataclasses import replace
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -27,140 +27,118 @@ sys.path.insert(0, str(ROOT))
 
 from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa.answer import ABSTAIN_BELOW  # noqa: E402
-from qa.evaluate import evaluate, read_gold, standard_methods, table, weights_method  # noqa: E402
+from qa.evalsets import (  # noqa: E402
+    PARTS,
+    SAMPLE_NEGATIVES,
+    SETS,
+    corpus_files,
+    read_part,
+    read_sample_questions,
+    read_splits,
+)
+from qa.evaluate import SECOND_STAGE, evaluate, standard_methods, table, weights_method  # noqa: E402
+from qa.fitted import load_fitted  # noqa: E402
+from qa.query import detect_language  # noqa: E402
 from qa.service import open_service  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-# set -> query files (file, label, language); then questions of other sets, asked of this set's
-# index, standing for questions it cannot answer (file of a set, language)
-SETS: dict[str, tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]] = {
-    "drcd": (
-        [("queries.jsonl", "DRCD (Trad)", "zh")],
-        [("cmrc2018", "queries.jsonl", "zh"), ("xquad", "queries.en.jsonl", "en")],
-    ),
-    "cmrc2018": (
-        [("queries.jsonl", "CMRC (Simp)", "zh")],
-        [("drcd", "queries.jsonl", "zh"), ("xquad", "queries.en.jsonl", "en")],
-    ),
-    "xquad": (
-        [("queries.zh.jsonl", "XQuAD zh", "zh"), ("queries.en.jsonl", "XQuAD en->zh", "en")],
-        [("drcd", "queries.jsonl", "zh")],
-    ),
-}
-SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def build_index(name: str, folder: Path) -> None:
-    docs = ROOT / ".cache" / "eval" / f"{name}-docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    with (EVAL / name / "corpus.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            path = docs / f"{SAFE.sub('_', row['id'])}.txt"
-            if not path.exists():
-                path.write_text(row["text"], encoding="utf-8")
-    started = time.perf_counter()
-    report = ingest([docs], folder, SentenceTransformerEmbedder(), cross=UseEmbedder())
-    print(
-        f"{name}: {report.added} added, {report.chunks_embedded} chunks embedded in {time.perf_counter() - started:.0f} s"
-    )
+CACHE = ROOT / ".cache" / "eval"
+SPLITS = ROOT / "data" / "eval-splits.json"
+SAMPLE_DOCS = ROOT / "data" / "sample"
+SAMPLE_QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    names = [*SETS, "sample"]
+    parser.add_argument("--sets", nargs="+", default=names, choices=names)
+    parser.add_argument("--part", default="held_out", choices=PARTS)
+    parser.add_argument("--limit", type=int, default=None, help="first N questions of a file")
     parser.add_argument(
-        "--answers", type=int, default=500, help="check answers of the first N questions"
+        "--negatives", type=int, default=500, help="questions of another set, per file"
     )
-    parser.add_argument(
-        "--limit", type=int, default=None, help="use only the first N questions of a file"
-    )
-    parser.add_argument(
-        "--negatives", type=int, default=500, help="questions from another set, for abstaining"
-    )
-    parser.add_argument("--split", default=None, help="only questions of this split (e.g. dev)")
     parser.add_argument("--grid", action="store_true", help="also score a grid of fusion weights")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval.md")
     args = parser.parse_args()
+    splits = read_splits(SPLITS)
+    embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
 
-    reports, evidence, timings = [], {}, {}
-    for name in args.sets:
-        folder = ROOT / ".cache" / "eval" / name
-        build_index(name, folder)
+    reports, abstention, timings = [], [], {}
+    confidences: dict[tuple[str, bool], list[float]] = defaultdict(list)
+    thresholds = load_fitted().answer_at
+    for name in (n for n in args.sets if n in SETS):
+        folder = CACHE / name
+        ingest([corpus_files(EVAL, name, CACHE / f"{name}-docs")], folder, embedder, cross=use)
         service = open_service(folder)
-        files, negative_files = SETS[name]
-        for filename, label, language in files:
-            gold, bad = read_gold(EVAL / name / filename)
-            for line, reason in bad:
-                print(f"{label}: line {line} skipped: {reason}")
-            if args.split:
-                raw = [json.loads(line) for line in (EVAL / name / filename).open(encoding="utf-8")]
-                keep = {i + 1 for i, r in enumerate(raw) if r.get("split") == args.split}
-                gold = [g for g in gold if g.line in keep]
-            # the corpus files were named with SAFE ids; name the positives the same way
-            gold = [
-                replace(g, positive_ids=frozenset(SAFE.sub("_", p) for p in g.positive_ids))
-                for g in gold
-            ]
-            gold = gold[: args.limit]
-            started = time.perf_counter()
+        for source in SETS[name].questions:
+            gold = read_part(EVAL, source, args.part, splits)[: args.limit]
             methods = standard_methods(service)
             if args.grid:
-                for lex in (0.25, 0.5, 0.75, 1.0, 1.5):
+                for lex in (0.25, 0.5, 0.75, 1.0):
                     methods[f"z({lex} bm25 + e5)"] = weights_method({"lexical": lex, "dense": 1.0})
-                    methods[f"z({lex} bm25 + e5 + 0.5 use)"] = weights_method(
-                        {"lexical": lex, "dense": 1.0, "cross": 0.5}
-                    )
-                for cross in (0.5, 0.75, 1.5, 2.0):
+                for cross in (0.5, 0.75, 1.5):
                     methods[f"z(e5 + {cross} use)"] = weights_method({"dense": 1.0, "cross": cross})
-                    methods[f"z(0.1 bm25 + e5 + {cross} use)"] = weights_method(
-                        {"lexical": 0.1, "dense": 1.0, "cross": cross}
-                    )
-            report = evaluate(service, gold, methods=methods, answers=args.answers)
-            timings[label] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            report = evaluate(service, gold, methods=methods)
+            timings[source.label] = round(time.perf_counter() - started, 1)
+            reports.append((source.label, report))
+            abstention.append(
+                (f"{source.label} on its own index", source.language, True, report.answered,
+                 len(report.confidence))
+            )  # fmt: skip
+            confidences[(source.language, True)] += report.confidence
+            print(source.label, json.dumps(report.methods[SECOND_STAGE]), flush=True)
+        for source in SETS[name].negatives:
+            gold = read_part(EVAL, source, args.part, splits)[: args.negatives]
+            neg = evaluate(service, gold, methods={})
+            abstention.append(
+                (f"{source.label} on the {name} index (cannot answer)", source.language, False,
+                 neg.answered, len(neg.confidence))
+            )  # fmt: skip
+            confidences[(source.language, False)] += neg.confidence
+        service.close()
+
+    if "sample" in args.sets:  # the bundled government reports, with questions written from them
+        ingest([SAMPLE_DOCS], CACHE / "sample", embedder, cross=use)
+        service = open_service(CACHE / "sample")
+        answerable, unanswerable = read_sample_questions(SAMPLE_QUESTIONS, args.part)
+        others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, args.part, splits)[:200]]
+        for language in ("zh", "en"):
+            label = f"sample ({language})"
+            mine = [g for g in answerable if detect_language(g.question) == language]
+            report = evaluate(service, mine)
             reports.append((label, report))
-            print(
-                label,
-                json.dumps(report.methods["default (by language)"]),
-                report.answer_hit_rate,
-                flush=True,
+            abstention.append(
+                (f"{label} on its own index", language, True, report.answered, len(mine))
             )
-            evidence[label] = (language, report.evidence)
-        for negative_set, filename, language in negative_files:
-            negatives, _ = read_gold(EVAL / negative_set / filename)
-            neg = evaluate(
-                service,
-                negatives[: args.negatives],
-                methods={"dense (e5)": lambda s: s.scores["dense"]},
+            confidences[(language, True)] += report.confidence
+            theirs = [g for g in unanswerable + others if detect_language(g.question) == language]
+            neg = evaluate(service, theirs, methods={})
+            abstention.append(
+                (f"{label}: questions it cannot answer", language, False, neg.answered, len(theirs))
             )
-            label = f"{name} index, {negative_set}/{filename} (cannot answer)"
-            evidence[label] = (language, neg.evidence)
+            confidences[(language, False)] += neg.confidence
         service.close()
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     data = {
+        "part": args.part,
         "methods": {label: r.methods for label, r in reports},
         "answer_hit_rate": {label: [r.answer_hit_rate, r.answers_checked] for label, r in reports},
-        "evidence_percentiles": {
-            label: {p: round(float(np.percentile(v, p)), 4) for p in (1, 2, 5, 10, 50)}
-            for label, (_, v) in evidence.items()
-            if v
-        },
-        "answered_share": {
-            label: round(float(np.mean(np.asarray(v) >= ABSTAIN_BELOW[lang])), 4)
-            for label, (lang, v) in evidence.items()
-            if v
-        },
+        "answered": {label: [share, n] for label, _, _, share, n in abstention},
         "seconds": timings,
     }
     args.out.with_suffix(".json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
     lines = [
         "# Evaluation",
         "",
+        f"Part: **{args.part}** (data/eval-splits.json). R@k and MRR@10 are over documents; "
+        f"`{SECOND_STAGE}` is what citeqa serves.",
+        "",
         table(reports),
         "",
-        "Answer hit rate (the answer text contains a gold answer):",
+        "Answer hit rate (answered, and the answer text contains a gold answer; English "
+        "questions are answered with the Chinese sentences, matched against `answers_zh`):",
         "",
     ]
     lines += [
@@ -170,22 +148,45 @@ def main() -> None:
     ]
     lines += [
         "",
-        "Evidence score (best passage's e5 cosine) percentiles:",
+        "Abstention at the fitted thresholds (qa/fitted.json):",
         "",
-        "| questions | p1 | p2 | p5 | p10 | p50 |",
-        "|---|---|---|---|---|---|",
+        "| questions | language | answered | abstained | n |",
+        "|---|---|---|---|---|",
     ]
-    for label, ps in data["evidence_percentiles"].items():
-        lines.append(f"| {label} | " + " | ".join(str(ps[p]) for p in (1, 2, 5, 10, 50)) + " |")
+    for label, language, _, share, n in abstention:
+        if share is not None:
+            lines.append(f"| {label} | {language} | {share:.3f} | {1 - share:.3f} | {n} |")
+    for language in ("zh", "en"):
+        for answerable in (True, False):
+            rows = [(s, n) for _, lang, a, s, n in abstention if lang == language and a == answerable and s is not None]  # fmt: skip
+            if rows:
+                share = sum(s * n for s, n in rows) / sum(n for _, n in rows)
+                kind = "answerable, answered" if answerable else "cannot answer, abstained"
+                lines.append(
+                    f"\n{language}, {kind}: **{share if answerable else 1 - share:.3f}** "
+                    f"of {sum(n for _, n in rows)}"
+                )
     lines += [
         "",
-        f"Share answered at the abstain thresholds in use ({ABSTAIN_BELOW}); the rest get "
-        "'nothing in the documents answers this':",
+        "The trade-off: share of answerable questions answered and of the others abstained on, "
+        "as the threshold moves (the fitted threshold in bold):",
         "",
-        "| questions | answered |",
-        "|---|---|",
     ]
-    lines += [f"| {label} | {share:.3f} |" for label, share in data["answered_share"].items()]
+    for language in ("zh", "en"):
+        yes = np.asarray(confidences[(language, True)])
+        no = np.asarray(confidences[(language, False)])
+        if not len(yes) or not len(no):
+            continue
+        lines += [
+            f"| {language} threshold | answerable answered | cannot answer, abstained |",
+            "|---|---|---|",
+        ]
+        fitted_at = thresholds.get(language, 0.0)
+        for t in sorted({*np.round(np.linspace(0.05, 0.95, 19), 2).tolist(), fitted_at}):
+            cells = f"{np.mean(yes >= t):.3f} | {np.mean(no < t):.3f}"
+            label = f"**{t:.3f}**" if t == fitted_at else f"{t:.2f}"
+            lines.append(f"| {label} | {cells} |")
+        lines.append("")
     lines += ["", f"Seconds per question file: {timings}", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

@@ -143,7 +143,8 @@ async function run(mode) {
       const answer = await call("v1/ask", { question, k });
       renderAnswer(answer);
       renderPassages(answer.citations);
-      setStatus(answer.abstained ? "No passage answers this well." : "");
+      const sure = `confidence ${Math.round(answer.confidence * 100)}%`;
+      setStatus(answer.abstained ? `No passage answers this well (${sure}).` : sure);
     } else {
       const result = await call("v1/search", { question, k });
       $("answer-box").hidden = true;

@@ -28,9 +28,7 @@ def open_test_service(folder: Path, main: HashingEmbedder | None = None) -> QASe
     """The index at ``folder`` with the hashing embedders it was built with; no abstaining
     (hashing similarities are low)."""
     cross = HashingEmbedder(32)
-    return QAService(
-        open_snapshot(folder), main or HashingEmbedder(64), cross, cross, abstain_below={}
-    )
+    return QAService(open_snapshot(folder), main or HashingEmbedder(64), cross, cross, answer_at={})
 
 
 @pytest.fixture

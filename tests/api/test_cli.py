@@ -77,7 +77,7 @@ def qa_index(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
             HashingEmbedder(32),
             HashingEmbedder(16),
             HashingEmbedder(16),
-            abstain_below={},
+            answer_at={},
         )
 
     monkeypatch.setattr(cli, "_service", service)

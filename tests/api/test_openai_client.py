@@ -30,9 +30,13 @@ def test_the_openai_client_works_unmodified(
             temperature=0.2,
         )
         content = completion.choices[0].message.content or ""
-        assert content.startswith("2021年煤炭产业占工业比重下降到6.1%。[1]\n\n来源：\n[1] ")
+        answer, sources = content.split("\n\n来源：\n")
+        assert answer.startswith("2021年煤炭产业占工业比重下降到6.1%。[1]")
+        assert sources.startswith("[1] ")
         assert completion.model == "citeqa" and completion.choices[0].finish_reason == "stop"
-        citations = completion.to_dict()["citations"]
+        payload = completion.to_dict()
+        citations = payload["citations"]
+        assert 0.0 <= payload["confidence"] <= 1.0 and payload["abstained"] is False
         assert citations[0]["n"] == 1 and citations[0]["source"].endswith("coal.txt")
 
         chunks = list(

@@ -125,3 +125,27 @@ def test_lost_derived_files_are_rebuilt_from_the_database(
     assert (
         rebuilt.lexical.search("煤炭", 3)[0].tolist() == fresh.lexical.search("煤炭", 3)[0].tolist()
     )
+
+
+def test_idf_is_highest_for_tokens_few_chunks_contain() -> None:
+    texts = [search_form(t) for t in ("煤炭产业", "煤炭依赖", "公园绿地")]
+    lexical = LexicalIndex.build(texts, np.arange(3))
+    common, rare, absent = lexical.idf(["煤炭", "公园", "火星"])
+    assert common < rare < absent
+    assert rare == pytest.approx(np.log1p((3 - 1 + 0.5) / (1 + 0.5)))
+    assert LexicalIndex.build([], np.arange(0)).idf(["煤"]).shape == (1,)
+
+
+def test_neighbour_texts_and_titles_come_without_document_texts(
+    corpus: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    ingest([corpus], tmp_path / "idx", embedder)
+    snapshot = open_snapshot(tmp_path / "idx")
+    store = snapshot.store
+    coal = next(d for d in store.documents() if d.source.endswith("coal.txt"))
+    found = store.search_texts_at([(coal.id, 0), (coal.id, 1), (coal.id, 99), ("nope", 0)])
+    assert set(found) == {(coal.id, 0), (coal.id, 1)}
+    assert "煤炭" in found[(coal.id, 0)] + found[(coal.id, 1)]
+    assert store.titles([coal.id, "nope"]) == {coal.id: coal.title}
+    assert store.titles([]) == {}
+    snapshot.close()

@@ -24,28 +24,36 @@ def test_answer_takes_the_best_sentences_with_markers() -> None:
         ScoredSentence(1, "全市新建公园。", 0.4),
         ScoredSentence(4, "第四个来源的句子。", 1.9),  # beyond the top passages: not used
     ]
-    answer = compose_answer(query, [citation(1, 0.9), citation(2, 0.8)], sentences, {"zh": 0.5})
+    cites = [citation(1, 0.9), citation(2, 0.8)]
+    answer = compose_answer(query, cites, sentences, 0.8, answer_at=0.5, further_at=1.5)
     assert not answer.abstained
     assert answer.text == "煤炭产业占工业比重下降到6.1%。[1]高新技术产业占比提高至47.7%。[2]"
+    assert answer.confidence == pytest.approx(0.8)
     assert answer.evidence == pytest.approx(0.9)
+    # a further sentence joins only when it is probable enough
+    alone = compose_answer(query, cites, sentences, 0.8, answer_at=0.5, further_at=1.75)
+    assert alone.text == "煤炭产业占工业比重下降到6.1%。[1]"
 
 
 def test_weak_evidence_abstains_in_the_question_script() -> None:
     sentences = [ScoredSentence(1, "无关的句子。", 0.2)]
     weak = [citation(1, 0.4)]
     assert (
-        compose_answer(parse_query("火星上有水吗"), weak, sentences, {"zh": 0.5}).text
+        compose_answer(parse_query("火星上有水吗"), weak, sentences, 0.2, answer_at=0.5).text
         == NO_ANSWER["simplified"]
     )
-    trad = compose_answer(parse_query("火星上有水嗎"), weak, sentences, {"zh": 0.5})
+    trad = compose_answer(parse_query("火星上有水嗎"), weak, sentences, 0.2, answer_at=0.5)
     assert trad.abstained and trad.text == "文件中沒有找到能回答這個問題的內容。"
-    eng = compose_answer(parse_query("is there water on Mars?"), weak, sentences, {"en": 0.5})
+    assert trad.confidence == pytest.approx(0.2)
+    eng = compose_answer(
+        parse_query("is there water on Mars?"), weak, sentences, 0.49, answer_at=0.5
+    )
     assert eng.text == "Nothing in the documents answers this question."
     assert eng.citations == weak  # the closest passages are still shown
 
 
 def test_ask_end_to_end_in_both_scripts(service: QAService) -> None:
-    service.abstain_below = {"zh": 0.0, "en": 0.0}  # the hashing embedder's cosines are low
+    service.answer_at = {"zh": 0.0, "en": 0.0}  # the hashing embedder's cosines are low
     simplified = service.ask("煤炭产业占工业比重下降到多少", 3)
     assert (simplified.script, simplified.abstained) == ("simplified", False)
     assert simplified.text.startswith("2021年煤炭产业占工业比重下降到6.1%。[1]")
@@ -56,7 +64,7 @@ def test_ask_end_to_end_in_both_scripts(service: QAService) -> None:
 
 
 def test_ask_abstains_below_the_threshold(service: QAService) -> None:
-    service.abstain_below = {"zh": 1.01, "en": 1.01}
+    service.answer_at = {"zh": 1.01, "en": 1.01}
     answer = service.ask("煤炭产业占工业比重下降到多少", 3)
     assert answer.abstained and answer.text == NO_ANSWER["simplified"]
     assert answer.citations
@@ -79,5 +87,6 @@ def test_headings_and_the_same_sentence_in_another_script_are_not_answers() -> N
         ScoredSentence(2, "清潔取暖試點市考核連續3年全國第一。", 1.8),
         ScoredSentence(2, "新建建筑全面执行绿色建筑标准。", 1.7),
     ]
-    answer = compose_answer(query, [citation(1, 0.9), citation(2, 0.9)], sentences, {"zh": 0.5})
+    cites = [citation(1, 0.9), citation(2, 0.9)]
+    answer = compose_answer(query, cites, sentences, 0.9, answer_at=0.5, further_at=1.0)
     assert answer.text == "清洁取暖试点市考核连续3年全国第一。[1]新建建筑全面执行绿色建筑标准。[2]"

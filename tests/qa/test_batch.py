@@ -78,7 +78,7 @@ def test_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx", ".md"])
 def test_each_answer_format(service: QAService, tmp_path: Path, suffix: str) -> None:
-    service.abstain_below = {"zh": 0.0, "en": 0.0}
+    service.answer_at = {"zh": 0.0, "en": 0.0}
     out = tmp_path / f"answers{suffix}"
     report = run_batch(service, write_inputs(tmp_path)[".csv"], out, k=3)
     assert (report.questions, report.answered, report.resumed) == (3, 3, 0)
@@ -102,6 +102,7 @@ def test_each_answer_format(service: QAService, tmp_path: Path, suffix: str) -> 
             "question",
             "answer",
             "abstained",
+            "confidence",
             "citations",
             "error",
         ]

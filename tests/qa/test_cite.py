@@ -87,13 +87,14 @@ def test_a_document_deleted_during_the_read_is_left_out(service: QAService) -> N
     from qa.query import parse_query
 
     query = parse_query("煤炭产业占工业比重")
-    hits = service.retriever.search(query, 5)
+    signals = service.retriever.signals([query])[0]
+    hits = service.retriever.rank(signals, 5)
     gone = hits[0].chunk.doc_id
 
     class Racing:  # the store as a racing delete leaves it: one document is already gone
         def documents(self, ids):  # type: ignore[no-untyped-def]
             return [d for d in service.snapshot.store.documents(ids) if d.id != gone]
 
-    citations, _ = cite(query, hits, Racing(), service.scorer)  # type: ignore[arg-type]
+    citations, _ = cite(query, hits, Racing(), service.scorer, signals.terms)  # type: ignore[arg-type]
     assert citations and all(c.doc_id != gone for c in citations)
     assert [c.n for c in citations] == list(range(1, len(citations) + 1))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluate import MethodScores, evaluate, read_gold, table
+from qa.evaluate import SECOND_STAGE, MethodScores, evaluate, read_gold, table
 from qa.service import QAService
 
 
@@ -47,10 +47,15 @@ def test_evaluate_on_the_tiny_corpus(service: QAService, tmp_path: Path) -> None
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     gold, _ = read_gold(path)
+    service.answer_at = {"zh": 0.0, "en": 0.0}  # the hashing embedder's cosines are low
     report = evaluate(service, gold, answers=3)
     assert report.questions == 3
     assert report.methods["bm25"]["R@1"] == 1.0
     assert report.methods["default (by language)"]["R@5"] == 1.0
+    assert report.methods[SECOND_STAGE]["R@5"] == 1.0
     assert report.answers_checked == 3 and report.answer_hit_rate == pytest.approx(1.0)
-    assert len(report.evidence) == 3
+    assert len(report.confidence) == 3 and report.answered == 1.0
+    service.answer_at = {"zh": 1.01, "en": 1.01}  # nothing is confident enough: all abstain
+    strict = evaluate(service, gold)
+    assert strict.answered == 0.0 and strict.answer_hit_rate == 0.0
     assert "| bm25 | 1.000 / 1.000 / 1.000 / 1.000 |" in table([("tiny", report)])

@@ -20,7 +20,10 @@ def test_chinese_question_uses_bm25_and_dense(service: QAService) -> None:
     assert set(top.signals) == {"lexical", "dense", "cross"}
     assert top.signals["lexical"].rank == 1
     z = {name: s.z for name, s in top.signals.items()}
-    assert top.score == pytest.approx(0.5 * z["lexical"] + 1.0 * z["dense"], rel=1e-5)
+    assert top.rescored is not None
+    fused = top.rescored.features["fused"]
+    assert fused == pytest.approx(0.5 * z["lexical"] + 1.0 * z["dense"], rel=1e-5)
+    assert top.score == pytest.approx(top.rescored.logit)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
@@ -29,11 +32,30 @@ def test_explain_scores_agree_with_a_full_recomputation(service: QAService) -> N
     (signals,) = service.retriever.signals([query])
     fused = fuse(signals.scores, service.retriever.weights["zh"])
     hits = service.retriever.rank(signals, 5)
-    order = np.argsort(-fused, kind="stable")[: len(hits)]
-    assert [h.row_id for h in hits] == service.retriever.row_ids[order].tolist()
     for hit in hits:
         pos = service.retriever.row_ids.tolist().index(hit.row_id)
         assert hit.signals["dense"].z == pytest.approx(float(zscore(signals.scores["dense"])[pos]))
+        assert hit.rescored is not None
+        assert hit.rescored.features["fused"] == pytest.approx(float(fused[pos]), rel=1e-5)
+    # without the second stage, the first stage's order is kept
+    first = Retriever(
+        service.snapshot, service.retriever.embedder, service.retriever.cross, second_stage=False
+    )
+    plain = first.rank(signals, 5)
+    order = np.argsort(-fused, kind="stable")[: len(plain)]
+    assert [h.row_id for h in plain] == service.retriever.row_ids[order].tolist()
+    assert all(h.rescored is None for h in plain)
+    assert {h.row_id for h in plain} == {h.row_id for h in hits}  # the pool holds them all
+
+
+def test_second_stage_contributions_add_up_to_its_score(service: QAService) -> None:
+    for question in ("公园绿地面积", "how large is the green space per person"):
+        (signals,) = service.retriever.signals([parse_query(question)])
+        model = service.fitted.ranker[signals.query.language]
+        for hit in service.retriever.rank(signals, 3):
+            assert hit.rescored is not None
+            total = model.base + sum(hit.rescored.contributions.values())
+            assert total == pytest.approx(hit.score, rel=1e-4, abs=1e-4)
 
 
 def test_english_question_ignores_bm25(service: QAService) -> None:
@@ -42,7 +64,9 @@ def test_english_question_ignores_bm25(service: QAService) -> None:
     hits = service.retriever.search(query, 3)
     for hit in hits:
         z = hit.signals
-        assert hit.score == pytest.approx(z["dense"].z + z["cross"].z, rel=1e-5)
+        assert hit.rescored is not None
+        fused = hit.rescored.features["fused"]
+        assert fused == pytest.approx(z["dense"].z + z["cross"].z, rel=1e-5)
 
 
 def test_filter_by_document(service: QAService) -> None:

@@ -1,0 +1,73 @@
+"""How likely it is that the cited passages answer the question: a logistic model per question
+language over what retrieval and the sentence scorer already measured — the second stage's
+score of the best passage, its similarities and how much of the question it contains, and the
+best answer sentence's probability — fitted on answerable questions against questions asked of
+an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from qa.cite import Citation, ScoredSentence
+from qa.fitted import LinearModel
+
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "top_score",
+    "top_dense",
+    "top_cross",
+    "top_cover_chars",
+    "top_cover_bigrams",
+    "top_cover_bigrams_context",
+    "top_longest_shared",
+    "top_cover_words",
+    "top_numbers_found",
+    "best_cover_bigrams",
+    "best_sentence",
+)
+
+
+def confidence_features(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence]
+) -> np.ndarray:
+    """The row of CONFIDENCE_FEATURES for one question's citations and scored sentences."""
+    row = np.zeros(len(CONFIDENCE_FEATURES), dtype=np.float32)
+    if not citations:
+        return row
+    top = citations[0]
+    feats = top.rescored.features if top.rescored is not None else {}
+    signal = top.signals
+    row[:] = (
+        top.score,
+        signal["dense"].score if "dense" in signal else 0.0,
+        signal["cross"].score if "cross" in signal else 0.0,
+        feats.get("cover_chars", 0.0),
+        feats.get("cover_bigrams", 0.0),
+        feats.get("cover_bigrams_context", 0.0),
+        feats.get("longest_shared", 0.0),
+        feats.get("cover_words", 0.0),
+        feats.get("numbers_found", 0.0),
+        max(
+            (c.rescored.features.get("cover_bigrams", 0.0) for c in citations if c.rescored),
+            default=0.0,
+        ),
+        max((s.score for s in sentences), default=0.0),
+    )
+    return row
+
+
+def confidence(
+    model: LinearModel | None,
+    citations: Sequence[Citation],
+    sentences: Sequence[ScoredSentence],
+) -> float:
+    """The probability in [0, 1] that the passages answer the question (0 with no passage;
+    1 when no model is fitted for the language, so nothing is withheld)."""
+    if not citations:
+        return 0.0
+    if model is None:
+        return 1.0
+    row = confidence_features(citations, sentences)
+    columns = [CONFIDENCE_FEATURES.index(n) for n in model.names]
+    return float(model.probabilities(row[columns][None, :])[0])

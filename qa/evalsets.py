@@ -1,0 +1,124 @@
+"""The public evaluation sets (``../shared/eval``) as citeqa uses them: which question files
+each has, which questions of other sets stand for questions its index cannot answer, and the
+split of every set into a fitting part and a held-out part, made once by document or article
+and kept in the repository (``data/eval-splits.json``).
+
+Everything fitted is fitted on fitting parts; every reported figure is on held-out parts."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from qa.evaluate import GoldQuery, read_gold
+
+Part = Literal["fit", "held_out", "all"]
+PARTS: tuple[Part, ...] = ("fit", "held_out", "all")
+SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True)
+class QuestionFile:
+    set_name: str
+    filename: str
+    label: str
+    language: str  # "zh" or "en"
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    questions: tuple[QuestionFile, ...]  # answerable from this set's corpus
+    negatives: tuple[QuestionFile, ...]  # of other sets: this set's index cannot answer them
+
+
+_DRCD = QuestionFile("drcd", "queries.jsonl", "DRCD (Trad)", "zh")
+_CMRC = QuestionFile("cmrc2018", "queries.jsonl", "CMRC (Simp)", "zh")
+_XQUAD_ZH = QuestionFile("xquad", "queries.zh.jsonl", "XQuAD zh", "zh")
+_XQUAD_EN = QuestionFile("xquad", "queries.en.jsonl", "XQuAD en->zh", "en")
+
+# questions of the public sets asked of the sample corpus's index, which cannot answer them
+SAMPLE_NEGATIVES: tuple[QuestionFile, ...] = (_DRCD, _XQUAD_EN)
+
+SETS: dict[str, EvalSet] = {
+    "drcd": EvalSet("drcd", (_DRCD,), (_CMRC, _XQUAD_EN)),
+    "cmrc2018": EvalSet("cmrc2018", (_CMRC,), (_DRCD, _XQUAD_EN)),
+    "xquad": EvalSet("xquad", (_XQUAD_ZH, _XQUAD_EN), (_DRCD,)),
+}
+
+
+def make_splits(eval_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """The split, by document: DRCD fits on the paragraphs of its ``test`` questions and holds
+    out those of ``dev``; CMRC fits on ``trial`` and holds out ``dev``; XQuAD, which has no
+    split, fits on the articles with an even number and holds out the odd ones (the same
+    articles for its Chinese and English questions)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, fit_split in (("drcd", "test"), ("cmrc2018", "trial")):
+        parts: dict[str, set[str]] = {"fit": set(), "held_out": set()}
+        for line in (eval_dir / name / "queries.jsonl").open(encoding="utf-8"):
+            row = json.loads(line)
+            part = "fit" if row["split"] == fit_split else "held_out"
+            parts[part].update(row["positive_ids"])
+        if parts["fit"] & parts["held_out"]:
+            raise ValueError(f"{name}: a document has questions of both splits")
+        out[name] = {p: sorted(ids) for p, ids in parts.items()}
+    ids = [json.loads(line)["id"] for line in (eval_dir / "xquad" / "corpus.jsonl").open()]
+    out["xquad"] = {
+        "fit": sorted(i for i in ids if int(i.split("-")[1]) % 2 == 0),
+        "held_out": sorted(i for i in ids if int(i.split("-")[1]) % 2 == 1),
+    }
+    return out
+
+
+def read_splits(path: Path) -> dict[str, dict[str, frozenset[str]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        name: {part: frozenset(data[name][part]) for part in ("fit", "held_out")} for name in SETS
+    }
+
+
+def read_part(
+    eval_dir: Path, source: QuestionFile, part: Part, splits: dict[str, dict[str, frozenset[str]]]
+) -> list[GoldQuery]:
+    """The questions of one file in one part, with positives named as the evaluation index's
+    files are (``corpus_files``)."""
+    gold, _ = read_gold(eval_dir / source.set_name / source.filename)
+    if part != "all":
+        docs = splits[source.set_name][part]
+        gold = [g for g in gold if g.positive_ids and g.positive_ids <= docs]
+    return [
+        replace(g, positive_ids=frozenset(SAFE.sub("_", p) for p in g.positive_ids)) for g in gold
+    ]
+
+
+def read_sample_questions(path: Path, part: Part) -> tuple[list[GoldQuery], list[GoldQuery]]:
+    """Questions written from the bundled sample corpus (``data/sample-questions.jsonl``, each
+    line marked with its part): those it answers, with their documents (file stems) and
+    answers, and those it cannot answer, with neither."""
+    answerable: list[GoldQuery] = []
+    unanswerable: list[GoldQuery] = []
+    for n, line in enumerate(path.open(encoding="utf-8"), start=1):
+        row = json.loads(line)
+        if part != "all" and row["part"] != part:
+            continue
+        gold = GoldQuery(
+            n, row["question"], frozenset(row.get("positive_ids", [])),
+            tuple(row.get("answers", [])),
+        )  # fmt: skip
+        (answerable if row["answerable"] else unanswerable).append(gold)
+    return answerable, unanswerable
+
+
+def corpus_files(eval_dir: Path, name: str, folder: Path) -> Path:
+    """Write each corpus entry of a set as a text file named by its id (once), for indexing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (eval_dir / name / "corpus.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            path = folder / f"{SAFE.sub('_', row['id'])}.txt"
+            if not path.exists():
+                path.write_text(row["text"], encoding="utf-8")
+    return folder

@@ -1,0 +1,294 @@
+"""Fitting the second stage, the answer-sentence scorer and the abstention model from gold
+questions (``scripts/fit_ranker.py`` runs it on the fitting parts of the public sets).
+
+Each step uses the steps before it as they will run when serving: sentences are scored on the
+passages the fitted ranker returns, and confidence is learned from the fitted ranker's and
+sentence scorer's outputs. scikit-learn is needed here only (the ``dev`` extra); applying
+the fitted models is numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import InvalidInput
+from index.store import Store
+from qa.answer import Answer, compose_answer
+from qa.cite import Citation, ScoredSentence
+from qa.confidence import CONFIDENCE_FEATURES, confidence_features
+from qa.evaluate import GoldQuery
+from qa.fitted import Fitted, LinearModel, Model, TreeModel
+from qa.query import Query, parse_query
+from qa.rerank import (
+    FIRST_STAGE_FEATURES,
+    RANKER_FEATURES,
+    candidate_rows,
+    first_stage_features,
+)
+from qa.retrieve import QuerySignals
+from qa.sentences import SENTENCE_FEATURES
+from qa.service import QAService
+
+UNFITTED = Fitted(
+    pool=50, ranker={}, confidence={}, answer_at={}, sentences={}, further_sentence_at=1.0,
+    provenance={"note": "nothing fitted: first stage only"},
+)  # fmt: skip
+
+
+@dataclass
+class Asked:
+    """One gold question with its signals, computed once and reused by every step."""
+
+    gold: GoldQuery
+    signals: QuerySignals
+    answerable: bool  # asked of the index whose corpus holds its answer
+
+
+@dataclass
+class Examples:
+    rows: list[np.ndarray] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+
+    def add(self, rows: np.ndarray, labels: np.ndarray) -> None:
+        self.groups.append(len(self.rows))
+        self.rows.append(rows)
+        self.labels.append(labels)
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x = np.vstack(self.rows)
+        y = np.concatenate(self.labels)
+        g = np.concatenate([np.full(len(r), i) for i, r in enumerate(self.rows)])
+        return x, y, g
+
+
+def ask_all(
+    service: QAService,
+    gold: Sequence[GoldQuery],
+    *,
+    answerable: bool,
+    batch: int = 64,
+    progress: Callable[[int], None] | None = None,
+) -> list[Asked]:
+    """Signals of every question, embedded in batches (a question that is not one, such as an
+    empty line of a public set, is left out)."""
+    out: list[Asked] = []
+    for start in range(0, len(gold), batch):
+        part: list[tuple[GoldQuery, Query]] = []
+        for g in gold[start : start + batch]:
+            try:
+                part.append((g, parse_query(g.question, max_chars=service.max_question_chars)))
+            except InvalidInput:
+                continue
+        signals = service.retriever.signals([q for _, q in part])
+        for (g, _), sig in zip(part, signals, strict=True):
+            out.append(Asked(g, sig, answerable))
+        if progress:
+            progress(len(part))
+    return out
+
+
+def doc_keys(store: Store) -> dict[str, str]:
+    """document id -> the evaluation key gold files name it by (its file name's stem)."""
+    return {d.id: Path(d.source).stem for d in store.documents()}
+
+
+def ranker_examples(service: QAService, asked: Sequence[Asked], keys: dict[str, str]) -> Examples:
+    """For each answerable question: the first stage's pool, every candidate's features, and
+    its grade — 2 for a chunk of a gold document that holds a gold answer, 1 for its other
+    chunks, 0 for the rest — so the chunk shown first is the one that answers."""
+    retriever = service.retriever
+    out = Examples()
+    for a in asked:
+        r = retriever.ranking(a.signals, retriever.fitted.pool)
+        first = first_stage_features(r.positions, r.fused, a.signals.scores, r.zs)
+        rows = candidate_rows(a.signals.terms, r.chunks, first, service.snapshot.store)
+        gold = np.array([keys[c.chunk.doc_id] in a.gold.positive_ids for c in r.chunks])
+        holds = np.array([any(ans in c.chunk.text for ans in a.gold.answers) for c in r.chunks])
+        out.add(rows, (gold.astype(np.int8) + (gold & holds)).astype(np.int8))
+    return out
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, names: Sequence[str], *, c: float = 1.0
+) -> LinearModel:
+    """Logistic regression on standardised features, as a LinearModel."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    return LinearModel(
+        tuple(names), mean.astype(np.float32), scale.astype(np.float32),
+        model.coef_[0].astype(np.float32), float(model.intercept_[0]),
+    )  # fmt: skip
+
+
+# The ranker reads how far each candidate's first-stage scores fall behind the pool's best, not
+# the scores themselves: raw cosines have the scale of the embedding model (a user may bring
+# another), and the range of z-scores grows with the size of the index. What a passage shares
+# with the question is read both as it is and as its gap to the best candidate.
+RANKER_INPUTS: tuple[str, ...] = tuple(
+    n
+    for n in RANKER_FEATURES
+    if n not in ("fused", "z_lexical", "z_dense", "z_cross", "dense", "cross")
+)
+_INPUT_COLUMNS = [RANKER_FEATURES.index(n) for n in RANKER_INPUTS]
+
+
+def linear_ranker(examples: Examples, depth: int = 10) -> LinearModel:
+    """Logistic regression on each question's first ``depth`` candidates (the hard ones); the
+    positives are its best-graded candidates."""
+    top = Examples(
+        [r[:depth] for r in examples.rows],
+        [(lab[:depth] == lab.max()) & (lab[:depth] > 0) for lab in examples.labels],
+    )
+    x, y, _ = top.matrix()
+    return fit_logistic(x[:, _INPUT_COLUMNS], y.astype(np.int8), RANKER_INPUTS)
+
+
+def tree_ranker(examples: Examples, *, trees: int = 300, leaves: int = 7) -> TreeModel:
+    """LightGBM LambdaRank over each question's whole pool, on the graded labels."""
+    import lightgbm
+
+    x, y, _ = examples.matrix()
+    x = x[:, _INPUT_COLUMNS]
+    model = lightgbm.LGBMRanker(
+        n_estimators=trees, learning_rate=0.05, num_leaves=leaves, min_child_samples=20,
+        random_state=0, verbose=-1,
+    )  # fmt: skip
+    model.fit(x, y, group=[len(r) for r in examples.rows])
+    return TreeModel.from_lightgbm(model.booster_.dump_model(), RANKER_INPUTS)
+
+
+def choose_ranker(examples: Examples) -> tuple[Model, dict[str, float]]:
+    """The kind of ranker with the better 4-fold cross-validated top-1 rate on these
+    examples (the linear one unless the trees are better), refitted on all of them."""
+    rates = {
+        "first_stage": top1_rate(
+            examples, lambda rows: -rows[:, FIRST_STAGE_FEATURES.index("log_rank")]
+        ),
+        "linear_cv": cross_validated_top1(examples, lambda ex: _on_inputs(linear_ranker(ex))),
+        "trees_cv": cross_validated_top1(examples, lambda ex: _on_inputs(tree_ranker(ex))),
+    }
+    model: Model = (
+        tree_ranker(examples) if rates["trees_cv"] > rates["linear_cv"] else linear_ranker(examples)
+    )
+    return model, {k: round(v, 4) for k, v in rates.items()}
+
+
+def _on_inputs(model: Model) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda rows: model.logits(rows[:, _INPUT_COLUMNS])
+
+
+def top1_rate(examples: Examples, score: Callable[[np.ndarray], np.ndarray]) -> float:
+    """Share of questions whose best-scored candidate is of a gold document."""
+    hits = [
+        bool(labels[int(np.argmax(score(rows)))]) if len(rows) else False
+        for rows, labels in zip(examples.rows, examples.labels, strict=True)
+    ]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def cross_validated_top1(
+    examples: Examples,
+    fit: Callable[[Examples], Callable[[np.ndarray], np.ndarray]],
+    folds: int = 4,
+) -> float:
+    """Top-1 rate with questions split into folds: fit on the others, score the held fold."""
+    n = len(examples.rows)
+    order = np.random.default_rng(0).permutation(n)
+    rates = []
+    for f in range(folds):
+        held = set(order[f::folds].tolist())
+        train, test = Examples(), Examples()
+        for i in range(n):
+            (test if i in held else train).add(examples.rows[i], examples.labels[i])
+        rates.append(top1_rate(test, fit(train)) * len(test.rows))
+    return float(sum(rates) / n)
+
+
+@dataclass
+class Answered:
+    """What the answer step saw for one question: its citations and every sentence with its
+    features (scored by whichever sentence model ``rescore_sentences`` last applied)."""
+
+    asked: Asked
+    citations: list[Citation]
+    sentences: list[ScoredSentence]
+
+    @property
+    def features(self) -> np.ndarray:
+        return confidence_features(self.citations, self.sentences)
+
+
+def answer_all(service: QAService, asked: Sequence[Asked], k: int = 5) -> list[Answered]:
+    """Rank and cite every question once; later steps only re-score its sentences."""
+    out = []
+    for a in asked:
+        citations, sentences = service.citations_for(
+            a.signals, service.retriever.rank(a.signals, k)
+        )
+        out.append(Answered(a, citations, sentences))
+    return out
+
+
+def sentence_examples(answered: Sequence[Answered]) -> Examples:
+    """For each answerable question with answers: every sentence of its cited passages, with
+    its features and whether it contains a gold answer."""
+    out = Examples()
+    for a in answered:
+        if not a.asked.answerable or not a.asked.gold.answers or not a.sentences:
+            continue
+        rows = np.array([s.features for s in a.sentences], dtype=np.float32)
+        answers = a.asked.gold.answers
+        labels = np.array([any(ans in s.text for ans in answers) for s in a.sentences])
+        out.add(rows, labels.astype(np.int8))
+    return out
+
+
+def sentence_model(examples: Examples, names: Sequence[str] = SENTENCE_FEATURES) -> LinearModel:
+    x, y, _ = examples.matrix()
+    columns = [SENTENCE_FEATURES.index(n) for n in names]
+    return fit_logistic(x[:, columns], y, names)
+
+
+def rescore_sentences(answered: Sequence[Answered], model: LinearModel) -> None:
+    """Score every sentence again with ``model``, as the service will."""
+    columns = [SENTENCE_FEATURES.index(n) for n in model.names]
+    for a in answered:
+        if a.sentences:
+            rows = np.array([s.features for s in a.sentences], dtype=np.float32)
+            probs = model.probabilities(rows[:, columns])
+            a.sentences = [
+                replace(s, score=float(p)) for s, p in zip(a.sentences, probs, strict=True)
+            ]
+
+
+def confidence_model(
+    answered: Sequence[Answered], names: Sequence[str] = CONFIDENCE_FEATURES
+) -> LinearModel:
+    x = np.vstack([a.features for a in answered])
+    y = np.array([a.asked.answerable for a in answered], dtype=np.int8)
+    columns = [CONFIDENCE_FEATURES.index(n) for n in names]
+    return fit_logistic(x[:, columns], y, names)
+
+
+def threshold_for(probabilities: np.ndarray, answered_share: float) -> float:
+    """The confidence threshold at which ``answered_share`` of these (answerable) questions'
+    probabilities are at or above it."""
+    return float(np.quantile(probabilities, 1.0 - answered_share))
+
+
+def answer_hit(answer: Answer, gold: GoldQuery) -> bool:
+    return not answer.abstained and any(a in answer.text for a in gold.answers)
+
+
+def compose_at(a: Answered, further_at: float) -> Answer:
+    query = a.asked.signals.query
+    return compose_answer(query, a.citations, a.sentences, 1.0, further_at=further_at)

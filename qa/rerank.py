@@ -1,0 +1,129 @@
+"""The second stage: the first stage's best candidates, re-scored with what it cannot use.
+
+The first stage fuses whole-index signals (BM25, e5, USE). For its top ``pool`` chunks the
+second stage adds how much of the question — weighted by rarity — each chunk, its neighbours
+and its title contain, the longest stretch of the question it repeats and whether the
+question's numbers appear (``qa/features.py``), and combines them with the first stage's own
+signals in a logistic model fitted on the fitting parts of the public sets
+(``scripts/fit_ranker.py``, ``qa/fitted.json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.normalise import search_form
+from index.store import Store, StoredChunk
+from qa.features import PASSAGE_FEATURES, QuestionTerms, passage_features
+from qa.fitted import Model
+
+FIRST_STAGE_FEATURES: tuple[str, ...] = (
+    "fused",
+    "z_lexical",
+    "z_dense",
+    "z_cross",
+    "dense",
+    "cross",
+    "log_rank",
+)
+# Each of these also as its gap to the best value in the pool (0 for the best, negative for the
+# rest): unlike z-scores, whose range grows with the index, gaps read the same in an index of a
+# hundred chunks and of a million.
+GAPPED: tuple[str, ...] = ("fused", "z_lexical", "z_dense", "z_cross", *PASSAGE_FEATURES)
+RANKER_FEATURES: tuple[str, ...] = (
+    FIRST_STAGE_FEATURES + PASSAGE_FEATURES + tuple(f"{name}_gap" for name in GAPPED)
+)
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """One candidate's second-stage view: its features and the model's logit."""
+
+    features: dict[str, float]
+    logit: float
+    contributions: dict[str, float]
+
+
+def first_stage_features(
+    positions: np.ndarray,
+    fused: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    zs: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """Columns of FIRST_STAGE_FEATURES for ``positions`` (given best first by ``fused``)."""
+
+    def column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+        values = table.get(name)
+        return values[positions] if values is not None else np.zeros(len(positions), np.float32)
+
+    return np.column_stack(
+        [
+            fused[positions],
+            column(zs, "lexical"),
+            column(zs, "dense"),
+            column(zs, "cross"),
+            column(scores, "dense"),
+            column(scores, "cross"),
+            np.log1p(np.arange(len(positions), dtype=np.float32)),
+        ]
+    ).astype(np.float32)
+
+
+def context_of(chunks: Sequence[StoredChunk], store: Store) -> tuple[list[str], list[str]]:
+    """Each chunk's search text with its neighbours', and its title and section in search
+    form."""
+    places = {(c.chunk.doc_id, c.chunk.ordinal + d) for c in chunks for d in (-1, 1)}
+    near = store.search_texts_at(places)
+    titles = store.titles(sorted({c.chunk.doc_id for c in chunks}))
+    title_forms: dict[tuple[str, str | None], str] = {}
+    contexts, heads = [], []
+    for stored in chunks:
+        c = stored.chunk
+        before = near.get((c.doc_id, c.ordinal - 1), "")
+        after = near.get((c.doc_id, c.ordinal + 1), "")
+        contexts.append(f"{before}\n{c.search_text}\n{after}")
+        key = (c.doc_id, c.section)
+        if key not in title_forms:
+            title_forms[key] = search_form(f"{titles.get(c.doc_id, '')}\n{c.section or ''}")
+        heads.append(title_forms[key])
+    return contexts, heads
+
+
+def rescore(
+    model: Model,
+    terms: QuestionTerms,
+    chunks: Sequence[StoredChunk],
+    first_stage: np.ndarray,
+    store: Store,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's RANKER_FEATURES row and the model's logit for it, in the order given."""
+    rows = candidate_rows(terms, chunks, first_stage, store)
+    return rows, model.logits(rows[:, columns_of(model)])
+
+
+def candidate_rows(
+    terms: QuestionTerms, chunks: Sequence[StoredChunk], first_stage: np.ndarray, store: Store
+) -> np.ndarray:
+    """The RANKER_FEATURES row of every candidate (``first_stage``: its first-stage columns)."""
+    if not chunks:
+        return np.empty((0, len(RANKER_FEATURES)), np.float32)
+    contexts, heads = context_of(chunks, store)
+    texts = [c.chunk.search_text for c in chunks]
+    rows = np.hstack([first_stage, passage_features(terms, texts, contexts, heads)])
+    gapped = rows[:, [RANKER_FEATURES.index(name) for name in GAPPED]]
+    return np.hstack([rows, gapped - gapped.max(axis=0, keepdims=True)]).astype(np.float32)
+
+
+def describe(model: Model, row: np.ndarray, logit: float) -> Rescored:
+    """One candidate's features and what each contributed to its logit (for ``--explain``)."""
+    return Rescored(
+        features={name: float(v) for name, v in zip(RANKER_FEATURES, row, strict=True)},
+        logit=float(logit),
+        contributions=model.contributions(row[columns_of(model)]),
+    )
+
+
+def columns_of(model: Model) -> list[int]:
+    return [RANKER_FEATURES.index(name) for name in model.names]

@@ -1,0 +1,138 @@
+"""Answer sentences: the probability that a sentence of a cited passage holds the answer.
+
+A logistic model per question language (fitted on the fitting parts of the public sets, label:
+the sentence contains a gold answer) over what the sentence shares with the question
+(``qa/features.py``), its cross-lingual similarity to the question (multilingual USE, so an
+English question can pick a Chinese sentence), the second-stage score and rank of its passage,
+and whether it offers what the question asks for (a number, a year)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.clean import is_heading_line
+from index.embedder import Embedder
+from index.normalise import search_form
+from qa.features import QuestionTerms, coverage, longest_shared, word_coverage
+from qa.fitted import LinearModel
+from qa.query import Query
+
+SENTENCE_FEATURES: tuple[str, ...] = (
+    "cover_chars",
+    "cover_bigrams",
+    "longest_shared",
+    "cover_words",
+    "similarity",
+    "passage_score",
+    "passage_rank",
+    "first_in_passage",
+    "statement",
+    "log_length",
+    "number_asked_and_given",
+    "year_asked_and_given",
+)
+
+_ASKS_NUMBER = re.compile(
+    r"多少|几|幾|多大|多长|多長|多高|多远|多遠|多重|多久|比例|百分之|数量|數量|"
+    r"how many|how much|how long|how large|how big|how far|how old|percentage|number of",
+    re.IGNORECASE,
+)
+_ASKS_YEAR = re.compile(
+    r"何时|何時|什么时候|什麼時候|哪一年|哪年|几年|幾年|年份|日期|when|what year|which year",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(
+    r"[0-9０-９]|[一二三四五六七八九十百千万萬亿億两兩][一二三四五六七八九十百千万萬亿億]*[个個年名人次种種项項%]"
+)
+_YEAR = re.compile(r"\d{3,4}\s*年|[一二〇零○]{4}年|\b1\d{3}\b|\b20\d{2}\b|世纪|世紀|年代")
+_SENTENCE_END = tuple("。！？!?；;….")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    citation: int  # the citation's number, n
+    text: str  # in the reader's script
+    first: bool  # the first sentence of its passage
+
+
+def is_statement(text: str) -> bool:
+    """A sentence rather than a heading or title line: it ends like a sentence, or is long."""
+    if is_heading_line(text):
+        return False
+    stripped = text.rstrip("”’」』）)\"' ")
+    return stripped.endswith(_SENTENCE_END) or len(text) > 60
+
+
+def sentence_features(
+    query: Query,
+    terms: QuestionTerms,
+    sentences: Sequence[Sentence],
+    similarity: np.ndarray,
+    passage_scores: Sequence[float],
+) -> np.ndarray:
+    """One row per sentence, the columns of SENTENCE_FEATURES. ``passage_scores[n - 1]`` is the
+    second-stage score of citation n."""
+    asks_number = bool(_ASKS_NUMBER.search(query.text))
+    asks_year = bool(_ASKS_YEAR.search(query.text))
+    core_len = max(len(terms.core.replace(" ", "")), 1)
+    rows = np.zeros((len(sentences), len(SENTENCE_FEATURES)), dtype=np.float32)
+    for i, s in enumerate(sentences):
+        form = search_form(s.text)
+        rows[i] = (
+            coverage(terms.chars, form),
+            coverage(terms.bigrams, form),
+            longest_shared(terms.core, form) / core_len,
+            word_coverage(terms.words, form),
+            similarity[i],
+            passage_scores[s.citation - 1],
+            np.log(s.citation),
+            float(s.first),
+            float(is_statement(s.text)),
+            np.log1p(len(s.text)),
+            float(asks_number and bool(_DIGIT.search(form))),
+            float(asks_year and bool(_YEAR.search(form))),
+        )
+    return rows
+
+
+class SentenceScorer:
+    """Scores the sentences of cited passages with the fitted model of the question's
+    language; ``embedder`` (multilingual USE) gives the similarity feature, reusing the
+    question's vector when retrieval already made it."""
+
+    def __init__(self, embedder: Embedder | None, models: dict[str, LinearModel]) -> None:
+        self.embedder = embedder
+        self.models = models
+
+    def similarity(
+        self, query: Query, texts: Sequence[str], question_vector: np.ndarray | None
+    ) -> np.ndarray:
+        if self.embedder is None or not texts:
+            return np.zeros(len(texts), dtype=np.float32)
+        if question_vector is None:
+            vectors = self.embedder.embed([query.text, *texts], "query")
+            return vectors[1:] @ vectors[0]
+        return self.embedder.embed(list(texts), "query") @ question_vector
+
+    def score(
+        self,
+        query: Query,
+        terms: QuestionTerms,
+        sentences: Sequence[Sentence],
+        passage_scores: Sequence[float],
+        question_vector: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's feature row and its probability of holding the answer."""
+        if not sentences:
+            return np.empty((0, len(SENTENCE_FEATURES)), np.float32), np.empty(0, np.float32)
+        sim = self.similarity(query, [s.text for s in sentences], question_vector)
+        rows = sentence_features(query, terms, sentences, sim, passage_scores)
+        model = self.models.get(query.language)
+        if model is None:  # not fitted (only while fitting): rank by what is shared
+            return rows, rows[:, 1] + rows[:, 4]
+        columns = [SENTENCE_FEATURES.index(n) for n in model.names]
+        return rows, model.probabilities(rows[:, columns]).astype(np.float32)

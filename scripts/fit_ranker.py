@@ -1,0 +1,202 @@
+"""Fit the second-stage ranker, the answer-sentence scorer and the abstention model on the
+FITTING parts of the public sets (data/eval-splits.json) and write qa/fitted.json.
+
+    python scripts/fit_ranker.py [--negatives 500] [--out qa/fitted.json]
+
+Indexes of the sets are built (or reused) under .cache/eval/SET, as scripts/eval.py does.
+Held-out questions are never read here; scripts/eval.py reports on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
+from index.folder import open_snapshot  # noqa: E402
+from index.pipeline import ingest  # noqa: E402
+from qa import fit  # noqa: E402
+from qa.evalsets import (  # noqa: E402
+    SAMPLE_NEGATIVES,
+    SETS,
+    corpus_files,
+    read_part,
+    read_sample_questions,
+    read_splits,
+)
+from qa.fitted import FITTED_PATH, Fitted, TreeModel, write_fitted  # noqa: E402
+from qa.service import QAService  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+CACHE = ROOT / ".cache" / "eval"
+SPLITS = ROOT / "data" / "eval-splits.json"
+SAMPLE_DOCS = ROOT / "data" / "sample"
+SAMPLE_QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
+ANSWERED_SHARE = 0.985  # fitting questions answered at the chosen threshold (target: >= .98)
+FURTHER_GRID = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.01)
+
+
+def log(*parts: object) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}]", *parts, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--negatives", type=int, default=500, help="per other-set file")
+    parser.add_argument("--out", type=Path, default=FITTED_PATH)
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    args = parser.parse_args()
+    splits = read_splits(SPLITS)
+
+    embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
+    snapshots, asked = {}, {}
+    for name in args.sets:
+        spec = SETS[name]
+        folder = CACHE / name
+        ingest([corpus_files(EVAL, name, CACHE / f"{name}-docs")], folder, embedder, cross=use)
+        service = QAService(open_snapshot(folder), embedder, use, use, fitted=fit.UNFITTED)
+        snapshots[name] = service
+        items = []
+        for source in spec.questions:
+            gold = read_part(EVAL, source, "fit", splits)
+            items += fit.ask_all(service, gold, answerable=True)
+        for source in spec.negatives:
+            gold = read_part(EVAL, source, "fit", splits)[: args.negatives]
+            items += fit.ask_all(service, gold, answerable=False)
+        asked[name] = items
+        log(f"{name}: signals of {len(items)} fitting questions")
+
+    # the bundled sample corpus: government reports, with questions written from it and
+    # questions it cannot answer (its own, and some of the public sets')
+    folder = CACHE / "sample"
+    ingest([SAMPLE_DOCS], folder, embedder, cross=use)
+    service = QAService(open_snapshot(folder), embedder, use, use, fitted=fit.UNFITTED)
+    snapshots["sample"] = service
+    answerable, unanswerable = read_sample_questions(SAMPLE_QUESTIONS, "fit")
+    others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, "fit", splits)[:200]]
+    asked["sample"] = fit.ask_all(service, answerable, answerable=True) + fit.ask_all(
+        service, unanswerable + others, answerable=False
+    )
+    log(f"sample: signals of {len(asked['sample'])} fitting questions")
+
+    def by_language(lang: str, answerable: bool | None = True) -> dict[str, list[fit.Asked]]:
+        return {
+            name: [
+                a for a in items
+                if a.signals.query.language == lang and (answerable is None or a.answerable == answerable)
+            ]
+            for name, items in asked.items()
+        }  # fmt: skip
+
+    def services(fitted: Fitted) -> dict[str, QAService]:
+        return {name: s.with_fitted(fitted) for name, s in snapshots.items()}
+
+    provenance: dict[str, object] = {
+        "fitted_on": "fitting parts of DRCD (test), CMRC 2018 (trial), XQuAD (even articles) "
+        "and of the sample corpus's questions (data/sample-questions.jsonl)",
+        "splits": "data/eval-splits.json",
+    }
+
+    # 1. the second stage
+    rankers = {}
+    base = services(fit.UNFITTED)
+    for lang in ("zh", "en"):
+        examples = fit.Examples()
+        for name, items in by_language(lang).items():
+            keys = fit.doc_keys(base[name].snapshot.store)
+            part = fit.ranker_examples(base[name], items, keys)
+            examples.rows += part.rows
+            examples.labels += part.labels
+        rankers[lang], rates = fit.choose_ranker(examples)
+        kind = "trees" if isinstance(rankers[lang], TreeModel) else "linear"
+        provenance[f"ranker_{lang}"] = {"questions": len(examples.rows), "kind": kind, **rates}
+        log(f"ranker {lang}: {len(examples.rows)} questions, top-1 {rates}, chose {kind}")
+    fitted = replace(fit.UNFITTED, ranker=rankers)
+
+    # 2. answer sentences, on the passages the fitted ranker returns (cited once, for every
+    # question: the confidence step reads the same citations)
+    ranked = services(fitted)
+    answered = {
+        lang: [
+            a
+            for name, items in by_language(lang, None).items()
+            for a in fit.answer_all(ranked[name], items)
+        ]
+        for lang in ("zh", "en")
+    }
+    sentence_models = {}
+    for lang, items in answered.items():
+        examples = fit.sentence_examples(items)
+        sentence_models[lang] = fit.sentence_model(examples)
+        fit.rescore_sentences(items, sentence_models[lang])
+        log(f"sentences {lang}: {len(examples.rows)} questions")
+    fitted = replace(fitted, sentences=sentence_models)
+
+    # 3. confidence, answerable against questions asked of an index that cannot answer them
+    confidence_models, answer_at, answerable_seen = {}, {}, {}
+    for lang, items in answered.items():
+        model = fit.confidence_model(items)
+        x = np.vstack([a.features for a in items])
+        y = np.array([a.asked.answerable for a in items])
+        probs = model.probabilities(x)
+        answer_at[lang] = fit.threshold_for(probs[y], ANSWERED_SHARE)
+        abstain = float(np.mean(probs[~y] < answer_at[lang]))
+        confidence_models[lang] = model
+        answerable_seen[lang] = [a for a in items if a.asked.answerable]
+        provenance[f"confidence_{lang}"] = {
+            "answerable": int(y.sum()),
+            "cannot_answer": int((~y).sum()),
+            "answered_share_fit": ANSWERED_SHARE,
+            "abstain_share_fit": round(abstain, 4),
+        }
+        log(
+            f"confidence {lang}: threshold {answer_at[lang]:.4f}, abstains on {abstain:.3f} "
+            f"of {int((~y).sum())}"
+        )
+
+    # 4. how readily a second and third sentence join the answer
+    rates = {}
+    for further in FURTHER_GRID:
+        hits = lengths = total = 0
+        for items in answerable_seen.values():
+            for a in items:
+                if not a.asked.gold.answers:
+                    continue
+                answer = fit.compose_at(a, further)
+                hits += fit.answer_hit(answer, a.asked.gold)
+                lengths += answer.text.count("[")
+                total += 1
+        rates[further] = (hits / total, lengths / total)
+        log(
+            f"further sentence at {further}: answer hit {hits / total:.4f}, {lengths / total:.2f} sentences"
+        )
+    best = max(rates.values())[0]
+    # the most selective setting within half a point of the best hit rate: shorter answers
+    further_at = max(f for f, (hit, _) in rates.items() if hit >= best - 0.005)
+    provenance["further_sentence"] = {
+        str(f): [round(h, 4), round(n, 2)] for f, (h, n) in rates.items()
+    }
+
+    fitted = replace(
+        fitted,
+        confidence=confidence_models,
+        answer_at=answer_at,
+        further_sentence_at=further_at,
+        provenance=provenance,
+    )
+    write_fitted(fitted, args.out)
+    log(f"wrote {args.out}")
+    print(json.dumps(provenance, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
