@@ -75,6 +75,10 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut] = Field(
         description="citeqa: the passages the answer's [n] markers point to"
     )
+    confidence: float = Field(
+        ge=0, le=1, description="citeqa: probability that the passages answer the question"
+    )
+    abstained: bool = Field(description="citeqa: true when nothing in the documents answers it")
 
 
 class ModelOut(BaseModel):

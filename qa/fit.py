@@ -45,6 +45,7 @@ class Asked:
     gold: GoldQuery
     signals: QuerySignals
     answerable: bool  # asked of the index whose corpus holds its answer
+    source: str = ""  # the index it was asked of (the confidence fit balances sources)
 
 
 @dataclass
@@ -70,6 +71,7 @@ def ask_all(
     gold: Sequence[GoldQuery],
     *,
     answerable: bool,
+    source: str = "",
     batch: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> list[Asked]:
@@ -85,7 +87,7 @@ def ask_all(
                 continue
         signals = service.retriever.signals([q for _, q in part])
         for (g, _), sig in zip(part, signals, strict=True):
-            out.append(Asked(g, sig, answerable))
+            out.append(Asked(g, sig, answerable, source))
         if progress:
             progress(len(part))
     return out
@@ -113,7 +115,12 @@ def ranker_examples(service: QAService, asked: Sequence[Asked], keys: dict[str, 
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, names: Sequence[str], *, c: float = 1.0
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    *,
+    c: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> LinearModel:
     """Logistic regression on standardised features, as a LinearModel."""
     from sklearn.linear_model import LogisticRegression
@@ -122,7 +129,7 @@ def fit_logistic(
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
     return LinearModel(
         tuple(names), mean.astype(np.float32), scale.astype(np.float32),
         model.coef_[0].astype(np.float32), float(model.intercept_[0]),
@@ -270,19 +277,44 @@ def rescore_sentences(answered: Sequence[Answered], model: LinearModel) -> None:
             ]
 
 
+def balanced_weights(groups: Sequence[object]) -> np.ndarray:
+    """Sample weights that give every group the same total weight (averaging 1)."""
+    names, index, counts = np.unique(
+        np.array([repr(g) for g in groups]), return_inverse=True, return_counts=True
+    )
+    return (len(groups) / (len(names) * counts))[index]
+
+
 def confidence_model(
     answered: Sequence[Answered], names: Sequence[str] = CONFIDENCE_FEATURES
 ) -> LinearModel:
+    """Answerable against unanswerable, each (index, answerable) group weighing the same: the
+    few questions written from the government reports count as much as a public set's
+    thousands, so the model does not learn only what Wikipedia questions look like."""
     x = np.vstack([a.features for a in answered])
     y = np.array([a.asked.answerable for a in answered], dtype=np.int8)
     columns = [CONFIDENCE_FEATURES.index(n) for n in names]
-    return fit_logistic(x[:, columns], y, names)
+    weights = balanced_weights([(a.asked.source, a.asked.answerable) for a in answered])
+    return fit_logistic(x[:, columns], y, names, weights=weights)
 
 
-def threshold_for(probabilities: np.ndarray, answered_share: float) -> float:
-    """The confidence threshold at which ``answered_share`` of these (answerable) questions'
-    probabilities are at or above it."""
-    return float(np.quantile(probabilities, 1.0 - answered_share))
+def threshold_for(answered: Sequence[Answered], probabilities: np.ndarray, share: float) -> float:
+    """The highest confidence threshold that still answers ``share`` of the answerable
+    questions of every index."""
+    sources = {a.asked.source for a in answered if a.asked.answerable}
+    return min(
+        float(
+            np.quantile(
+                [
+                    p
+                    for a, p in zip(answered, probabilities, strict=True)
+                    if a.asked.answerable and a.asked.source == s
+                ],
+                1.0 - share,
+            )
+        )
+        for s in sources
+    )
 
 
 def answer_hit(answer: Answer, gold: GoldQuery) -> bool:

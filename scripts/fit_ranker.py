@@ -68,10 +68,10 @@ def main() -> None:
         items = []
         for source in spec.questions:
             gold = read_part(EVAL, source, "fit", splits)
-            items += fit.ask_all(service, gold, answerable=True)
+            items += fit.ask_all(service, gold, answerable=True, source=name)
         for source in spec.negatives:
             gold = read_part(EVAL, source, "fit", splits)[: args.negatives]
-            items += fit.ask_all(service, gold, answerable=False)
+            items += fit.ask_all(service, gold, answerable=False, source=name)
         asked[name] = items
         log(f"{name}: signals of {len(items)} fitting questions")
 
@@ -83,9 +83,9 @@ def main() -> None:
     snapshots["sample"] = service
     answerable, unanswerable = read_sample_questions(SAMPLE_QUESTIONS, "fit")
     others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, "fit", splits)[:200]]
-    asked["sample"] = fit.ask_all(service, answerable, answerable=True) + fit.ask_all(
-        service, unanswerable + others, answerable=False
-    )
+    asked["sample"] = fit.ask_all(
+        service, answerable, answerable=True, source="sample"
+    ) + fit.ask_all(service, unanswerable + others, answerable=False, source="sample")
     log(f"sample: signals of {len(asked['sample'])} fitting questions")
 
     def by_language(lang: str, answerable: bool | None = True) -> dict[str, list[fit.Asked]]:
@@ -148,7 +148,7 @@ def main() -> None:
         x = np.vstack([a.features for a in items])
         y = np.array([a.asked.answerable for a in items])
         probs = model.probabilities(x)
-        answer_at[lang] = fit.threshold_for(probs[y], ANSWERED_SHARE)
+        answer_at[lang] = fit.threshold_for(items, probs, ANSWERED_SHARE)
         abstain = float(np.mean(probs[~y] < answer_at[lang]))
         confidence_models[lang] = model
         answerable_seen[lang] = [a for a in items if a.asked.answerable]
