@@ -21,6 +21,35 @@ SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where a checkout at ``root`` keeps the evaluation inputs and the indexes built from
+    them: the public sets beside it in ``shared/eval``, the split and the sample corpus's
+    questions in ``data/``, the indexes in ``.cache/eval``."""
+
+    root: Path
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.root.parent / "shared" / "eval"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / ".cache" / "eval"
+
+    @property
+    def splits(self) -> Path:
+        return self.root / "data" / "eval-splits.json"
+
+    @property
+    def sample_docs(self) -> Path:
+        return self.root / "data" / "sample"
+
+    @property
+    def sample_questions(self) -> Path:
+        return self.root / "data" / "sample-questions.jsonl"
+
+
+@dataclass(frozen=True)
 class QuestionFile:
     set_name: str
     filename: str

@@ -31,6 +31,7 @@ from qa.evalsets import (  # noqa: E402
     PARTS,
     SAMPLE_NEGATIVES,
     SETS,
+    Layout,
     corpus_files,
     read_part,
     read_sample_questions,
@@ -41,11 +42,8 @@ from qa.fitted import load_fitted  # noqa: E402
 from qa.query import detect_language  # noqa: E402
 from qa.service import open_service  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-CACHE = ROOT / ".cache" / "eval"
-SPLITS = ROOT / "data" / "eval-splits.json"
-SAMPLE_DOCS = ROOT / "data" / "sample"
-SAMPLE_QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
+PATHS = Layout(ROOT)
+EVAL, CACHE = PATHS.eval_dir, PATHS.cache
 
 
 def main() -> None:
@@ -60,7 +58,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also score a grid of fusion weights")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval.md")
     args = parser.parse_args()
-    splits = read_splits(SPLITS)
+    splits = read_splits(PATHS.splits)
     embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
 
     reports, abstention, timings = [], [], {}
@@ -99,9 +97,9 @@ def main() -> None:
         service.close()
 
     if "sample" in args.sets:  # the bundled government reports, with questions written from them
-        ingest([SAMPLE_DOCS], CACHE / "sample", embedder, cross=use)
+        ingest([PATHS.sample_docs], CACHE / "sample", embedder, cross=use)
         service = open_service(CACHE / "sample")
-        answerable, unanswerable = read_sample_questions(SAMPLE_QUESTIONS, args.part)
+        answerable, unanswerable = read_sample_questions(PATHS.sample_questions, args.part)
         others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, args.part, splits)[:200]]
         for language in ("zh", "en"):
             label = f"sample ({language})"

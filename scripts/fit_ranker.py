@@ -28,6 +28,7 @@ from qa import fit  # noqa: E402
 from qa.evalsets import (  # noqa: E402
     SAMPLE_NEGATIVES,
     SETS,
+    Layout,
     corpus_files,
     read_part,
     read_sample_questions,
@@ -36,11 +37,8 @@ from qa.evalsets import (  # noqa: E402
 from qa.fitted import FITTED_PATH, Fitted, TreeModel, write_fitted  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-CACHE = ROOT / ".cache" / "eval"
-SPLITS = ROOT / "data" / "eval-splits.json"
-SAMPLE_DOCS = ROOT / "data" / "sample"
-SAMPLE_QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
+PATHS = Layout(ROOT)
+EVAL, CACHE = PATHS.eval_dir, PATHS.cache
 ANSWERED_SHARE = 0.985  # fitting questions answered at the chosen threshold (target: >= .98)
 FURTHER_GRID = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.01)
 
@@ -55,7 +53,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=FITTED_PATH)
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     args = parser.parse_args()
-    splits = read_splits(SPLITS)
+    splits = read_splits(PATHS.splits)
 
     embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
     snapshots, asked = {}, {}
@@ -78,10 +76,10 @@ def main() -> None:
     # the bundled sample corpus: government reports, with questions written from it and
     # questions it cannot answer (its own, and some of the public sets')
     folder = CACHE / "sample"
-    ingest([SAMPLE_DOCS], folder, embedder, cross=use)
+    ingest([PATHS.sample_docs], folder, embedder, cross=use)
     service = QAService(open_snapshot(folder), embedder, use, use, fitted=fit.UNFITTED)
     snapshots["sample"] = service
-    answerable, unanswerable = read_sample_questions(SAMPLE_QUESTIONS, "fit")
+    answerable, unanswerable = read_sample_questions(PATHS.sample_questions, "fit")
     others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, "fit", splits)[:200]]
     asked["sample"] = fit.ask_all(
         service, answerable, answerable=True, source="sample"

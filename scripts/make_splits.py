@@ -14,10 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.evalsets import make_splits  # noqa: E402
+from qa.evalsets import Layout, make_splits  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-OUT = ROOT / "data" / "eval-splits.json"
+EVAL, OUT = Layout(ROOT).eval_dir, Layout(ROOT).splits
 
 
 def main() -> None:
