@@ -11,7 +11,7 @@ import numpy as np
 
 from index.chunking import sentence_spans
 from index.documents import Chunk
-from index.normalise import detect_script, to_simplified, to_traditional
+from index.normalise import detect_script, search_form, to_simplified, to_traditional
 from index.store import DocumentRecord, Store
 from qa.features import QuestionTerms
 from qa.query import Query
@@ -132,10 +132,19 @@ def cite(
         texts.append(text)
         spans_of.append(sentence_spans(text, max_len=len(text)))
     flat = [(i, j, span) for i, spans in enumerate(spans_of) for j, span in enumerate(spans)]
+    forms = [search_form(t) for t in texts]  # one conversion a passage, sliced per sentence
     rows, scores = scorer.score(
         query,
         terms,
-        [Sentence(i + 1, texts[i][a:b], j == 0) for i, j, (a, b) in flat],
+        [
+            Sentence(
+                i + 1,
+                texts[i][a:b],
+                j == 0,
+                forms[i][a:b] if len(forms[i]) == len(texts[i]) else "",
+            )  # fmt: skip
+            for i, j, (a, b) in flat
+        ],
         [p.hit.score for p in passages],
         question_vector,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,9 +87,16 @@ def context_of(chunks: Sequence[StoredChunk], store: Store) -> tuple[list[str], 
         contexts.append(f"{before}\n{c.search_text}\n{after}")
         key = (c.doc_id, c.section)
         if key not in title_forms:
-            title_forms[key] = search_form(f"{titles.get(c.doc_id, '')}\n{c.section or ''}")
+            title_forms[key] = _heading_form(titles.get(c.doc_id, ""), c.section or "")
         heads.append(title_forms[key])
     return contexts, heads
+
+
+@lru_cache(maxsize=8192)
+def _heading_form(title: str, section: str) -> str:
+    """A document's title and a section path in search form (converting script is slow, and
+    the same headings come back question after question)."""
+    return search_form(f"{title}\n{section}")
 
 
 def rescore(

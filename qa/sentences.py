@@ -57,6 +57,7 @@ class Sentence:
     citation: int  # the citation's number, n
     text: str  # in the reader's script
     first: bool  # the first sentence of its passage
+    form: str = ""  # its search form, if already made (else made from ``text``)
 
 
 def is_statement(text: str) -> bool:
@@ -81,7 +82,7 @@ def sentence_features(
     core_len = max(len(terms.core.replace(" ", "")), 1)
     rows = np.zeros((len(sentences), len(SENTENCE_FEATURES)), dtype=np.float32)
     for i, s in enumerate(sentences):
-        form = search_form(s.text)
+        form = s.form or search_form(s.text)
         rows[i] = (
             coverage(terms.chars, form),
             coverage(terms.bigrams, form),
