@@ -142,7 +142,9 @@ class Retriever:
         if doc_ids is not None:
             candidates = self._positions_in(doc_ids)
         model = self.fitted.ranker.get(language) if self.second_stage else None
-        positions = candidates[top_k(fused[candidates], max(depth, self.fitted.pool))]
+        # the second stage needs its whole pool; without it, only what was asked for is read
+        wanted = max(depth, self.fitted.pool) if model is not None else depth
+        positions = candidates[top_k(fused[candidates], wanted)]
         chunks = self.snapshot.store.chunks(self.row_ids[positions].tolist())
         if len(chunks) < len(positions):  # deleted since the ranking began (a racing write)
             present = {c.row_id for c in chunks}
