@@ -26,9 +26,9 @@ from api.jobs import JobRegistry
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.openapi import limited_openapi
 from api.routes import chat, documents, health, jobs, qa
-from api.settings import Settings, get_settings
+from api.settings import Settings, get_settings, open_index
 from qa.generate import AnswerWriter, LLMConfig
-from qa.service import QAService, open_service
+from qa.service import QAService
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,16 +47,16 @@ def _version() -> str:
         return "0.0.0"
 
 
-def open_from_settings(settings: Settings) -> QAService:
-    """The index of ``settings`` with the models it was built with."""
-    return open_service(
-        settings.index,
-        model=settings.model,
-        model_dir=settings.model_dir,
-        threads=settings.threads,
-        batch_size=settings.batch_size,
-        max_question_chars=settings.max_question_chars,
-    )
+def _open_warm(settings: Settings) -> QAService:
+    """The index of ``settings`` with its models loaded, so the first request is not slow
+    and /readyz means ready."""
+    service = open_index(settings)
+    try:
+        service.load()
+    except BaseException:
+        service.close()
+        raise
+    return service
 
 
 def answer_writer(settings: Settings) -> AnswerWriter | None:
@@ -75,11 +75,7 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = (
-            service
-            if service is not None
-            else await run_in_threadpool(open_from_settings, settings)
-        )
+        opened = service if service is not None else await run_in_threadpool(_open_warm, settings)
         temporary = settings.work_dir is None
         work = Path(tempfile.mkdtemp(prefix="citeqa-jobs-")) if temporary else settings.work_dir
         assert work is not None

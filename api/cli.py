@@ -284,7 +284,6 @@ def serve(
             )
     except CiteqaError as exc:
         raise _fail(exc) from exc
-    _quiet_model_loading()
     err.print(
         f"serving {settings.index} on http://{settings.host}:{settings.port}",
         highlight=False,
@@ -293,39 +292,15 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
-def _quiet_model_loading() -> None:
-    """The terminal is ours: no per-load "Loading weights" bars from transformers."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-
-
 def _service(index: Path | None):  # type: ignore[no-untyped-def]
-    from qa.service import open_service
+    from api.settings import open_index
 
-    _quiet_model_loading()
-    settings = get_settings()
-    return open_service(
-        index or settings.index,
-        model=settings.model,
-        model_dir=settings.model_dir,
-        threads=settings.threads,
-        batch_size=settings.batch_size,
-    )
+    return open_index(get_settings(), index)
 
 
 def _embedders(model: str | None):  # type: ignore[no-untyped-def]
-    """The main embedder and, unless turned off, the cross-lingual one."""
-    from index.embedder import SentenceTransformerEmbedder, UseEmbedder
+    from api.settings import embedders
 
-    _quiet_model_loading()
-    settings = get_settings()
-    embedder = SentenceTransformerEmbedder(
-        model or settings.model,
-        model_dir=settings.model_dir,
-        batch_size=settings.batch_size,
-        threads=settings.threads,
-        progress=lambda msg: err.print(msg, highlight=False, soft_wrap=True),
+    return embedders(
+        get_settings(), model, lambda msg: err.print(msg, highlight=False, soft_wrap=True)
     )
-    cross = UseEmbedder(threads=settings.threads) if settings.cross_model == "use" else None
-    return embedder, cross

@@ -23,15 +23,7 @@ class ServiceClosed(CiteqaError):
 
 def reopen(service: QAService) -> QAService:
     """A new service over the index's current state, with the same models and settings."""
-    return QAService(
-        open_snapshot(service.snapshot.folder),
-        service.retriever.embedder,
-        service.retriever.cross,
-        service.scorer.embedder,
-        max_question_chars=service.max_question_chars,
-        answer_at=service.answer_at,
-        fitted=service.fitted,
-    )
+    return service.with_snapshot(open_snapshot(service.snapshot.folder))
 
 
 class ServiceHolder:

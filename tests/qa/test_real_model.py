@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder, UseEmbedder
+from index.embedder import UseEmbedder, load_embedder
 from index.pipeline import ingest
 from qa.answer import NO_ANSWER
 from qa.service import QAService, open_service
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def sample_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     folder = tmp_path_factory.mktemp("sample") / "index"
-    report = ingest([SAMPLE], folder, SentenceTransformerEmbedder(), cross=UseEmbedder())
+    report = ingest([SAMPLE], folder, load_embedder(), cross=UseEmbedder())
     assert report.added == 5 and not report.skipped
     return open_service(folder)
 
