@@ -4,13 +4,15 @@
 INDEX/
   manifest.json        what the index was built with
   citeqa.sqlite        the source of truth (WAL mode; every write is a transaction)
-  derived/gen-N/       FAISS + BM25 built from the database at generation N
+  derived/gen-N/       the BM25 index built from the database at generation N
   .write.lock          held by the one process writing
 ```
 
-Derived indexes are written aside and renamed into place, and a reader only uses the folder of
-the database's current generation: a reader therefore sees the last committed state, and if a
-writer died before rebuilding them, the reader rebuilds them in memory from the database.
+Vectors are kept once, in the database: a reader loads them into FAISS as it opens the index
+(tens of milliseconds for some thousand chunks), in the same read as the generation. The BM25
+index is written aside and renamed into place, and a reader only uses the folder of the
+database's current generation: a reader therefore sees the last committed state, and if a
+writer died before rebuilding it, the reader rebuilds it in memory from the database.
 """
 
 from __future__ import annotations
@@ -62,33 +64,35 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
     if model is not None and model != manifest.model:
         manifest.check_matches(replace(manifest, model=model), folder)
     store = Store(folder / DB_NAME, readonly=True)
-    generation = store.generation()
-    gen_dir = folder / DERIVED / f"gen-{generation}"
     try:
-        vectors = VectorIndex.load(gen_dir / "vectors.faiss")
-        lexical = LexicalIndex.load(gen_dir / "lexical")
-        cross = VectorIndex.load(gen_dir / "cross.faiss") if manifest.cross_model else None
-        rebuilt = False
-    except (OSError, RuntimeError, ValueError):
-        vectors, lexical, cross = build_derived(store, manifest)
-        rebuilt = True
+        with store.reading():
+            generation = store.generation()
+            vectors, cross = load_vectors(store, manifest)
+            try:
+                lexical = LexicalIndex.load(folder / DERIVED / f"gen-{generation}" / "lexical")
+                rebuilt = False
+            except (OSError, RuntimeError, ValueError):
+                text_ids, texts = store.all_search_texts()
+                lexical = LexicalIndex.build(texts, text_ids)
+                rebuilt = True
+    except BaseException:
+        store.close()
+        raise
     return Snapshot(folder, manifest, store, vectors, lexical, cross, generation, rebuilt)
 
 
-def build_derived(
-    store: Store, manifest: Manifest
-) -> tuple[VectorIndex, LexicalIndex, VectorIndex | None]:
-    row_ids, matrix = store.all_vectors(manifest.dimension)
-    text_ids, texts = store.all_search_texts()
+def load_vectors(store: Store, manifest: Manifest) -> tuple[VectorIndex, VectorIndex | None]:
+    """The vector indexes (main and cross-lingual), from the vectors in the database."""
+    vectors = VectorIndex.build(*store.all_vectors(manifest.dimension))
     cross = None
     if manifest.cross_model:
         cross = VectorIndex.build(*store.all_vectors(manifest.cross_dimension, "cross_vector"))
-    return VectorIndex.build(row_ids, matrix), LexicalIndex.build(texts, text_ids), cross
+    return vectors, cross
 
 
 def save_derived(folder: Path, store: Store, manifest: Manifest) -> Path:
-    """Build the derived indexes for the store's current generation, write them aside, rename
-    them into place, then drop older generations."""
+    """Build the BM25 index for the store's current generation, write it aside, rename it into
+    place, then drop older generations."""
     generation = store.generation()
     derived = folder / DERIVED
     final = derived / f"gen-{generation}"
@@ -97,11 +101,8 @@ def save_derived(folder: Path, store: Store, manifest: Manifest) -> Path:
     tmp = derived / f".tmp-gen-{generation}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    vectors, lexical, cross = build_derived(store, manifest)
-    vectors.save(tmp / "vectors.faiss")
-    lexical.save(tmp / "lexical")
-    if cross is not None:
-        cross.save(tmp / "cross.faiss")
+    text_ids, texts = store.all_search_texts()
+    LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
     os.replace(tmp, final)
     for old in derived.iterdir():
         if old != final:

@@ -103,6 +103,15 @@ class Store:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the log into the file
         self._db.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads that see one committed state: a write committing meanwhile is not seen."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("ROLLBACK")
+
     # -- writes ---------------------------------------------------------------------------
 
     @contextmanager

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 
 class VectorIndex:
-    """FAISS ``IndexFlatIP`` keyed by chunk row id. Exact search: at the sizes citeqa serves
-    (up to some hundred thousand chunks) it is fast enough and never misses a neighbour."""
+    """FAISS ``IndexFlatIP`` keyed by chunk row id, built in memory from the vectors the
+    database holds (the one copy kept on disk). Exact search: at the sizes citeqa serves (up to
+    some hundred thousand chunks) it is fast enough and never misses a neighbour."""
 
     def __init__(self, faiss_index) -> None:  # type: ignore[no-untyped-def]
         import faiss
@@ -35,17 +34,6 @@ class VectorIndex:
                 np.ascontiguousarray(vectors, dtype=np.float32), row_ids.astype(np.int64)
             )
         return cls(index)
-
-    @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        import faiss
-
-        return cls(faiss.read_index(str(path)))
-
-    def save(self, path: Path) -> None:
-        import faiss
-
-        faiss.write_index(self._index, str(path))
 
     def __len__(self) -> int:
         return int(self._index.ntotal)

@@ -13,6 +13,7 @@ from index.lexical import LexicalIndex, tokenize
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.normalise import search_form
 from index.pipeline import ingest
+from index.store import DB_NAME, Store
 from index.vectors import VectorIndex
 
 
@@ -30,15 +31,30 @@ def test_faiss_top_k_matches_brute_force_numpy() -> None:
         assert scores == pytest.approx(brute[order], abs=1e-5)
 
 
-def test_vector_index_survives_save_and_load(tmp_path: Path) -> None:
-    vectors = np.eye(4, dtype=np.float32)
-    index = VectorIndex.build(np.array([5, 6, 7, 8]), vectors)
-    index.save(tmp_path / "v.faiss")
-    ids, scores = VectorIndex.load(tmp_path / "v.faiss").search(
-        np.array([0, 0, 1, 0], np.float32), 2
-    )
-    assert ids.tolist()[0] == 7
-    assert scores[0] == pytest.approx(1.0)
+def test_vectors_are_kept_once_in_the_database(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    (generation,) = (folder / DERIVED).iterdir()
+    assert [p.name for p in generation.iterdir()] == ["lexical"]  # no vector file beside it
+    snapshot = open_snapshot(folder)
+    row_ids, stored = snapshot.store.all_vectors(embedder.dimension)
+    assert snapshot.vectors.row_ids.tolist() == row_ids.tolist()
+    query = embedder.embed(["煤炭产业"], "query")[0]
+    assert snapshot.vectors.all_scores(query) == pytest.approx(stored @ query, abs=1e-6)
+    snapshot.close()
+
+
+def test_a_read_sees_one_committed_state(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    reader = Store(folder / DB_NAME, readonly=True)
+    with reader.reading():
+        before = reader.generation()
+        (corpus / "new.txt").write_text("新能源汽车产量增长三成。", encoding="utf-8")
+        ingest([corpus], folder, embedder)  # commits a new document
+        assert reader.generation() == before
+    assert reader.generation() > before
+    reader.close()
 
 
 def test_tokens_are_characters_bigrams_and_latin_words() -> None:
