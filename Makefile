@@ -11,6 +11,8 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
+	@# the pure-python OpenCC port, used before, installs the same `opencc` module: remove it
+	-$(PY) -m pip uninstall --quiet --yes opencc-python-reimplemented 2>/dev/null
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@mkdir -p .make && touch $(STAMP)
 
