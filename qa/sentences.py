@@ -130,9 +130,12 @@ class SentenceScorer:
         """Each sentence's feature row and its probability of holding the answer."""
         if not sentences:
             return np.empty((0, len(SENTENCE_FEATURES)), np.float32), np.empty(0, np.float32)
-        sim = self.similarity(query, [s.text for s in sentences], question_vector)
-        rows = sentence_features(query, terms, sentences, sim, passage_scores)
         model = self.models.get(query.language)
+        if model is None or "similarity" in model.names:
+            sim = self.similarity(query, [s.text for s in sentences], question_vector)
+        else:  # the language's model does without it: no sentence is embedded
+            sim = np.zeros(len(sentences), dtype=np.float32)
+        rows = sentence_features(query, terms, sentences, sim, passage_scores)
         if model is None:  # not fitted (only while fitting): rank by what is shared
             return rows, rows[:, 1] + rows[:, 4]
         columns = [SENTENCE_FEATURES.index(n) for n in model.names]

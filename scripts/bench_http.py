@@ -101,6 +101,16 @@ def start_server(
         return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
 
+def peak_rss(pid: int) -> float | None:
+    """The process's peak resident memory so far (VmHWM), in MB; None off Linux."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    (line,) = [x for x in status.splitlines() if x.startswith("VmHWM:")]
+    return round(int(line.split()[1]) / 1024, 1)
+
+
 def wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -190,10 +200,11 @@ def open_fake(index: Path) -> QAService:
 
 
 def open_real(index: Path) -> QAService:
-    from api.app import open_from_settings
-    from api.settings import get_settings
+    from api.settings import get_settings, open_index
 
-    return open_from_settings(get_settings().model_copy(update={"index": index}))
+    service = open_index(get_settings(), index)
+    service.load()
+    return service
 
 
 def serve_fake(index: Path, port: int) -> None:
@@ -238,6 +249,8 @@ def report(results: dict[str, Any]) -> str:
                 f"| {ms['p95']} | {ms['p99']} | {row['errors']} "
                 f"| {local['p50']} / {local['p95']} / {local['p99']} |"
             )
+    rss = results.get("server_peak_rss_mb")
+    lines += ["", f"Peak resident memory of the server process (VmHWM): {rss} MB."]
     return "\n".join(lines) + "\n"
 
 
@@ -283,6 +296,7 @@ def main() -> None:
                 ]
                 for name, path in ENDPOINTS.items()
             }
+            peak_rss_mb = peak_rss(server.pid)
         finally:
             server.terminate()
             try:
@@ -304,6 +318,7 @@ def main() -> None:
         "questions": len(questions),
         "duration": duration,
         "http": http,
+        "server_peak_rss_mb": peak_rss_mb,
         "in_process": local,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,7 @@ def main() -> None:
     ]
     started = time.perf_counter()
     service = open_service(args.index)
+    service.load()
     load_s = time.perf_counter() - started
     for q in zh[:5] + en[:5]:  # warm up: first calls load lazy resources
         service.ask(q)

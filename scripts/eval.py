@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
+from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa.evalsets import (  # noqa: E402
     PARTS,
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval.md")
     args = parser.parse_args()
     splits = read_splits(PATHS.splits)
-    embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
+    embedder, use = load_embedder(), UseEmbedder()
 
     reports, abstention, timings = [], [], {}
     confidences: dict[tuple[str, bool], list[float]] = defaultdict(list)

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.embedder import SentenceTransformerEmbedder, UseEmbedder  # noqa: E402
+from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa import fit  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     splits = read_splits(PATHS.splits)
 
-    embedder, use = SentenceTransformerEmbedder(), UseEmbedder()
+    embedder, use = load_embedder(), UseEmbedder()
     snapshots, asked = {}, {}
     for name in args.sets:
         spec = SETS[name]
@@ -134,9 +134,13 @@ def main() -> None:
     sentence_models = {}
     for lang, items in answered.items():
         examples = fit.sentence_examples(items)
-        sentence_models[lang] = fit.sentence_model(examples)
+        sentence_models[lang], rates = fit.choose_sentence_model(examples)
         fit.rescore_sentences(items, sentence_models[lang])
-        log(f"sentences {lang}: {len(examples.rows)} questions")
+        uses = "similarity" in sentence_models[lang].names
+        provenance[f"sentences_{lang}"] = {
+            "questions": len(examples.rows), "uses_similarity": uses, **rates
+        }  # fmt: skip
+        log(f"sentences {lang}: {len(examples.rows)} questions, top-1 {rates}, similarity {uses}")
     fitted = replace(fitted, sentences=sentence_models)
 
     # 3. confidence, answerable against questions asked of an index that cannot answer them
