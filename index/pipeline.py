@@ -27,6 +27,7 @@ from index.folder import open_for_writing, save_derived, write_lock
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
+from index.sentence_vectors import embed_passages
 from index.store import DB_NAME, DocumentRecord, Store, VectorColumn, now
 
 STAGES = ("load", "clean", "chunk", "embed", "store")
@@ -147,6 +148,13 @@ def ingest(
         _flush(pending, store, embedder, cross, report, progress)
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
+        if cross is not None:  # an index written before answer sentences were stored
+            missing = store.texts_without_sentence_vectors()
+            if missing:
+                with report.timing("embed"):
+                    packed = embed_passages(missing, cross)
+                with report.timing("store"), store.transaction():
+                    store.put_sentence_vectors(packed)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -202,6 +210,7 @@ def _flush(
         cross_vectors = (
             _vectors_for(texts, store, cross, "cross_vector", report, None) if cross else None
         )
+        sentences = _sentences_for(texts, store, cross) if cross else {}
     with report.timing("store"), store.transaction():
         for p, hs in zip(pending, hashes, strict=True):
             store.put_document(
@@ -213,7 +222,14 @@ def _flush(
                 report.updated += 1
             else:
                 report.added += 1
+        store.put_sentence_vectors(sentences)
     pending.clear()
+
+
+def _sentences_for(texts: dict[str, str], store: Store, cross: Embedder) -> dict[str, bytes]:
+    """Packed answer-sentence vectors for the passage texts that have none stored."""
+    have = store.sentence_vectors(texts)
+    return embed_passages({h: t for h, t in texts.items() if h not in have}, cross)
 
 
 def _stack(vectors: dict[str, np.ndarray], hashes: list[str], dimension: int) -> np.ndarray:

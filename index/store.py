@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    text_hash TEXT PRIMARY KEY,
+    vectors BLOB NOT NULL
+) WITHOUT ROWID;
 """
 
 
@@ -137,6 +141,7 @@ class Store:
         cross: Sequence[np.ndarray | None] = (
             [None] * len(chunks) if cross_vectors is None else list(cross_vectors)
         )
+        replaced = self._hashes_of([record.id])
         self._db.execute("DELETE FROM documents WHERE id = ?", (record.id,))
         self._db.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -175,11 +180,38 @@ class Store:
                 for c, h, v, x in zip(chunks, hashes, vectors, cross, strict=True)
             ],
         )
+        self._drop_unused_sentence_vectors(replaced - set(hashes))
 
     def delete_documents(self, doc_ids: Iterable[str]) -> int:
         ids = list(doc_ids)
+        gone = self._hashes_of(ids)
         cur = self._db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+        self._drop_unused_sentence_vectors(gone)
         return cur.rowcount
+
+    def put_sentence_vectors(self, packed: dict[str, bytes]) -> None:
+        """The answer-sentence vectors of passages, by the passage's text hash (see
+        ``index/sentence_vectors.py``), kept while some chunk has that text."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?)", list(packed.items())
+        )
+
+    def _hashes_of(self, doc_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT text_hash FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def _drop_unused_sentence_vectors(self, hashes: Iterable[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM sentence_vectors WHERE text_hash = ? "
+            "AND NOT EXISTS (SELECT 1 FROM chunks WHERE text_hash = ?)",
+            [(h, h) for h in hashes],
+        )
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -209,6 +241,32 @@ class Store:
             for text_hash, blob in rows:
                 found[text_hash] = np.frombuffer(blob, dtype=np.float32)
         return found
+
+    def sentence_vectors(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Stored answer-sentence vectors of the passages with these text hashes."""
+        wanted = list(set(hashes))
+        found: dict[str, bytes] = {}
+        try:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT text_hash, vectors FROM sentence_vectors WHERE text_hash IN ({marks})",
+                    part,
+                )
+                found.update(rows)
+        except sqlite3.OperationalError:  # an index written before the table existed
+            return {}
+        return found
+
+    def texts_without_sentence_vectors(self) -> dict[str, str]:
+        """Passage texts, by text hash, whose sentence vectors are not stored (an index written
+        before they were, or by a run without the cross-lingual model)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT c.text_hash, c.text FROM chunks c LEFT JOIN sentence_vectors s "
+            "ON s.text_hash = c.text_hash WHERE s.text_hash IS NULL"
+        )
+        return dict(rows.fetchall())
 
     def all_vectors(
         self, dimension: int, column: VectorColumn = "vector"

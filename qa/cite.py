@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.chunking import sentence_spans
-from index.documents import Chunk
+from index.documents import Chunk, content_hash
 from index.normalise import detect_script, search_form, to_simplified, to_traditional
+from index.sentence_vectors import stored_sentences
 from index.store import DocumentRecord, Store
 from qa.features import QuestionTerms
 from qa.query import Query
@@ -118,9 +119,11 @@ def cite(
     scorer: SentenceScorer,
     terms: QuestionTerms,
     question_vector: np.ndarray | None = None,
+    sentence_dimension: int | None = None,
 ) -> tuple[list[Citation], list[ScoredSentence]]:
     """Citations for the hits (merged, numbered from 1) and every sentence of them, scored
-    (``question_vector``: the question's vector from the scorer's embedder, if already made)."""
+    (``question_vector``: the question's vector from the scorer's embedder, if already made;
+    ``sentence_dimension``: set when the store's sentence vectors are of the scorer's model)."""
     docs: dict[str, DocumentRecord] = {
         d.id: d for d in store.documents(sorted({h.chunk.doc_id for h in hits}))
     }
@@ -133,6 +136,11 @@ def cite(
         spans_of.append(sentence_spans(text, max_len=len(text)))
     flat = [(i, j, span) for i, spans in enumerate(spans_of) for j, span in enumerate(spans)]
     forms = [search_form(t) for t in texts]  # one conversion a passage, sliced per sentence
+    stored = {}
+    if sentence_dimension:
+        pieces = [c.text for p in passages for c in p.chunks]
+        found = store.sentence_vectors(content_hash(t) for t in pieces)
+        stored = stored_sentences(pieces, found, content_hash, sentence_dimension)
     rows, scores = scorer.score(
         query,
         terms,
@@ -147,6 +155,7 @@ def cite(
         ],
         [p.hit.score for p in passages],
         question_vector,
+        stored,
     )
     best: dict[int, tuple[float, tuple[int, int]]] = {}
     sentences = []

@@ -9,7 +9,7 @@ and whether it offers what the question asks for (a number, a year)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,21 +103,36 @@ def sentence_features(
 class SentenceScorer:
     """Scores the sentences of cited passages with the fitted model of the question's
     language; ``embedder`` (multilingual USE) gives the similarity feature, reusing the
-    question's vector when retrieval already made it."""
+    question's vector when retrieval already made it and the sentence vectors stored at ingest
+    (``index/sentence_vectors.py``). A language whose model does without the feature embeds
+    nothing."""
 
     def __init__(self, embedder: Embedder | None, models: dict[str, LinearModel]) -> None:
         self.embedder = embedder
         self.models = models
 
     def similarity(
-        self, query: Query, texts: Sequence[str], question_vector: np.ndarray | None
+        self,
+        query: Query,
+        texts: Sequence[str],
+        question_vector: np.ndarray | None,
+        stored: Mapping[str, np.ndarray] | None = None,
     ) -> np.ndarray:
+        """Each text's similarity to the question; ``stored`` vectors (made at ingest by the
+        same model) are used for the texts they hold, the rest are embedded now."""
         if self.embedder is None or not texts:
             return np.zeros(len(texts), dtype=np.float32)
+        stored = stored or {}
+        todo = [t for t in dict.fromkeys(texts) if t not in stored]
+        asked = [query.text] if question_vector is None else []
+        embedded = self.embedder.embed([*asked, *todo], "query") if asked or todo else None
         if question_vector is None:
-            vectors = self.embedder.embed([query.text, *texts], "query")
-            return vectors[1:] @ vectors[0]
-        return self.embedder.embed(list(texts), "query") @ question_vector
+            assert embedded is not None
+            question_vector, embedded = embedded[0], embedded[1:]
+        vectors = dict(stored)
+        if embedded is not None:
+            vectors.update(zip(todo, embedded, strict=True))
+        return np.array([vectors[t] @ question_vector for t in texts], dtype=np.float32)
 
     def score(
         self,
@@ -126,13 +141,14 @@ class SentenceScorer:
         sentences: Sequence[Sentence],
         passage_scores: Sequence[float],
         question_vector: np.ndarray | None = None,
+        stored: Mapping[str, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each sentence's feature row and its probability of holding the answer."""
         if not sentences:
             return np.empty((0, len(SENTENCE_FEATURES)), np.float32), np.empty(0, np.float32)
         model = self.models.get(query.language)
         if model is None or "similarity" in model.names:
-            sim = self.similarity(query, [s.text for s in sentences], question_vector)
+            sim = self.similarity(query, [s.text for s in sentences], question_vector, stored)
         else:  # the language's model does without it: no sentence is embedded
             sim = np.zeros(len(sentences), dtype=np.float32)
         rows = sentence_features(query, terms, sentences, sim, passage_scores)

@@ -104,7 +104,14 @@ class QAService:
         # question's vector instead of embedding it again
         reuse = self.scorer.embedder is not None and self.scorer.embedder is self.retriever.cross
         vector = signals.vectors.get("cross") if reuse else None
-        return cite(signals.query, hits, self.snapshot.store, self.scorer, signals.terms, vector)
+        manifest = self.snapshot.manifest
+        same = (
+            self.scorer.embedder is not None and self.scorer.embedder.name == manifest.cross_model
+        )
+        return cite(
+            signals.query, hits, self.snapshot.store, self.scorer, signals.terms, vector,
+            manifest.cross_dimension if same else None,
+        )  # fmt: skip
 
     def with_fitted(self, fitted: Fitted) -> QAService:
         """The same index and models with other fitted parameters (for fitting them)."""
