@@ -26,6 +26,7 @@ import numpy as np
 from index.errors import ModelError
 
 ONNX_FILE = Path("onnx") / "model.onnx"
+INT8_FILE = Path("onnx") / "model_qint8.onnx"
 _OPSET = 17
 
 
@@ -84,6 +85,24 @@ def export_onnx(folder: Path, say: Callable[[str], None] = lambda _m: None) -> P
     return out
 
 
+def quantize_onnx(folder: Path) -> Path:
+    """``folder/onnx/model_qint8.onnx``: the exported model with int8 weights and dynamically
+    quantised activations (ONNX Runtime's dynamic quantisation), made once. Off by default:
+    scripts/bench_ingest.py weighs its speed against its recall."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = Path(folder) / INT8_FILE
+    if not out.exists():
+        tmp = out.with_name(out.name + ".tmp")
+        quantize_dynamic(
+            Path(folder) / ONNX_FILE, tmp, weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # for fused ops
+        )  # fmt: skip
+        tmp.replace(out)
+    return out
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -96,9 +115,11 @@ class OnnxEmbedder:
     the name and dimension come from the folder's config files."""
 
     def __init__(
-        self, folder: Path, *, name: str, batch_size: int = 32, threads: int | None = None
-    ) -> None:
+        self, folder: Path, *, name: str, batch_size: int = 32, threads: int | None = None,
+        model_file: Path = ONNX_FILE,
+    ) -> None:  # fmt: skip
         self.folder = Path(folder)
+        self.model_file = model_file
         self.name = name
         self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
@@ -137,7 +158,7 @@ class OnnxEmbedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 session = ort.InferenceSession(
-                    str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+                    str(self.folder / self.model_file), options, providers=["CPUExecutionProvider"]
                 )
                 tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             except Exception as exc:  # onnxruntime and tokenizers raise their own kinds
