@@ -216,20 +216,21 @@ def _flush(
             store.put_document(
                 p.record, p.chunks, hs, _stack(vectors, hs, embedder.dimension),
                 _stack(cross_vectors, hs, cross.dimension) if cross and cross_vectors else None,
+                sentences,
             )  # fmt: skip
             report.chunks_written += len(p.chunks)
             if p.is_update:
                 report.updated += 1
             else:
                 report.added += 1
-        store.put_sentence_vectors(sentences)
     pending.clear()
 
 
 def _sentences_for(texts: dict[str, str], store: Store, cross: Embedder) -> dict[str, bytes]:
-    """Packed answer-sentence vectors for the passage texts that have none stored."""
+    """Packed answer-sentence vectors for the passage texts: stored ones reused, the others
+    embedded."""
     have = store.sentence_vectors(texts)
-    return embed_passages({h: t for h, t in texts.items() if h not in have}, cross)
+    return have | embed_passages({h: t for h, t in texts.items() if h not in have}, cross)
 
 
 def _stack(vectors: dict[str, np.ndarray], hashes: list[str], dimension: int) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,14 +46,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     page INTEGER,
     text_hash TEXT NOT NULL,
     vector BLOB NOT NULL,
-    cross_vector BLOB
+    cross_vector BLOB,
+    sentence_vectors BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
-CREATE TABLE IF NOT EXISTS sentence_vectors (
-    text_hash TEXT PRIMARY KEY,
-    vectors BLOB NOT NULL
-) WITHOUT ROWID;
 """
 
 
@@ -100,6 +97,9 @@ class Store:
             self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
+            if "sentence_vectors" not in columns:  # written before answer sentences were kept
+                self._db.execute("ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB")
         self._db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
@@ -135,13 +135,16 @@ class Store:
         hashes: Sequence[str],
         vectors: np.ndarray,
         cross_vectors: np.ndarray | None = None,
+        sentence_vectors: Mapping[str, bytes] | None = None,
     ) -> None:
         """Insert a document, replacing any earlier version of the same id, with its chunks and
-        their vectors (``cross_vectors``: from the index's second, cross-lingual model)."""
+        their vectors (``cross_vectors``: from the index's second, cross-lingual model;
+        ``sentence_vectors``: the packed vectors of each chunk's sentences, by text hash, see
+        ``index/sentence_vectors.py``)."""
         cross: Sequence[np.ndarray | None] = (
             [None] * len(chunks) if cross_vectors is None else list(cross_vectors)
         )
-        replaced = self._hashes_of([record.id])
+        sentences = sentence_vectors or {}
         self._db.execute("DELETE FROM documents WHERE id = ?", (record.id,))
         self._db.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -160,8 +163,8 @@ class Store:
         )
         self._db.executemany(
             "INSERT INTO chunks (id, doc_id, ordinal, text, search_text, char_start, char_end, "
-            "section, page, text_hash, vector, cross_vector) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section, page, text_hash, vector, cross_vector, sentence_vectors) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     c.id,
@@ -176,41 +179,22 @@ class Store:
                     h,
                     np.asarray(v, dtype=np.float32).tobytes(),
                     None if x is None else np.asarray(x, dtype=np.float32).tobytes(),
+                    sentences.get(h),
                 )
                 for c, h, v, x in zip(chunks, hashes, vectors, cross, strict=True)
             ],
         )
-        self._drop_unused_sentence_vectors(replaced - set(hashes))
 
     def delete_documents(self, doc_ids: Iterable[str]) -> int:
         ids = list(doc_ids)
-        gone = self._hashes_of(ids)
         cur = self._db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
-        self._drop_unused_sentence_vectors(gone)
         return cur.rowcount
 
-    def put_sentence_vectors(self, packed: dict[str, bytes]) -> None:
-        """The answer-sentence vectors of passages, by the passage's text hash (see
-        ``index/sentence_vectors.py``), kept while some chunk has that text."""
+    def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
+        """Give the chunks with these text hashes their packed sentence vectors."""
         self._db.executemany(
-            "INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?)", list(packed.items())
-        )
-
-    def _hashes_of(self, doc_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(doc_ids), 500):
-            part = doc_ids[i : i + 500]
-            rows = self._db.execute(
-                f"SELECT text_hash FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part
-            )
-            found.update(r[0] for r in rows)
-        return found
-
-    def _drop_unused_sentence_vectors(self, hashes: Iterable[str]) -> None:
-        self._db.executemany(
-            "DELETE FROM sentence_vectors WHERE text_hash = ? "
-            "AND NOT EXISTS (SELECT 1 FROM chunks WHERE text_hash = ?)",
-            [(h, h) for h in hashes],
+            "UPDATE chunks SET sentence_vectors = ? WHERE text_hash = ?",
+            [(blob, h) for h, blob in packed.items()],
         )
 
     # -- reads ----------------------------------------------------------------------------
@@ -251,11 +235,12 @@ class Store:
                 part = wanted[i : i + 500]
                 marks = ",".join("?" * len(part))
                 rows = self._db.execute(
-                    f"SELECT text_hash, vectors FROM sentence_vectors WHERE text_hash IN ({marks})",
+                    f"SELECT text_hash, sentence_vectors FROM chunks WHERE text_hash IN ({marks}) "
+                    "AND sentence_vectors IS NOT NULL",
                     part,
                 )
                 found.update(rows)
-        except sqlite3.OperationalError:  # an index written before the table existed
+        except sqlite3.OperationalError:  # read-only, of an index written before they were kept
             return {}
         return found
 
@@ -263,8 +248,7 @@ class Store:
         """Passage texts, by text hash, whose sentence vectors are not stored (an index written
         before they were, or by a run without the cross-lingual model)."""
         rows = self._db.execute(
-            "SELECT DISTINCT c.text_hash, c.text FROM chunks c LEFT JOIN sentence_vectors s "
-            "ON s.text_hash = c.text_hash WHERE s.text_hash IS NULL"
+            "SELECT DISTINCT text_hash, text FROM chunks WHERE sentence_vectors IS NULL"
         )
         return dict(rows.fetchall())
 
