@@ -3,9 +3,9 @@
 The answer step scores every sentence of the cited passages, and one of its features is the
 sentence's similarity to the question in the cross-lingual model (multilingual USE). Embedding
 those sentences per question cost most of an answer's time, so ingest embeds the sentences of
-every passage once and the index keeps them, per passage text (its text hash), quantised to
-int8 with one float32 scale per vector (516 bytes a sentence of 512 dimensions; the similarity
-moves by a few thousandths). A passage whose vectors are missing, or a sentence that is not one
+every passage once and the passage's row keeps them (reused, like its vectors, for an unchanged
+text), quantised to int8 with one float32 scale per vector (516 bytes a sentence of 512
+dimensions; the similarity moves by a few thousandths). A passage whose vectors are missing, or a sentence that is not one
 of a stored passage's (the text was put in another script for the reader, or two passages were
 merged across a sentence), is embedded when asked, as before.
 """

@@ -290,19 +290,23 @@ class Store:
 
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """Search texts of the chunks at these (document id, ordinal) places, where they exist:
-        the neighbours a passage is read with."""
-        wanted = sorted(set(places))
+        the neighbours a passage is read with. One indexed lookup per document (a row-value
+        ``IN`` would scan the whole table)."""
+        by_doc: dict[str, set[int]] = {}
+        for doc_id, ordinal in places:
+            by_doc.setdefault(doc_id, set()).add(ordinal)
         found: dict[tuple[str, int], str] = {}
-        for i in range(0, len(wanted), 400):
-            part = wanted[i : i + 400]
-            marks = ",".join("(?, ?)" for _ in part)
-            rows = self._db.execute(
-                "SELECT doc_id, ordinal, search_text FROM chunks WHERE (doc_id, ordinal) IN "
-                f"(VALUES {marks})",
-                [v for place in part for v in place],
-            )
-            for doc_id, ordinal, text in rows:
-                found[(doc_id, ordinal)] = text
+        for doc_id, ordinals in by_doc.items():
+            wanted = sorted(ordinals)
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                rows = self._db.execute(
+                    "SELECT ordinal, search_text FROM chunks WHERE doc_id = ? AND ordinal IN "
+                    f"({','.join('?' * len(part))})",
+                    [doc_id, *part],
+                )
+                for ordinal, text in rows:
+                    found[(doc_id, ordinal)] = text
         return found
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:

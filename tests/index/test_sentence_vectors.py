@@ -1,5 +1,5 @@
-"""Answer-sentence vectors: packed at ingest, kept while a passage uses them, read back by the
-answer step so a question embeds no sentence it has stored."""
+"""Answer-sentence vectors: packed at ingest into their passage's row, read back by the answer
+step so a question embeds no sentence it has stored."""
 
 from __future__ import annotations
 
