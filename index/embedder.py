@@ -4,6 +4,7 @@ and a deterministic hashing embedder for tests."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -60,10 +61,14 @@ class SentenceTransformerEmbedder:
         self.batch_size, self.threads, self.quantize = batch_size, threads, quantize
         self._model: Any = None
         self._dimension: int | None = None
+        self._lock = threading.Lock()
 
     def load(self) -> None:
-        if self._model is not None:
-            return
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
+from benchlib import free_port, peak_rss_mb, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "煤炭依賴是怎麼降下來的"
@@ -49,12 +49,6 @@ def _child_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve_until_ready(index: Path, timeout: float = 120.0) -> tuple[float, float]:
     port = free_port()
     command = citeqa("serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port))
@@ -68,23 +62,13 @@ def serve_until_ready(index: Path, timeout: float = 120.0) -> tuple[float, float
                 raise SystemExit("citeqa serve exited before it was ready")
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    return time.perf_counter() - started, _peak_of(server.pid)
+                    return time.perf_counter() - started, peak_rss_mb(server.pid) or 0.0
             except httpx.HTTPError:
                 pass
             time.sleep(0.02)
         raise SystemExit(f"citeqa serve was not ready within {timeout} s")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def _peak_of(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    (line,) = [x for x in status.splitlines() if x.startswith("VmHWM:")]
-    return int(line.split()[1]) / 1024
+        stop(server)
 
 
 def measure_in_worker(name: str, index: Path) -> tuple[float, float]:

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchlib import free_port, peak_rss_mb, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -83,12 +83,6 @@ def questions_for(args: argparse.Namespace) -> list[str]:
     return pick or QUESTIONS
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     args: argparse.Namespace, index: Path, port: int, log: Path
 ) -> subprocess.Popen[bytes]:
@@ -99,16 +93,6 @@ def start_server(
         command += ["--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
-def peak_rss(pid: int) -> float | None:
-    """The process's peak resident memory so far (VmHWM), in MB; None off Linux."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    (line,) = [x for x in status.splitlines() if x.startswith("VmHWM:")]
-    return round(int(line.split()[1]) / 1024, 1)
 
 
 def wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -296,13 +280,9 @@ def main() -> None:
                 ]
                 for name, path in ENDPOINTS.items()
             }
-            peak_rss_mb = peak_rss(server.pid)
+            server_peak = peak_rss_mb(server.pid)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
         service = open_fake(index) if args.fake_embedder else open_real(index)
         try:
             local = in_process(service, questions, args.rounds)
@@ -318,7 +298,7 @@ def main() -> None:
         "questions": len(questions),
         "duration": duration,
         "http": http,
-        "server_peak_rss_mb": peak_rss_mb,
+        "server_peak_rss_mb": server_peak,
         "in_process": local,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -30,18 +30,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import peak_rss_mb  # noqa: E402
+
 from qa.evalsets import SETS, Layout, corpus_files, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 K = 5
 SYSTEMS = ("citeqa", "txtai")
 CORPORA = {"drcd": SETS["drcd"].questions, "xquad": SETS["xquad"].questions}
-
-
-def peak_rss_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    (line,) = [x for x in status.splitlines() if x.startswith("VmHWM:")]
-    return round(int(line.split()[1]) / 1024, 1)
 
 
 def disk_mb(folder: Path) -> float:
