@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.chunking import sentence_spans
 from index.documents import Chunk, content_hash
 from index.normalise import detect_script, search_form, to_simplified, to_traditional
-from index.sentence_vectors import stored_sentences
+from index.sentence_vectors import answer_sentences, stored_sentences
 from index.store import DocumentRecord, Store
 from qa.features import QuestionTerms
 from qa.query import Query
@@ -133,7 +132,7 @@ def cite(
     for p in passages:
         text = in_script(passage_text(p.chunks, docs[p.doc_id].text), query)
         texts.append(text)
-        spans_of.append(sentence_spans(text, max_len=len(text)))
+        spans_of.append(answer_sentences(text))  # the rule ingest stored vectors by
     flat = [(i, j, span) for i, spans in enumerate(spans_of) for j, span in enumerate(spans)]
     forms = [search_form(t) for t in texts]  # one conversion a passage, sliced per sentence
     stored = {}
