@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.embedder import Runtime
 from index.loaders import SUPPORTED_SUFFIXES
 from qa.query import MAX_QUESTION_CHARS
 from qa.retrieve import MAX_K
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
     threads: int | None = Field(
         None, ge=1, description="threads of the embedding models (default: all cores)"
     )
-    runtime: Literal["auto", "onnx", "torch"] = Field(
+    runtime: Runtime = Field(
         "auto",
         description="what runs the embedding model: auto (ONNX Runtime for the bundled model, "
         "torch for others), onnx or torch",

@@ -7,7 +7,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 import numpy as np
 
@@ -29,7 +29,7 @@ class Embedder(Protocol):
 
 
 Runtime = Literal["auto", "onnx", "torch"]
-RUNTIMES: tuple[str, ...] = ("auto", "onnx", "torch")
+RUNTIMES: tuple[str, ...] = get_args(Runtime)
 
 
 class SentenceTransformerEmbedder:

@@ -48,6 +48,17 @@ class Layout:
     def sample_questions(self) -> Path:
         return self.root / "data" / "sample-questions.jsonl"
 
+    def documents(self, name: str) -> Path:
+        """The folder of files to index for a set (one text file per corpus entry, written
+        once), or for "sample" the bundled sample corpus."""
+        if name == "sample":
+            return self.sample_docs
+        return corpus_files(self.eval_dir, name, self.cache / f"{name}-docs")
+
+    def index(self, name: str) -> Path:
+        """Where the evaluation index of a set (or of "sample") is kept."""
+        return self.cache / name
+
 
 @dataclass(frozen=True)
 class QuestionFile:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchlib import peak_rss_mb  # noqa: E402
 
-from qa.evalsets import SETS, Layout, corpus_files, read_part, read_splits  # noqa: E402
+from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 K = 5
@@ -139,7 +139,7 @@ def run_txtai(docs: Path, work: Path, questions: dict[str, Any]) -> dict[str, An
 
 
 def worker(system: str, corpus: str, limit: int) -> dict[str, Any]:
-    docs = corpus_files(PATHS.eval_dir, corpus, PATHS.cache / f"{corpus}-docs")
+    docs = PATHS.documents(corpus)
     questions = questions_of(corpus, limit)
     with tempfile.TemporaryDirectory(prefix=f"citeqa-peer-{system}-") as tmp:
         run = run_citeqa if system == "citeqa" else run_txtai

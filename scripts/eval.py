@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
+from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa.evalsets import (  # noqa: E402
     PARTS,
     SAMPLE_NEGATIVES,
     SETS,
     Layout,
-    corpus_files,
     read_part,
     read_sample_questions,
     read_splits,
@@ -40,10 +40,10 @@ from qa.evalsets import (  # noqa: E402
 from qa.evaluate import SECOND_STAGE, evaluate, standard_methods, table, weights_method  # noqa: E402
 from qa.fitted import load_fitted  # noqa: E402
 from qa.query import detect_language  # noqa: E402
-from qa.service import open_service  # noqa: E402
+from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
-EVAL, CACHE = PATHS.eval_dir, PATHS.cache
+EVAL = PATHS.eval_dir
 
 
 def main() -> None:
@@ -65,9 +65,9 @@ def main() -> None:
     confidences: dict[tuple[str, bool], list[float]] = defaultdict(list)
     thresholds = load_fitted().answer_at
     for name in (n for n in args.sets if n in SETS):
-        folder = CACHE / name
-        ingest([corpus_files(EVAL, name, CACHE / f"{name}-docs")], folder, embedder, cross=use)
-        service = open_service(folder)
+        folder = PATHS.index(name)
+        ingest([PATHS.documents(name)], folder, embedder, cross=use)
+        service = QAService(open_snapshot(folder), embedder, use, use)
         for source in SETS[name].questions:
             gold = read_part(EVAL, source, args.part, splits)[: args.limit]
             methods = standard_methods(service)
@@ -97,8 +97,8 @@ def main() -> None:
         service.close()
 
     if "sample" in args.sets:  # the bundled government reports, with questions written from them
-        ingest([PATHS.sample_docs], CACHE / "sample", embedder, cross=use)
-        service = open_service(CACHE / "sample")
+        ingest([PATHS.documents("sample")], PATHS.index("sample"), embedder, cross=use)
+        service = QAService(open_snapshot(PATHS.index("sample")), embedder, use, use)
         answerable, unanswerable = read_sample_questions(PATHS.sample_questions, args.part)
         others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, args.part, splits)[:200]]
         for language in ("zh", "en"):

@@ -29,7 +29,6 @@ from qa.evalsets import (  # noqa: E402
     SAMPLE_NEGATIVES,
     SETS,
     Layout,
-    corpus_files,
     read_part,
     read_sample_questions,
     read_splits,
@@ -38,7 +37,7 @@ from qa.fitted import FITTED_PATH, Fitted, TreeModel, write_fitted  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
-EVAL, CACHE = PATHS.eval_dir, PATHS.cache
+EVAL = PATHS.eval_dir
 ANSWERED_SHARE = 0.985  # fitting questions answered at the chosen threshold (target: >= .98)
 FURTHER_GRID = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.01)
 
@@ -59,8 +58,8 @@ def main() -> None:
     snapshots, asked = {}, {}
     for name in args.sets:
         spec = SETS[name]
-        folder = CACHE / name
-        ingest([corpus_files(EVAL, name, CACHE / f"{name}-docs")], folder, embedder, cross=use)
+        folder = PATHS.index(name)
+        ingest([PATHS.documents(name)], folder, embedder, cross=use)
         service = QAService(open_snapshot(folder), embedder, use, use, fitted=fit.UNFITTED)
         snapshots[name] = service
         items = []
@@ -75,8 +74,8 @@ def main() -> None:
 
     # the bundled sample corpus: government reports, with questions written from it and
     # questions it cannot answer (its own, and some of the public sets')
-    folder = CACHE / "sample"
-    ingest([PATHS.sample_docs], folder, embedder, cross=use)
+    folder = PATHS.index("sample")
+    ingest([PATHS.documents("sample")], folder, embedder, cross=use)
     service = QAService(open_snapshot(folder), embedder, use, use, fitted=fit.UNFITTED)
     snapshots["sample"] = service
     answerable, unanswerable = read_sample_questions(PATHS.sample_questions, "fit")
