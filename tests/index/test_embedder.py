@@ -60,3 +60,18 @@ def test_embedding_a_question_imports_neither_torch_nor_sentence_transformers() 
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_token_batches_keep_each_batch_within_its_rows_and_padded_tokens() -> None:
+    from index.onnx_runtime import token_batches
+
+    lengths = [300, 120, 120, 119, 100, 20, 20, 20, 20, 20, 900]
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches = list(token_batches(order, lengths, max_rows=4, max_tokens=400))
+    assert [i for rows in batches for i in rows] == order  # every row once, in order
+    assert batches[0] == [10]  # alone, although over the budget
+    for rows in batches:
+        assert len(rows) <= 4
+        assert len(rows) == 1 or len(rows) * lengths[rows[0]] <= 400
+    assert [lengths[rows[0]] for rows in batches] == [900, 300, 120, 100, 20]
+    assert list(token_batches([], [], max_rows=4, max_tokens=400)) == []
