@@ -24,14 +24,28 @@ _SOURCES = {"simplified": "来源：", "traditional": "來源：", "none": "Sour
 
 def question_of(messages: Sequence[ChatMessage]) -> str:
     """The text of the last user message."""
-    for message in reversed(messages):
+    questions = user_texts(messages)
+    if not questions:
+        raise ApiError(422, "no_question", "the messages hold no user message to answer")
+    return questions[-1]
+
+
+def history_of(messages: Sequence[ChatMessage]) -> list[str]:
+    """The user messages before the last one, oldest first: what a follow-up leans on."""
+    return user_texts(messages)[:-1]
+
+
+def user_texts(messages: Sequence[ChatMessage]) -> list[str]:
+    out = []
+    for message in messages:
         if message.role != "user":
             continue
         if isinstance(message.content, str):
-            return message.content
-        parts = [p.get("text", "") for p in message.content or [] if p.get("type") == "text"]
-        return "\n".join(str(p) for p in parts)
-    raise ApiError(422, "no_question", "the messages hold no user message to answer")
+            out.append(message.content)
+        else:
+            parts = [p.get("text", "") for p in message.content or [] if p.get("type") == "text"]
+            out.append("\n".join(str(p) for p in parts))
+    return out
 
 
 def check_model(model: str) -> None:
@@ -76,6 +90,7 @@ def completion(answer: Answer) -> dict[str, Any]:
         "citations": [citation_dict(c) for c in answer.citations],
         "confidence": round(answer.confidence, 6),
         "abstained": answer.abstained,
+        "searched": answer.searched or answer.question,
     }
 
 
@@ -102,5 +117,6 @@ def stream(answer: Answer) -> Iterator[str]:
         citations=[citation_dict(c) for c in answer.citations],
         confidence=round(answer.confidence, 6),
         abstained=answer.abstained,
+        searched=answer.searched or answer.question,
     )
     yield "data: [DONE]\n\n"

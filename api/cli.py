@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.progress import RichCountProgress, RichIngestProgress
-from api.render import print_answer, print_citations
+from api.render import print_answer, print_citations, print_searched
 from api.settings import get_settings
 from index.errors import CiteqaError, InvalidInput
 
@@ -25,6 +25,14 @@ err = Console(stderr=True)
 
 IndexOpt = Annotated[
     Path | None, typer.Option("--index", "-i", help="index folder [env CITEQA_INDEX]")
+]
+AfterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--after",
+        help="an earlier question of the conversation (repeat, oldest first): a follow-up "
+        "such as 那晋城呢 is searched with its topic",
+    ),
 ]
 ModelOpt = Annotated[
     str | None,
@@ -138,19 +146,22 @@ def search(
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     explain: Annotated[bool, typer.Option(help="show each signal's rank and score")] = False,
+    after: AfterOpt = None,
 ) -> None:
     """The passages that answer a question, with citations."""
     from qa.serialize import search_dict
 
     try:
         service = _service(index)
-        result = service.search(question, k)
+        result = service.search(question, k, history=after or ())
     except CiteqaError as exc:
         raise _fail(exc) from exc
     if as_json:
         typer.echo(json.dumps(search_dict(result), ensure_ascii=False, indent=2))
-    else:
-        print_citations(console, result.citations, explain=explain)
+        return
+    if explain or result.question is not None:
+        print_searched(console, result.query.text, rewritten=result.question is not None)
+    print_citations(console, result.citations, explain=explain)
 
 
 @app.command()
@@ -160,19 +171,24 @@ def ask(
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     explain: Annotated[bool, typer.Option(help="show each signal's rank and score")] = False,
+    after: AfterOpt = None,
 ) -> None:
     """A short answer built from the passages, with [n] citation markers."""
     from qa.serialize import answer_dict
 
     try:
         service = _service(index)
-        answer = service.ask(question, k)
+        answer = service.ask(question, k, history=after or ())
     except CiteqaError as exc:
         raise _fail(exc) from exc
     if as_json:
         typer.echo(json.dumps(answer_dict(answer), ensure_ascii=False, indent=2))
-    else:
-        print_answer(console, answer, explain=explain)
+        return
+    if explain or answer.searched is not None:
+        print_searched(
+            console, answer.searched or answer.question, rewritten=answer.searched is not None
+        )
+    print_answer(console, answer, explain=explain)
 
 
 @app.command()

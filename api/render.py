@@ -47,6 +47,11 @@ def print_citations(console: Console, citations: list[Citation], *, explain: boo
         console.print(citation_panel(c, explain=explain))
 
 
+def print_searched(console: Console, searched: str, *, rewritten: bool) -> None:
+    how = "searched as" if rewritten else "searched"
+    console.print(Text(f"{how}: {searched}", style="dim"), soft_wrap=True)
+
+
 def print_answer(console: Console, answer: Answer, *, explain: bool = False) -> None:
     style = "italic" if answer.abstained else "bold"
     title = f"answer (confidence {answer.confidence:.2f})" if explain else "answer"

@@ -26,6 +26,16 @@ K = Field(
     description="how many passages, at most CITEQA_MAX_K",
 )
 
+History: Any = Field(
+    default_factory=list,
+    max_length=20,
+    description="the conversation's earlier questions, oldest first: a follow-up such as "
+    "那晋城呢？ is searched with the topic of the one before it (see `searched`)",
+)
+Searched: Any = Field(
+    description="what was searched: the question, or a follow-up rewritten from `history`"
+)
+
 # -- errors -------------------------------------------------------------------------------
 
 
@@ -76,6 +86,7 @@ class RequestBody(BaseModel):
 class SearchRequest(RequestBody):
     question: str = Question
     k: int = K
+    history: list[str] = History
     doc_ids: list[str] | None = Field(
         None, max_length=1000, description="search only these documents (ids from /v1/documents)"
     )
@@ -90,6 +101,7 @@ class SearchRequest(RequestBody):
 class AskRequest(RequestBody):
     question: str = Question
     k: int = K
+    history: list[str] = History
     generate: bool | None = Field(
         None,
         description="write the answer with the configured LLM (default: when one is "
@@ -163,12 +175,14 @@ class CitationOut(BaseModel):
 
 class SearchResponse(BaseModel):
     question: str
+    searched: str = Searched
     language: str = Field(description="zh or en")
     hits: list[CitationOut]
 
 
 class AskResponse(BaseModel):
     question: str
+    searched: str = Searched
     answer: str = Field(description="one to three sentences with [n] markers")
     abstained: bool = Field(
         description="true: the confidence is under the fitted threshold, and the answer says "

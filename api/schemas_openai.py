@@ -79,6 +79,10 @@ class ChatResponse(BaseModel):
         ge=0, le=1, description="citeqa: probability that the passages answer the question"
     )
     abstained: bool = Field(description="citeqa: true when nothing in the documents answers it")
+    searched: str = Field(
+        description="citeqa: what was searched: the last user message, or a follow-up "
+        "rewritten from the earlier ones"
+    )
 
 
 class ModelOut(BaseModel):

@@ -35,6 +35,7 @@ class Answer:
     evidence: float  # the best passage's dense (e5) similarity, for reference
     language: str
     script: str
+    searched: str | None = None  # what was searched, when a follow-up was rewritten (qa/followup)
 
 
 def evidence_of(citations: Sequence[Citation]) -> float:

@@ -62,13 +62,18 @@ def cited_numbers(text: str) -> set[int]:
 
 
 def prompt_messages(answer: Answer) -> list[dict[str, str]]:
-    """The chat messages that ask for an answer to ``answer.question`` from its passages."""
+    """The chat messages that ask for an answer to ``answer.question`` from its passages (the
+    searched form of a follow-up, which holds its topic)."""
     blocks = []
     for c in answer.citations:
         where = " › ".join(x for x in (c.title, c.section) if x)
         page = f", p. {c.page}" if c.page else ""
         blocks.append(f"[{c.n}] {where}{page}\n{c.text}")
-    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {answer.question}"
+    user = (
+        "Passages:\n\n"
+        + "\n\n".join(blocks)
+        + f"\n\nQuestion: {answer.searched or answer.question}"
+    )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

@@ -41,7 +41,8 @@ def citation_dict(c: Citation) -> dict[str, Any]:
 
 def search_dict(result: SearchResult) -> dict[str, Any]:
     return {
-        "question": result.query.text,
+        "question": result.asked,
+        "searched": result.query.text,
         "language": result.query.language,
         "hits": [citation_dict(c) for c in result.citations],
     }
@@ -50,6 +51,7 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
 def answer_dict(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
+        "searched": answer.searched or answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
         "confidence": round(answer.confidence, 6),

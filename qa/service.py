@@ -4,7 +4,7 @@ The CLI, the batch runner and the HTTP service all call this."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
@@ -14,17 +14,35 @@ from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence, cite
 from qa.confidence import confidence
 from qa.fitted import Fitted, load_fitted
+from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.retrieve import Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
 
 DEFAULT_K = 5
+FOLLOW_UP_TURNS = 4  # earlier questions a follow-up is read against
+
+
+def _valid(question: str, max_chars: int) -> bool:
+    try:
+        parse_query(question, max_chars=max_chars)
+    except InvalidInput:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
 class SearchResult:
+    """``query``: what was searched; ``question``: what was asked, when a follow-up was
+    rewritten into the query (None when the two are the same)."""
+
     query: Query
     citations: list[Citation]
+    question: str | None = None
+
+    @property
+    def asked(self) -> str:
+        return self.query.text if self.question is None else self.question
 
 
 class QAService:
@@ -51,19 +69,37 @@ class QAService:
         return parse_query(question, max_chars=self.max_question_chars)
 
     def search(
-        self, question: str, k: int = DEFAULT_K, *, doc_ids: set[str] | None = None
-    ) -> SearchResult:
-        query = self.parse(question)
+        self, question: str, k: int = DEFAULT_K, *, doc_ids: set[str] | None = None,
+        history: Sequence[str] = (),
+    ) -> SearchResult:  # fmt: skip
+        """The passages for ``question``; ``history``: the conversation's earlier questions,
+        oldest first, which a follow-up such as 那晋城呢？ is read against (qa/followup.py)."""
+        resolved = self.follow_up(question, history)
+        query = self.parse(resolved.searched)
         signals = self.retriever.signals([query])[0]
         hits = self.retriever.rank(signals, check_k(k), doc_ids=doc_ids)
         citations, _ = self.citations_for(signals, hits)
-        return SearchResult(query, citations)
+        return SearchResult(query, citations, question if resolved.rewritten else None)
 
-    def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
-        result = self.ask_many([question], k)[0]
+    def ask(self, question: str, k: int = DEFAULT_K, *, history: Sequence[str] = ()) -> Answer:
+        """The answer to ``question``, read against the earlier questions of ``history``."""
+        resolved = self.follow_up(question, history)
+        result = self.ask_many([resolved.searched], k)[0]
         if isinstance(result, InvalidInput):
             raise result
+        if resolved.rewritten:
+            return replace(result, question=self.parse(question).text, searched=result.question)
         return result
+
+    def follow_up(self, question: str, history: Sequence[str]) -> Resolved:
+        """``question`` made searchable from the last few earlier questions that are valid
+        questions themselves (a long pasted text in the chat is not a topic to carry)."""
+        self.parse(question)  # a bad question is refused as itself, not as its rewrite
+        earlier = [q for q in history[-FOLLOW_UP_TURNS:] if _valid(q, self.max_question_chars)]
+        resolved = resolve([*earlier, question])
+        if len(resolved.searched) > self.max_question_chars:
+            return Resolved(question, question)
+        return resolved
 
     def ask_many(self, questions: Sequence[str], k: int = DEFAULT_K) -> list[Answer | InvalidInput]:
         """Answer many questions, embedding them in batches; a bad question gets its error in

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from api.chat import check_model, completion, question_of, stream
+from api.chat import check_model, completion, history_of, question_of, stream
 from api.deps import ServiceDep, SettingsDep, WriterDep
 from api.errors import ApiError
 from api.routes.qa import ANSWER_HEADER, answer_question
@@ -33,12 +33,15 @@ def chat_completions(
     body: ChatRequest, service: ServiceDep, settings: SettingsDep, writer: WriterDep,
     response: Response,
 ) -> Any:  # fmt: skip
-    """The last user message is the question; the reply is the cited answer followed by its
+    """The last user message is the question, read against the earlier user messages when it
+    is a follow-up (那晋城呢？; the `searched` field says what was searched); the reply is the cited answer followed by its
     sources, with the citations also in `citations`. `stream: true` sends server-sent events
     in the OpenAI chunk format, ending with `data: [DONE]`."""
     check_model(body.model)
     question = question_of(body.messages)
-    answer, how = answer_question(service, writer, settings, question, body.k, body.generate)
+    answer, how = answer_question(
+        service, writer, settings, question, body.k, body.generate, history_of(body.messages)
+    )
     if body.stream:
         return StreamingResponse(
             stream(answer),

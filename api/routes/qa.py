@@ -3,6 +3,7 @@ give it (the same qa/ calls, the same JSON shapes from qa/serialize.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -41,7 +42,7 @@ def search(body: SearchRequest, service: ServiceDep, settings: SettingsDep) -> d
     check_question(body.question, settings)
     check_k(body.k, settings)
     doc_ids = set(body.doc_ids) if body.doc_ids is not None else None
-    return search_dict(service.search(body.question, body.k, doc_ids=doc_ids))
+    return search_dict(service.search(body.question, body.k, doc_ids=doc_ids, history=body.history))
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)
@@ -51,21 +52,23 @@ def ask(
 ) -> dict[str, Any]:  # fmt: skip
     """A short answer with [n] markers and the passages they point to (as `citeqa ask
     --json`). With an LLM configured, the LLM may write the answer from the same passages."""
-    answer, how = answer_question(service, writer, settings, body.question, body.k, body.generate)
+    answer, how = answer_question(
+        service, writer, settings, body.question, body.k, body.generate, body.history
+    )
     response.headers[ANSWER_HEADER] = how
     return answer_dict(answer)
 
 
 def answer_question(
     service: QAService, writer: AnswerWriter | None, settings: Settings, question: str, k: int,
-    generate: bool | None,
+    generate: bool | None, history: Sequence[str] = (),
 ) -> tuple[Answer, str]:  # fmt: skip
     """The answer, within the server's limits, and how it was made: "extractive", or
     "generated" by the LLM (when one is configured, unless ``generate`` is false)."""
     check_question(question, settings)
     check_k(k, settings)
     check_generate(generate, writer)
-    answer = service.ask(question, k)
+    answer = service.ask(question, k, history=history)
     generated = False
     if generate is not False:
         answer, generated = write_or_keep(writer, answer)

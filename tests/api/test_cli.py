@@ -110,6 +110,17 @@ def test_ask_json_and_terminal(qa_index: Path) -> None:
     assert "answer" in terminal.output and "lexical #1" in terminal.output
 
 
+def test_a_follow_up_is_searched_with_the_earlier_question(qa_index: Path) -> None:
+    args = ["那晋城呢？", "--after", "鹤壁的煤炭产业占比是多少？", "--index", str(qa_index)]
+    for command in ("ask", "search"):
+        data = json.loads(runner.invoke(cli.app, [command, *args, "--json"]).output)
+        assert data["question"] == "那晋城呢？"
+        assert data["searched"] == "晋城的煤炭产业占比是多少", data["searched"]
+    terminal = runner.invoke(cli.app, ["ask", *args])
+    assert terminal.exit_code == 0
+    assert "searched as: 晋城的煤炭产业占比是多少" in terminal.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -101,3 +101,24 @@ def test_questions_the_documents_cannot_answer_abstain(
     assert answer.abstained, (answer.confidence, answer.text)
     assert answer.text in NO_ANSWER.values()
     assert answer.citations  # the closest passages are still shown
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "doc", "holds"),
+    [
+        ("长治的煤炭先进产能占比是多少？", "那晋城呢？", "004", "97%"),
+        ("晉城的森林覆蓋率是多少？", "那焦作呢？", "003", "30.9%"),
+        ("What share of Changzhi's coal capacity is advanced?", "What about Jincheng?", "004",
+         "97%"),
+    ],
+)  # fmt: skip
+def test_an_elliptical_follow_up_is_answered_from_the_right_passage(
+    sample_service: QAService, history: str, question: str, doc: str, holds: str
+) -> None:
+    alone = sample_service.ask(question, 5)
+    assert not any(holds in c.text for c in alone.citations[:1])  # alone it misses
+    answer = sample_service.ask(question, 5, history=[history])
+    first = answer.citations[0]
+    assert Path(first.source).name.startswith(doc), (answer.searched, first.text[:60])
+    assert holds in first.text
+    assert answer.question == question and answer.searched != question
