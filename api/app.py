@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -19,11 +19,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppState, require_read_key
+from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.jobs import JobRegistry
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
+from api.mcp_server import build_mcp, http_endpoint
 from api.openapi import limited_openapi
 from api.routes import chat, documents, health, jobs, qa
 from api.settings import Settings, get_settings, open_index
@@ -59,6 +60,11 @@ def _open_warm(settings: Settings) -> QAService:
     return service
 
 
+def lease_of(app: FastAPI) -> AbstractContextManager[QAService]:
+    """The current service of a running app, leased as a route's would be."""
+    return state_of(app).holder.lease()
+
+
 def answer_writer(settings: Settings) -> AnswerWriter | None:
     if not settings.llm_base_url or not settings.llm_model:
         return None
@@ -72,6 +78,8 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
     """The app. ``service``: an opened QAService to serve (the app closes it at shutdown);
     by default the lifespan opens ``settings.index`` with its models."""
     settings = settings or get_settings()
+    mcp = build_mcp(lambda: lease_of(app), settings)
+    mcp_endpoint = http_endpoint(mcp, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,7 +96,8 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
         )
         app.state.citeqa = state
         try:
-            yield
+            async with mcp.session_manager.run():
+                yield
         finally:
             app.state.citeqa = None
             await run_in_threadpool(state.jobs.shutdown)
@@ -123,6 +132,13 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
         [health.router, qa.router, jobs.router, documents.reads, documents.writes, chat.router]
     )
     app.openapi = limited_openapi(app, settings)  # type: ignore[method-assign]
+    # an ASGI app as the endpoint (Starlette passes it the raw request): exactly /mcp
+    app.add_route(
+        "/mcp",
+        mcp_endpoint,  # type: ignore[arg-type]
+        methods=["GET", "POST", "DELETE"],
+        include_in_schema=False,
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

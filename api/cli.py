@@ -308,6 +308,23 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+@app.command()
+def mcp(index: IndexOpt = None) -> None:
+    """Serve the index to an MCP client (an assistant) over stdin and stdout: the tools
+    search, ask and list_documents."""
+    from api.mcp_server import run_stdio
+
+    try:
+        service = _service(index)
+        service.load()
+    except CiteqaError as exc:
+        raise _fail(exc) from exc
+    try:
+        run_stdio(service, get_settings())
+    finally:
+        service.close()
+
+
 def _service(index: Path | None):  # type: ignore[no-untyped-def]
     from api.settings import open_index
 

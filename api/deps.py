@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -33,7 +33,12 @@ class AppState:
 
 
 def get_state(request: Request) -> AppState:
-    state: AppState | None = getattr(request.app.state, "citeqa", None)
+    return state_of(request.app)
+
+
+def state_of(app: Any) -> AppState:
+    """What the app's lifespan opened; 503 while it starts or stops."""
+    state: AppState | None = getattr(app.state, "citeqa", None)
     if state is None:
         raise ApiError(503, "not_ready", "the service is starting or stopping; try again shortly")
     return state

@@ -6,7 +6,7 @@ from typing import Any
 
 from qa.answer import Answer
 from qa.cite import Citation
-from qa.service import SearchResult
+from qa.service import QAService, SearchResult
 
 
 def citation_dict(c: Citation) -> dict[str, Any]:
@@ -46,6 +46,14 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
         "language": result.query.language,
         "hits": [citation_dict(c) for c in result.citations],
     }
+
+
+def documents_dict(service: QAService) -> dict[str, Any]:
+    docs = [
+        {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
+        for d in service.snapshot.store.documents()
+    ]
+    return {"count": len(docs), "documents": docs}
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from api.routes.jobs import job_response
 from api.schemas import ERRORS, DeleteResponse, DocumentsResponse, ErrorResponse, JobResponse
 from api.tasks import delete_document, ingest_uploads
 from api.uploads import stage_uploads
+from qa.serialize import documents_dict
 
 reads = APIRouter(prefix="/v1/documents", tags=["documents"])
 writes = APIRouter(
@@ -32,11 +33,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 @reads.get("", response_model=DocumentsResponse)
 def list_documents(service: ServiceDep) -> dict[str, Any]:
     """The documents in the index, by source."""
-    docs = [
-        {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
-        for d in service.snapshot.store.documents()
-    ]
-    return {"count": len(docs), "documents": docs}
+    return documents_dict(service)
 
 
 @writes.post("", status_code=202, response_model=JobResponse, responses=WRITE_ERRORS)
