@@ -88,9 +88,11 @@ def test_citeqa_mcp_over_stdio(index_folder: Path) -> None:
 
 def _over_http(url: str, headers: dict[str, str]) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
-            async with Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
-                return await _exercise(client)
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client,
+        ):
+            return await _exercise(client)
 
     return asyncio.run(run())
 
