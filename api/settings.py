@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     max_job_questions: int = Field(
         10_000, ge=1, le=1_000_000, description="most questions in one background job"
     )
+    max_embedding_inputs: int = Field(
+        256, ge=1, le=10_000, description="most texts in one POST /v1/embeddings request"
+    )
+    max_embedding_chars: int = Field(
+        8000, ge=1, le=100_000, description="longest text POST /v1/embeddings accepts"
+    )
     max_upload_files: int = Field(10, ge=1, le=1000, description="most files in one upload")
     max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="largest file accepted in an upload, in bytes"

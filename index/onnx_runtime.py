@@ -169,6 +169,14 @@ class OnnxEmbedder:
             tokenizer.no_padding()
             self._tokenizer, self._session = tokenizer, session
 
+    def count_tokens(self, texts: Sequence[str], kind: str) -> int:
+        """How many tokens the model reads for ``texts`` (prompt included, after truncation)."""
+        if not texts:
+            return 0
+        self.load()
+        prompt = self.prompts.get(kind, "")
+        return sum(len(e.ids) for e in self._tokenizer.encode_batch([prompt + t for t in texts]))
+
     def embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:

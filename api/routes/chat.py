@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.routes.qa import ANSWER_HEADER, answer_question
 from api.schemas import ERRORS, ErrorResponse
 from api.schemas_openai import MODEL_NAME, ChatRequest, ChatResponse, ModelList, ModelOut
+from qa.service import QAService
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -53,17 +54,23 @@ def chat_completions(
 
 
 @router.get("/models", response_model=ModelList)
-def list_models() -> dict[str, Any]:
-    """The one model: citeqa."""
-    return {"object": "list", "data": [_MODEL]}
+def list_models(service: ServiceDep) -> dict[str, Any]:
+    """citeqa (the chat model) and the index's embedding model (for /v1/embeddings)."""
+    return {"object": "list", "data": _models(service)}
 
 
 @router.get(
     "/models/{model_id}", response_model=ModelOut, responses={404: {"model": ErrorResponse}}
 )
-def get_model(model_id: str) -> dict[str, Any]:
-    if model_id != MODEL_NAME:
+def get_model(model_id: str, service: ServiceDep) -> dict[str, Any]:
+    models = {m["id"]: m for m in _models(service)}
+    if model_id not in models:
         raise ApiError(
-            404, "model_not_found", f"no model {model_id!r} here; the only model is {MODEL_NAME!r}"
+            404, "model_not_found", f"no model {model_id!r} here; the models are {sorted(models)}"
         )
-    return _MODEL
+    return models[model_id]
+
+
+def _models(service: QAService) -> list[dict[str, Any]]:
+    embedding = {**_MODEL, "id": service.snapshot.manifest.model}
+    return [_MODEL, embedding]

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import openai
 import pytest
 from fastapi import FastAPI
+
+from index.embedder import HashingEmbedder
 
 COAL = "煤炭产业占工业比重下降到多少"
 
@@ -17,7 +22,7 @@ def test_the_openai_client_works_unmodified(
     with serve(make_app(require_key_for_reads=True)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=30)
 
-        assert [m.id for m in client.models.list()] == ["citeqa"]
+        assert [m.id for m in client.models.list()] == ["citeqa", "hashing-64"]
 
         completion = client.chat.completions.create(
             model="citeqa",
@@ -89,3 +94,56 @@ def test_the_stream_is_server_sent_events_ending_with_done(
     assert all(e.startswith("data: {") for e in events[:-2])
     assert no_user.status_code == 422 and no_user.json()["error"]["code"] == "no_question"
     assert parts.json()["choices"][0]["message"]["content"].startswith("2021年煤炭产业")
+
+
+def test_embeddings_create_gives_citeqas_own_vectors(
+    make_app: Callable[..., FastAPI], serve: Callable[[FastAPI], Any], auth: dict[str, str]
+) -> None:
+    texts = [
+        "煤炭产业占工业比重下降到多少",
+        "passage: 2021年煤炭产业占工业比重下降到6.1%。",
+        "coal",
+    ]
+    ours = HashingEmbedder(64)
+    want = np.vstack(
+        [ours.embed([texts[0]], "query"), ours.embed([texts[1][9:]], "passage"),
+         ours.embed([texts[2]], "query")]
+    )  # fmt: skip
+    key = auth["Authorization"].split()[1]
+    with serve(make_app(require_key_for_reads=True)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=30)
+        default = client.embeddings.create(model="hashing-64", input=texts)  # base64, decoded
+        as_floats = client.embeddings.create(
+            model="hashing-64", input=texts, encoding_format="float"
+        )
+        as_base64 = client.embeddings.create(
+            model="hashing-64", input=texts, encoding_format="base64"
+        )
+        for reply, decode in ((default, list), (as_floats, list), (as_base64, _from_base64)):
+            got = np.array([decode(d.embedding) for d in reply.data], dtype=np.float32)
+            assert [d.index for d in reply.data] == [0, 1, 2]
+            np.testing.assert_allclose(got, want, atol=1e-6)
+            assert reply.model == "hashing-64"
+        one = client.embeddings.create(model="hashing-64", input=texts[0])
+        np.testing.assert_allclose(one.data[0].embedding, want[0], atol=1e-6)
+        as_passages = client.embeddings.create(
+            model="hashing-64", input=[texts[0]], extra_body={"input_type": "passage"}
+        )
+        np.testing.assert_allclose(
+            as_passages.data[0].embedding, ours.embed([texts[0]], "passage")[0], atol=1e-6
+        )
+
+        with pytest.raises(openai.NotFoundError, match="this index's is 'hashing-64'"):
+            client.embeddings.create(model="text-embedding-3-small", input="coal")
+        for bad, says in (
+            ([], "empty list"), (["", "coal"], "input[0] is empty"),
+            (["煤" * 9000], "9,000 characters long"), (["x"] * 300, "300 texts"),
+        ):  # fmt: skip
+            with pytest.raises(openai.UnprocessableEntityError, match=re.escape(says)):
+                client.embeddings.create(model="hashing-64", input=bad)
+        with pytest.raises(openai.UnprocessableEntityError, match="gives 64"):
+            client.embeddings.create(model="hashing-64", input="coal", dimensions=32)
+
+
+def _from_base64(value: Any) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(value), dtype="<f4")

@@ -179,3 +179,15 @@ def test_onnx_runtime_gives_the_vectors_of_sentence_transformers(e5_dir: Path) -
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.9999, dict(zip(texts, cosines.round(6).tolist(), strict=True))
     assert onnx.embed([], "query").shape == (0, 384)
+
+
+@pytest.mark.model
+def test_onnx_embedder_counts_the_tokens_it_reads(e5_dir: Path) -> None:
+    from index.onnx_runtime import OnnxEmbedder
+
+    onnx = OnnxEmbedder(e5_dir, name="e5")
+    texts = ["煤炭依赖是怎么降下来的", "coal"]
+    # the prompt "query: " is one token longer than "passage: " (▁que ry : against ▁passage :)
+    assert onnx.count_tokens(texts, "query") == onnx.count_tokens(texts, "passage") + len(texts)
+    assert onnx.count_tokens(["煤" * 2000], "passage") == 512  # truncated as when embedding
+    assert onnx.count_tokens([], "query") == 0
