@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.collections import Collection, index_folders, open_collections
 from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
@@ -27,6 +28,7 @@ from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_byt
 from api.mcp_server import build_mcp, http_endpoint
 from api.openapi import limited_openapi
 from api.routes import chat, documents, embeddings, health, jobs, qa
+from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
@@ -60,9 +62,31 @@ def _open_warm(settings: Settings) -> QAService:
     return service
 
 
-def lease_of(app: FastAPI) -> AbstractContextManager[QAService]:
-    """The current service of a running app, leased as a route's would be."""
-    return state_of(app).holder.lease()
+def lease_of(app: FastAPI, collection: str | None) -> AbstractContextManager[QAService]:
+    """The current service of a running app's collection, leased as a route's would be."""
+    return state_of(app).lease(collection)
+
+
+def _open_all(settings: Settings) -> dict[str, QAService]:
+    """Every index ``settings`` serves, by collection name, the first with its models loaded
+    and the others sharing them."""
+    found = index_folders(settings.served_indexes())
+    (_, folder), more = found[0], found[1:]
+    first = _open_warm(settings.model_copy(update={"index": folder}))
+    try:
+        services = open_collections(first, more)
+    except BaseException:
+        first.close()
+        raise
+    return {name: s for (name, _), s in zip(found, services, strict=True)}
+
+
+def _upload_dir(settings: Settings, service: QAService, name: str, several: bool) -> Path:
+    """Where a collection keeps uploaded files: its index's uploads/ folder, or the
+    configured folder (a subfolder per collection when there are several)."""
+    if settings.upload_dir is None:
+        return (service.snapshot.folder / "uploads").resolve()
+    return (settings.upload_dir / name if several else settings.upload_dir).resolve()
 
 
 def answer_writer(settings: Settings) -> AnswerWriter | None:
@@ -74,25 +98,37 @@ def answer_writer(settings: Settings) -> AnswerWriter | None:
     )
 
 
-def create_app(settings: Settings | None = None, *, service: QAService | None = None) -> FastAPI:
-    """The app. ``service``: an opened QAService to serve (the app closes it at shutdown);
-    by default the lifespan opens ``settings.index`` with its models."""
+def create_app(
+    settings: Settings | None = None, *, service: QAService | None = None,
+    collections: dict[str, QAService] | None = None,
+) -> FastAPI:  # fmt: skip
+    """The app. ``service`` (one) or ``collections`` (by name, the first the default): opened
+    services to serve, which the app closes at shutdown; by default the lifespan opens the
+    indexes of ``settings`` (``served_indexes``), loading the models once."""
     settings = settings or get_settings()
-    mcp = build_mcp(lambda: lease_of(app), settings)
+    mcp = build_mcp(
+        lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections)
+    )
     mcp_endpoint = http_endpoint(mcp, settings)
+    given = {service.snapshot.folder.resolve().name: service} if service else collections
+    if given is not None and not given:
+        raise ValueError("create_app needs at least one collection")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = service if service is not None else await run_in_threadpool(_open_warm, settings)
+        opened = given if given else await run_in_threadpool(_open_all, settings)
         temporary = settings.work_dir is None
         work = Path(tempfile.mkdtemp(prefix="citeqa-jobs-")) if temporary else settings.work_dir
         assert work is not None
+        several = len(opened) > 1
         state = AppState(
             settings=settings,
-            holder=ServiceHolder(opened),
+            collections={
+                name: Collection(name, ServiceHolder(s), _upload_dir(settings, s, name, several))
+                for name, s in opened.items()
+            },
             jobs=JobRegistry(work, keep=settings.max_jobs),
             writer=answer_writer(settings),
-            upload_dir=(settings.upload_dir or opened.snapshot.folder / "uploads").resolve(),
         )
         app.state.citeqa = state
         try:
@@ -101,7 +137,8 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
         finally:
             app.state.citeqa = None
             await run_in_threadpool(state.jobs.shutdown)
-            state.holder.close()
+            for collection in state.collections.values():
+                collection.holder.close()
             if state.writer is not None:
                 state.writer.close()
             if temporary:
@@ -125,20 +162,14 @@ def create_app(settings: Settings | None = None, *, service: QAService | None = 
     # Reads declare (and check) a key only when the server requires one for reading.
     reads = [Security(require_read_key)] if settings.require_key_for_reads else []
     app.include_router(health.router)
-    for router in (qa.router, jobs.router, documents.reads, chat.router, embeddings.router):
+    reading = (
+        qa.router, jobs.router, documents.reads, collection_routes.router, chat.router,
+        embeddings.router,
+    )  # fmt: skip
+    for router in reading:
         app.include_router(router, dependencies=reads)
     app.include_router(documents.writes)
-    app.state.methods = method_table(
-        [
-            health.router,
-            qa.router,
-            jobs.router,
-            documents.reads,
-            documents.writes,
-            chat.router,
-            embeddings.router,
-        ]  # fmt: skip
-    )
+    app.state.methods = method_table([health.router, *reading, documents.writes])
     app.openapi = limited_openapi(app, settings)  # type: ignore[method-assign]
     # an ASGI app as the endpoint (Starlette passes it the raw request): exactly /mcp
     app.add_route(

@@ -48,11 +48,23 @@ def user_texts(messages: Sequence[ChatMessage]) -> list[str]:
     return out
 
 
-def check_model(model: str) -> None:
-    if model != MODEL_NAME:
-        raise ApiError(
-            404, "model_not_found", f"no model {model!r} here; the only model is {MODEL_NAME!r}"
-        )
+def chat_models(collections: Sequence[str]) -> list[str]:
+    """The chat model ids: citeqa (the default collection) and citeqa/NAME for each one."""
+    return [MODEL_NAME, *(f"{MODEL_NAME}/{name}" for name in collections)]
+
+
+def collection_of(model: str, collections: Sequence[str]) -> str | None:
+    """The collection a chat model id reads (None: the default); 404 for another id."""
+    if model == MODEL_NAME:
+        return None
+    name = model.removeprefix(f"{MODEL_NAME}/")
+    if name != model and name in collections:
+        return name
+    raise ApiError(
+        404,
+        "model_not_found",
+        f"no model {model!r} here; the models are {', '.join(map(repr, chat_models(collections)))}",
+    )
 
 
 def content_of(answer: Answer) -> str:
@@ -68,18 +80,18 @@ def content_of(answer: Answer) -> str:
     return f"{answer.text}\n\n{_SOURCES.get(answer.script, 'Sources:')}\n" + "\n".join(lines)
 
 
-def _envelope(kind: str) -> dict[str, Any]:
+def _envelope(kind: str, model: str) -> dict[str, Any]:
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": kind,
         "created": int(time.time()),
-        "model": MODEL_NAME,
+        "model": model,
     }
 
 
-def completion(answer: Answer) -> dict[str, Any]:
+def completion(answer: Answer, model: str = MODEL_NAME) -> dict[str, Any]:
     return {
-        **_envelope("chat.completion"),
+        **_envelope("chat.completion", model),
         "choices": [
             {
                 "index": 0,
@@ -94,10 +106,10 @@ def completion(answer: Answer) -> dict[str, Any]:
     }
 
 
-def stream(answer: Answer) -> Iterator[str]:
+def stream(answer: Answer, model: str = MODEL_NAME) -> Iterator[str]:
     """Server-sent events in the OpenAI chunk format: the role, the content in pieces, a
     last chunk with finish_reason and the citations, then ``[DONE]``."""
-    base = _envelope("chat.completion.chunk")
+    base = _envelope("chat.completion.chunk", model)
 
     def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         chunk = {

@@ -5,15 +5,15 @@ optional answer writer, and the API-key checks. Tests replace any of these throu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.collections import Collection, pick
 from api.errors import ApiError
-from api.holder import ServiceHolder
 from api.jobs import JobRegistry
 from api.security import check_key
 from api.settings import Settings
@@ -23,13 +23,25 @@ from qa.service import QAService
 
 @dataclass
 class AppState:
-    """Everything the lifespan opened, kept on ``app.state.citeqa``."""
+    """Everything the lifespan opened, kept on ``app.state.citeqa``: the collections (one
+    per index served; the first is the default), the jobs, the optional answer writer."""
 
     settings: Settings
-    holder: ServiceHolder
+    collections: dict[str, Collection]
     jobs: JobRegistry
     writer: AnswerWriter | None
-    upload_dir: Path
+
+    @property
+    def default(self) -> str:
+        return next(iter(self.collections))
+
+    def collection(self, name: str | None = None) -> Collection:
+        """The collection ``name`` (the default when None); 404 for an unknown name."""
+        return pick(self.collections, self.default, name)
+
+    def lease(self, name: str | None = None) -> AbstractContextManager[QAService]:
+        """The current service of a collection, held while the context lasts."""
+        return self.collection(name).holder.lease()
 
 
 def get_state(request: Request) -> AppState:
@@ -54,10 +66,19 @@ def get_settings(state: StateDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_service(state: StateDep) -> Iterator[QAService]:
-    """The current service, held for the whole request: a write swapping in a new one does
-    not close it under us."""
-    with state.holder.lease() as service:
+CollectionQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="the collection to read (GET /v1/collections); the default one if unset",
+    ),
+]
+
+
+def get_service(state: StateDep, collection: CollectionQuery = None) -> Iterator[QAService]:
+    """The current service of the collection the query names, held for the whole request:
+    a write swapping in a new one does not close it under us."""
+    with state.lease(collection) as service:
         yield service
 
 

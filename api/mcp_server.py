@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mcp.server import MCPServer
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-Lease = Callable[[], AbstractContextManager[QAService]]
+Lease = Callable[[str | None], AbstractContextManager[QAService]]  # by collection name
 
 INSTRUCTIONS = (
     "Search a collection of Chinese documents (government reports, policy texts, news; "
@@ -39,50 +39,59 @@ INSTRUCTIONS = (
 )
 
 
-def build_mcp(lease: Lease, settings: Settings) -> MCPServer:
-    """An MCP server whose tools read from the service ``lease`` gives, within ``settings``'
-    limits. Made anew for every app: the SDK's session manager runs only once."""
+def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) -> MCPServer:
+    """An MCP server whose tools read from the service ``lease`` gives for a collection
+    (``names()``: the collections, the default first), within ``settings``' limits. Made
+    anew for every app: the SDK's session manager runs only once."""
     from mcp.server import MCPServer
 
     server = MCPServer("citeqa", instructions=INSTRUCTIONS, log_level="WARNING")
 
     @server.tool()
     def search(
-        question: str, k: int = DEFAULT_K, doc_ids: list[str] | None = None
-    ) -> SearchResponse:
+        question: str, k: int = DEFAULT_K, doc_ids: list[str] | None = None,
+        collection: str | None = None,
+    ) -> SearchResponse:  # fmt: skip
         """The passages that best answer a question, best first, each with its citation
         (document, title, source, section, page, character offsets) and scores. doc_ids:
-        search only these documents (ids from list_documents)."""
-        with _service(lease, settings, question, k) as service:
+        search only these documents (ids from list_documents). collection: which collection
+        to search, when the server has several (list_documents names them)."""
+        with _service(lease, settings, collection, question, k) as service:
             wanted = set(doc_ids) if doc_ids is not None else None
             return SearchResponse.model_validate(
                 search_dict(service.search(question, k, doc_ids=wanted))
             )
 
     @server.tool()
-    def ask(question: str, k: int = DEFAULT_K, history: list[str] | None = None) -> AskResponse:
+    def ask(
+        question: str, k: int = DEFAULT_K, history: list[str] | None = None,
+        collection: str | None = None,
+    ) -> AskResponse:  # fmt: skip
         """A short answer quoted from the documents, with [n] markers pointing to its
         citations, a confidence in [0, 1], and abstained: true when nothing answers it.
         history: the conversation's earlier questions, oldest first, so that a follow-up such
-        as 那晋城呢？ keeps their topic."""
-        with _service(lease, settings, question, k) as service:
+        as 那晋城呢？ keeps their topic. collection: as for search."""
+        with _service(lease, settings, collection, question, k) as service:
             return AskResponse.model_validate(
                 answer_dict(service.ask(question, k, history=history or ()))
             )
 
     @server.tool()
-    def list_documents() -> DocumentsResponse:
-        """The documents in the collection: id, title, number of passages and source."""
-        with _service(lease, settings) as service:
-            return DocumentsResponse.model_validate(documents_dict(service))
+    def list_documents(collection: str | None = None) -> DocumentsResponse:
+        """The documents in a collection (the default one unless named): id, title, number
+        of passages and source; and the names of all collections served."""
+        with _service(lease, settings, collection) as service:
+            listed = documents_dict(service, collection or names()[0], names())
+            return DocumentsResponse.model_validate(listed)
 
     return server
 
 
 @contextmanager
 def _service(
-    lease: Lease, settings: Settings, question: str | None = None, k: int | None = None
-) -> Iterator[QAService]:
+    lease: Lease, settings: Settings, collection: str | None, question: str | None = None,
+    k: int | None = None,
+) -> Iterator[QAService]:  # fmt: skip
     """The leased service, with the server's limits checked first and citeqa's errors turned
     into tool errors that the client reads."""
     from mcp.server.mcpserver.exceptions import ToolError
@@ -92,7 +101,7 @@ def _service(
             check_question(question, settings)
         if k is not None:
             check_k(k, settings)
-        with lease() as service:
+        with lease(collection) as service:
             yield service
     except ApiError as exc:
         raise ToolError(exc.message) from exc
@@ -104,10 +113,15 @@ def run_stdio(service: QAService, settings: Settings) -> None:
     """Serve ``service`` over stdin/stdout until the client closes it."""
 
     @contextmanager
-    def lease() -> Iterator[QAService]:
+    def lease(collection: str | None) -> Iterator[QAService]:
+        if collection is not None:
+            raise ApiError(
+                404, "collection_not_found", "this server has one collection; leave it out"
+            )
         yield service
 
-    build_mcp(lease, settings).run(transport="stdio")
+    name = service.snapshot.folder.resolve().name
+    build_mcp(lease, settings, lambda: [name]).run(transport="stdio")
 
 
 def http_endpoint(server: MCPServer, settings: Settings) -> ASGIApp:

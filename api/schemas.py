@@ -32,6 +32,11 @@ History: Any = Field(
     description="the conversation's earlier questions, oldest first: a follow-up such as "
     "那晋城呢？ is searched with the topic of the one before it (see `searched`)",
 )
+CollectionField: Any = Field(
+    None,
+    max_length=64,
+    description="the collection to read (GET /v1/collections); default if unset",
+)
 Searched: Any = Field(
     description="what was searched: the question, or a follow-up rewritten from `history`"
 )
@@ -66,6 +71,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for status, why in (
         (400, "the body could not be read (not UTF-8, or not a form)"),
         (401, "an API key is needed, or the one given is not valid"),
+        (404, "no collection of that name (GET /v1/collections)"),
         (413, "the request body is over the size limit"),
         (422, "the request is not valid, or over a limit (the message names the field)"),
     )
@@ -87,6 +93,7 @@ class SearchRequest(RequestBody):
     question: str = Question
     k: int = K
     history: list[str] = History
+    collection: str | None = CollectionField
     doc_ids: list[str] | None = Field(
         None, max_length=1000, description="search only these documents (ids from /v1/documents)"
     )
@@ -102,6 +109,7 @@ class AskRequest(RequestBody):
     question: str = Question
     k: int = K
     history: list[str] = History
+    collection: str | None = CollectionField
     generate: bool | None = Field(
         None,
         description="write the answer with the configured LLM (default: when one is "
@@ -125,6 +133,7 @@ class BatchRequest(RequestBody):
         "question (empty, too long, an id used before) gets its error in its place.",
     )
     k: int = K
+    collection: str | None = CollectionField
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -274,10 +283,24 @@ class DocumentOut(BaseModel):
 class DocumentsResponse(BaseModel):
     count: int
     documents: list[DocumentOut]
+    collection: str = Field(description="the collection listed")
+    collections: list[str] = Field(description="every collection served, the default first")
 
 
 class DeleteResponse(BaseModel):
     removed: list[str]
+
+
+class CollectionOut(BaseModel):
+    name: str
+    model: str = Field(description="the chat model id that reads it: citeqa/NAME")
+    default: bool = Field(description="read when a request names no collection")
+    documents: int
+    chunks: int
+
+
+class CollectionsResponse(BaseModel):
+    collections: list[CollectionOut]
 
 
 class HealthResponse(BaseModel):
@@ -291,3 +314,7 @@ class ReadyResponse(BaseModel):
     chunks: int
     generation: int
     llm: bool = Field(description="whether answers may be written by an LLM")
+    collections: list[str] = Field(
+        description="the collections served; documents, chunks and generation are the "
+        "default (first) one's"
+    )

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITEQA_", env_file=".env", extra="ignore")
 
     index: Path = Field(Path("citeqa-index"), description="folder of the index")
+    indexes: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="the indexes `citeqa serve` serves as collections, named by their folders "
+        "(comma-separated; a folder of indexes stands for each index in it); unset: index",
+    )
     model: str | None = Field(
         None, description="sentence-transformers name or path; unset: bundled multilingual-e5-small"
     )
@@ -110,7 +115,7 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="model name the LLM endpoint knows")
     llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM")
 
-    @field_validator("api_keys", "cors_origins", "allowed_file_types", mode="before")
+    @field_validator("api_keys", "cors_origins", "allowed_file_types", "indexes", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -136,6 +141,10 @@ class Settings(BaseSettings):
         if self.llm_base_url and not self.llm_model:
             raise ValueError("llm_base_url is set but llm_model is not; name the model to use")
         return self
+
+    def served_indexes(self) -> list[Path]:
+        """What ``citeqa serve`` serves: ``indexes``, or ``index`` alone."""
+        return list(self.indexes) or [self.index]
 
     def key_values(self) -> list[str]:
         return [k.get_secret_value() for k in self.api_keys if k.get_secret_value()]

@@ -48,12 +48,16 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
     }
 
 
-def documents_dict(service: QAService) -> dict[str, Any]:
+def documents_dict(service: QAService, collection: str, collections: list[str]) -> dict[str, Any]:
+    """The documents of ``service``'s index, the collection it is, and all collections."""
     docs = [
         {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
         for d in service.snapshot.store.documents()
     ]
-    return {"count": len(docs), "documents": docs}
+    return {
+        "count": len(docs), "documents": docs, "collection": collection,
+        "collections": collections,
+    }  # fmt: skip
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:

@@ -8,17 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from api.chat import check_model, completion, history_of, question_of, stream
-from api.deps import ServiceDep, SettingsDep, WriterDep
+from api.chat import chat_models, collection_of, completion, history_of, question_of, stream
+from api.deps import AppState, SettingsDep, StateDep, WriterDep
 from api.errors import ApiError
 from api.routes.qa import ANSWER_HEADER, answer_question
 from api.schemas import ERRORS, ErrorResponse
-from api.schemas_openai import MODEL_NAME, ChatRequest, ChatResponse, ModelList, ModelOut
-from qa.service import QAService
+from api.schemas_openai import ChatRequest, ChatResponse, ModelList, ModelOut
 
 router = APIRouter(prefix="/v1", tags=["openai"])
-
-_MODEL = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "citeqa"}
 
 
 @router.post(
@@ -27,43 +24,45 @@ _MODEL = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "citeqa
     responses={
         **ERRORS,
         200: {"content": {"text/event-stream": {}}, "description": "with stream: true"},
-        404: {"model": ErrorResponse, "description": "a model other than citeqa"},
+        404: {"model": ErrorResponse, "description": "a model other than citeqa or citeqa/NAME"},
     },
 )
 def chat_completions(
-    body: ChatRequest, service: ServiceDep, settings: SettingsDep, writer: WriterDep,
+    body: ChatRequest, state: StateDep, settings: SettingsDep, writer: WriterDep,
     response: Response,
 ) -> Any:  # fmt: skip
     """The last user message is the question, read against the earlier user messages when it
     is a follow-up (那晋城呢？; the `searched` field says what was searched); the reply is the cited answer followed by its
     sources, with the citations also in `citations`. `stream: true` sends server-sent events
     in the OpenAI chunk format, ending with `data: [DONE]`."""
-    check_model(body.model)
+    collection = collection_of(body.model, list(state.collections))
     question = question_of(body.messages)
-    answer, how = answer_question(
-        service, writer, settings, question, body.k, body.generate, history_of(body.messages)
-    )
+    with state.lease(collection) as service:
+        answer, how = answer_question(
+            service, writer, settings, question, body.k, body.generate, history_of(body.messages)
+        )
     if body.stream:
         return StreamingResponse(
-            stream(answer),
+            stream(answer, body.model),
             media_type="text/event-stream",
             headers={ANSWER_HEADER: how, "Cache-Control": "no-cache"},
         )
     response.headers[ANSWER_HEADER] = how
-    return completion(answer)
+    return completion(answer, body.model)
 
 
 @router.get("/models", response_model=ModelList)
-def list_models(service: ServiceDep) -> dict[str, Any]:
-    """citeqa (the chat model) and the index's embedding model (for /v1/embeddings)."""
-    return {"object": "list", "data": _models(service)}
+def list_models(state: StateDep) -> dict[str, Any]:
+    """citeqa (the default collection), citeqa/NAME for each collection, and the indexes'
+    embedding model (for /v1/embeddings)."""
+    return {"object": "list", "data": list(_models(state).values())}
 
 
 @router.get(
-    "/models/{model_id}", response_model=ModelOut, responses={404: {"model": ErrorResponse}}
+    "/models/{model_id:path}", response_model=ModelOut, responses={404: {"model": ErrorResponse}}
 )
-def get_model(model_id: str, service: ServiceDep) -> dict[str, Any]:
-    models = {m["id"]: m for m in _models(service)}
+def get_model(model_id: str, state: StateDep) -> dict[str, Any]:
+    models = _models(state)
     if model_id not in models:
         raise ApiError(
             404, "model_not_found", f"no model {model_id!r} here; the models are {sorted(models)}"
@@ -71,6 +70,8 @@ def get_model(model_id: str, service: ServiceDep) -> dict[str, Any]:
     return models[model_id]
 
 
-def _models(service: QAService) -> list[dict[str, Any]]:
-    embedding = {**_MODEL, "id": service.snapshot.manifest.model}
-    return [_MODEL, embedding]
+def _models(state: AppState) -> dict[str, dict[str, Any]]:
+    with state.lease() as service:
+        embedding = service.snapshot.manifest.model
+    ids = [*chat_models(list(state.collections)), embedding]
+    return {i: {"id": i, "object": "model", "created": 0, "owned_by": "citeqa"} for i in ids}

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 
-from api.deps import ServiceDep, StateDep, require_write_key
+from api.deps import CollectionQuery, ServiceDep, StateDep, require_write_key
 from api.routes.jobs import job_response
 from api.schemas import ERRORS, DeleteResponse, DocumentsResponse, ErrorResponse, JobResponse
 from api.tasks import delete_document, ingest_uploads
@@ -30,10 +30,12 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@reads.get("", response_model=DocumentsResponse)
-def list_documents(service: ServiceDep) -> dict[str, Any]:
-    """The documents in the index, by source."""
-    return documents_dict(service)
+@reads.get("", response_model=DocumentsResponse, responses=ERRORS)
+def list_documents(
+    service: ServiceDep, state: StateDep, collection: CollectionQuery = None
+) -> dict[str, Any]:
+    """The documents in the index (of the collection named, or the default), by source."""
+    return documents_dict(service, collection or state.default, list(state.collections))
 
 
 @writes.post("", status_code=202, response_model=JobResponse, responses=WRITE_ERRORS)
@@ -41,11 +43,13 @@ def upload_documents(
     files: Annotated[list[UploadFile], File(min_length=1, description="one or more documents")],
     state: StateDep,
     response: Response,
+    collection: CollectionQuery = None,
 ) -> dict[str, Any]:
     """Upload files to index (.txt .md .html .pdf .docx by default). They are ingested in
     the background: poll the job. If any file cannot be indexed, none is added and the job
     says which file failed and why."""
     settings = state.settings
+    target = state.collection(collection)
     job = state.jobs.create("ingest", total=len(files))
     with state.jobs.discarded_on_error(job):
         staged = stage_uploads(
@@ -58,7 +62,7 @@ def upload_documents(
     state.jobs.start(
         job,
         lambda j: ingest_uploads(
-            state.holder, j, staged, state.upload_dir, settings.max_upload_bytes
+            target.holder, j, staged, target.upload_dir, settings.max_upload_bytes
         ),
         writes=True,
     )
@@ -74,7 +78,10 @@ def upload_documents(
         404: {"model": ErrorResponse, "description": "no document has this id"},
     },
 )
-async def remove_document(doc_id: Annotated[str, DOC_ID], state: StateDep) -> dict[str, Any]:
+async def remove_document(
+    doc_id: Annotated[str, DOC_ID], state: StateDep, collection: CollectionQuery = None
+) -> dict[str, Any]:
     """Remove a document from the index (after the writes queued before it)."""
-    future = state.jobs.write(lambda: delete_document(state.holder, doc_id, state.upload_dir))
+    target = state.collection(collection)
+    future = state.jobs.write(lambda: delete_document(target.holder, doc_id, target.upload_dir))
     return {"removed": await asyncio.wrap_future(future)}

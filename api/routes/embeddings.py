@@ -22,7 +22,10 @@ router = APIRouter(prefix="/v1", tags=["openai"])
 @router.post(
     "/embeddings",
     response_model=EmbeddingResponse,
-    responses={**ERRORS, 404: {"model": ErrorResponse, "description": "another model"}},
+    responses={
+        **ERRORS,
+        404: {"model": ErrorResponse, "description": "another model, or collection"},
+    },
 )
 def embeddings(body: EmbeddingRequest, service: ServiceDep, settings: SettingsDep) -> Any:
     """Vectors of the texts from the model the index was built with (L2-normalised float32).

@@ -26,9 +26,9 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> dict[str, Any]:
     """The index and its models are loaded and answer questions."""
     state = getattr(request.app.state, "citeqa", None)
-    if state is None or state.holder.current is None:
+    if state is None or any(c.holder.current is None for c in state.collections.values()):
         raise ApiError(503, "not_ready", "the index and models are not loaded (yet)")
-    with state.holder.lease() as service:
+    with state.lease() as service:
         stats = service.snapshot.store.stats()
         return {
             "status": "ready",
@@ -37,4 +37,5 @@ def readyz(request: Request) -> dict[str, Any]:
             "chunks": stats.chunks,
             "generation": service.snapshot.generation,
             "llm": state.writer is not None,
+            "collections": list(state.collections),
         }

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.deps import ServiceDep, SettingsDep, WriterDep
+from api.deps import SettingsDep, StateDep, WriterDep
 from api.errors import ApiError
 from api.limits import check_k, check_question, check_questions, question_problem
 from api.schemas import (
@@ -36,25 +36,28 @@ ANSWER_HEADER = "X-Citeqa-Answer"
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
-def search(body: SearchRequest, service: ServiceDep, settings: SettingsDep) -> dict[str, Any]:
+def search(body: SearchRequest, state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     """The passages that answer a question, best first, with citations and each signal's
     rank and score (as `citeqa search --json`)."""
     check_question(body.question, settings)
     check_k(body.k, settings)
     doc_ids = set(body.doc_ids) if body.doc_ids is not None else None
-    return search_dict(service.search(body.question, body.k, doc_ids=doc_ids, history=body.history))
+    with state.lease(body.collection) as service:
+        result = service.search(body.question, body.k, doc_ids=doc_ids, history=body.history)
+    return search_dict(result)
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)
 def ask(
-    body: AskRequest, service: ServiceDep, settings: SettingsDep, writer: WriterDep,
+    body: AskRequest, state: StateDep, settings: SettingsDep, writer: WriterDep,
     response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     """A short answer with [n] markers and the passages they point to (as `citeqa ask
     --json`). With an LLM configured, the LLM may write the answer from the same passages."""
-    answer, how = answer_question(
-        service, writer, settings, body.question, body.k, body.generate, body.history
-    )
+    with state.lease(body.collection) as service:
+        answer, how = answer_question(
+            service, writer, settings, body.question, body.k, body.generate, body.history
+        )
     response.headers[ANSWER_HEADER] = how
     return answer_dict(answer)
 
@@ -104,14 +107,16 @@ def problems_of(pairs: list[tuple[str, str]], settings: Settings) -> dict[int, s
 
 
 @router.post("/batch", response_model=BatchResponse, responses=ERRORS)
-def batch(body: BatchRequest, service: ServiceDep, settings: SettingsDep) -> dict[str, Any]:
+def batch(body: BatchRequest, state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     """A list of questions answered in one request (at most CITEQA_MAX_BATCH; longer lists
     go to POST /v1/jobs). A bad question gets its error in its place."""
     pairs = numbered(body.questions)
     check_questions(len(pairs), body.k, settings, most=settings.max_batch)
     problems = problems_of(pairs, settings)
     asked = [i for i in range(len(pairs)) if i not in problems]
-    answers = dict(zip(asked, service.ask_many([pairs[i][1] for i in asked], body.k), strict=True))
+    with state.lease(body.collection) as service:
+        answered = service.ask_many([pairs[i][1] for i in asked], body.k)
+    answers = dict(zip(asked, answered, strict=True))
     results = []
     for i, (qid, question) in enumerate(pairs):
         record: dict[str, Any] = {"id": qid, "line": i + 1, "question": question}

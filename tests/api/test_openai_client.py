@@ -22,7 +22,7 @@ def test_the_openai_client_works_unmodified(
     with serve(make_app(require_key_for_reads=True)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=30)
 
-        assert [m.id for m in client.models.list()] == ["citeqa", "hashing-64"]
+        assert [m.id for m in client.models.list()] == ["citeqa", "citeqa/idx", "hashing-64"]
 
         completion = client.chat.completions.create(
             model="citeqa",
@@ -60,7 +60,7 @@ def test_the_openai_client_works_unmodified(
             client.chat.completions.create(
                 model="gpt-4o", messages=[{"role": "user", "content": COAL}]
             )
-        assert "the only model is 'citeqa'" in str(missing.value)
+        assert "the models are 'citeqa', 'citeqa/idx'" in str(missing.value)
 
         stranger = openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0)
         with pytest.raises(openai.AuthenticationError, match="not valid for this server"):

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api import cli
-from api.deps import get_service
 from qa.service import QAService
 
 WaitForJob = Callable[..., dict]
@@ -29,6 +28,7 @@ def test_health_and_readiness(client: TestClient) -> None:
         "chunks": ready["chunks"],
         "generation": ready["generation"],
         "llm": False,
+        "collections": ["idx"],
     }
     assert ready["chunks"] >= 3
 
@@ -145,13 +145,16 @@ def test_malformed_json_unknown_paths_and_methods(client: TestClient) -> None:
     assert put.json()["error"]["message"] == "/v1/documents does not accept PUT; it takes GET, POST"
 
 
-def test_unexpected_errors_leave_no_trace(make_app: Callable[..., FastAPI]) -> None:
-    class Broken:
-        def search(self, *args: object, **kwargs: object) -> None:
-            raise RuntimeError("secret internals at /srv/citeqa")
+def test_unexpected_errors_leave_no_trace(
+    make_app: Callable[..., FastAPI], open_index: Callable[..., QAService],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals at /srv/citeqa")
 
-    app = make_app()
-    app.dependency_overrides[get_service] = lambda: Broken()
+    service = open_index()
+    monkeypatch.setattr(service, "search", broken)
+    app = make_app(service)
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post("/v1/search", json={"question": COAL})
     assert response.status_code == 500

@@ -1,0 +1,111 @@
+"""Several indexes served by one process: each is a collection, named by its folder, and all
+of them share one set of loaded models.
+
+    citeqa serve --index reports --index policies    # collections "reports" and "policies"
+    citeqa serve --index all-indexes                 # every index in the folder's subfolders
+
+The first collection is the default: a request that names none reads from it, so a server of
+one index behaves as before. Indexes built with different models cannot share the models and
+are refused at start, with what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.errors import ApiError
+from api.holder import ServiceHolder
+from index.errors import CiteqaError, IndexNotFound
+from index.folder import open_snapshot
+from index.manifest import read_manifest
+from qa.service import QAService
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class CollectionError(CiteqaError):
+    """The indexes given cannot be served together."""
+
+
+@dataclass
+class Collection:
+    name: str
+    holder: ServiceHolder
+    upload_dir: Path
+
+
+def index_folders(paths: Sequence[Path]) -> list[tuple[str, Path]]:
+    """(name, folder) of each index to serve: a path that is an index, or every index found
+    one level under a path that is not. Names are folder names and must differ."""
+    found: list[tuple[str, Path]] = []
+    for path in paths:
+        if read_manifest(path) is not None:
+            found.append((path.resolve().name, path))
+            continue
+        inside = sorted(p for p in path.iterdir() if read_manifest(p) is not None) if (
+            path.is_dir()
+        ) else []  # fmt: skip
+        if not inside:
+            raise IndexNotFound(
+                f"no citeqa index at {path}, nor in its subfolders; build one first: "
+                f"citeqa index PATH... --index {path}"
+            )
+        found += [(p.name, p) for p in inside]
+    names = [name for name, _ in found]
+    for name in names:
+        if not NAME.match(name):
+            raise CollectionError(
+                f"the index folder name {name!r} cannot name a collection: use letters, "
+                "digits, '.', '_' or '-' (at most 64), starting with a letter or digit"
+            )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CollectionError(
+            f"two indexes are both named {repeated[0]!r} (by their folders); rename one "
+            "folder, or serve them from separate processes"
+        )
+    return found
+
+
+def open_collections(first: QAService, more: Sequence[tuple[str, Path]]) -> list[QAService]:
+    """``first`` and the indexes of ``more``, each opened with ``first``'s models. An index
+    built with other models is refused, naming both."""
+    wanted = first.snapshot.manifest
+    opened = [first]
+    try:
+        for name, folder in more:
+            snapshot = open_snapshot(folder)
+            have = snapshot.manifest
+            if (have.model, have.dimension, have.cross_model) != (
+                wanted.model, wanted.dimension, wanted.cross_model
+            ):  # fmt: skip
+                snapshot.close()
+                raise CollectionError(
+                    f"the collection {name!r} ({folder}) was built with {have.model} "
+                    f"(cross-lingual: {have.cross_model}), the first with {wanted.model} "
+                    f"(cross-lingual: {wanted.cross_model}); one server loads one set of "
+                    f"models. Rebuild it with the same model, or serve it from another process."
+                )
+            opened.append(first.with_snapshot(snapshot))
+    except BaseException:
+        for service in opened[1:]:
+            service.close()
+        raise
+    return opened
+
+
+def pick(collections: dict[str, Collection], default: str, name: str | None) -> Collection:
+    """The collection a request names, or the default; 404 naming the others."""
+    if name is None:
+        return collections[default]
+    found = collections.get(name)
+    if found is None:
+        raise ApiError(
+            404,
+            "collection_not_found",
+            f"no collection {name!r} here; the collections are {', '.join(collections)}",
+        )
+    return found
