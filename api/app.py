@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.collections import Collection, index_folders, open_collections
+from api.collections import Collection, check_models, index_folders, open_collections
 from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
@@ -71,6 +71,7 @@ def _open_all(settings: Settings) -> dict[str, QAService]:
     """Every index ``settings`` serves, by collection name, the first with its models loaded
     and the others sharing them."""
     found = index_folders(settings.served_indexes())
+    check_models(found)
     (_, folder), more = found[0], found[1:]
     first = _open_warm(settings.model_copy(update={"index": folder}))
     try:

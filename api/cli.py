@@ -275,7 +275,15 @@ def eval_cmd(
 
 @app.command()
 def serve(
-    index: IndexOpt = None,
+    index: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--index",
+            "-i",
+            help="index folder; repeat to serve several as collections, or give a folder of "
+            "indexes [env CITEQA_INDEX, CITEQA_INDEXES]",
+        ),
+    ] = None,
     host: Annotated[str | None, typer.Option(help="address to listen on [env CITEQA_HOST]")] = None,
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="port to listen on [env CITEQA_PORT]")
@@ -285,23 +293,22 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from index.errors import IndexNotFound
-    from index.manifest import read_manifest
+    from api.collections import check_models, index_folders
 
-    changes = {"index": index, "host": host, "port": port}
+    changes: dict[str, object] = {"host": host, "port": port}
+    if index:
+        changes |= {"index": index[0], "indexes": index}
     settings = get_settings().model_copy(
         update={name: value for name, value in changes.items() if value is not None}
     )
     try:
-        if read_manifest(settings.index) is None:
-            raise IndexNotFound(
-                f"no citeqa index at {settings.index}; build one first: citeqa index PATH... "
-                f"--index {settings.index}"
-            )
+        found = index_folders(settings.served_indexes())
+        check_models(found)
     except CiteqaError as exc:
         raise _fail(exc) from exc
+    served = ", ".join(f"{name} ({folder})" for name, folder in found)
     err.print(
-        f"serving {settings.index} on http://{settings.host}:{settings.port}",
+        f"serving {served} on http://{settings.host}:{settings.port}",
         highlight=False,
         soft_wrap=True,
     )

@@ -70,26 +70,32 @@ def index_folders(paths: Sequence[Path]) -> list[tuple[str, Path]]:
     return found
 
 
+def check_models(found: Sequence[tuple[str, Path]]) -> None:
+    """Refuse, naming both, an index built with other models than the first: one server
+    loads one set of models."""
+    manifests = [(name, folder, read_manifest(folder)) for name, folder in found]
+    _, _, wanted = manifests[0]
+    for name, folder, have in manifests[1:]:
+        if wanted is None or have is None:
+            continue  # opening it says what is missing
+        if (have.model, have.dimension, have.cross_model) != (
+            wanted.model, wanted.dimension, wanted.cross_model
+        ):  # fmt: skip
+            raise CollectionError(
+                f"the collection {name!r} ({folder}) was built with {have.model} "
+                f"(cross-lingual: {have.cross_model}), the first, {manifests[0][0]!r}, with "
+                f"{wanted.model} (cross-lingual: {wanted.cross_model}); one server loads one "
+                "set of models. Rebuild it with the same model, or serve it from another process."
+            )
+
+
 def open_collections(first: QAService, more: Sequence[tuple[str, Path]]) -> list[QAService]:
-    """``first`` and the indexes of ``more``, each opened with ``first``'s models. An index
-    built with other models is refused, naming both."""
-    wanted = first.snapshot.manifest
+    """``first`` and the indexes of ``more``, each opened with ``first``'s models (which
+    ``check_models`` has found to be theirs)."""
     opened = [first]
     try:
-        for name, folder in more:
-            snapshot = open_snapshot(folder)
-            have = snapshot.manifest
-            if (have.model, have.dimension, have.cross_model) != (
-                wanted.model, wanted.dimension, wanted.cross_model
-            ):  # fmt: skip
-                snapshot.close()
-                raise CollectionError(
-                    f"the collection {name!r} ({folder}) was built with {have.model} "
-                    f"(cross-lingual: {have.cross_model}), the first with {wanted.model} "
-                    f"(cross-lingual: {wanted.cross_model}); one server loads one set of "
-                    f"models. Rebuild it with the same model, or serve it from another process."
-                )
-            opened.append(first.with_snapshot(snapshot))
+        for _, folder in more:
+            opened.append(first.with_snapshot(open_snapshot(folder)))
     except BaseException:
         for service in opened[1:]:
             service.close()

@@ -29,6 +29,25 @@ async function call(path, body) {
   return data;
 }
 
+// The collections the server holds: a selector, shown only when there are several.
+async function loadCollections() {
+  const select = $("collection");
+  const response = await fetch("v1/collections", { headers: headers() }).catch(() => null);
+  if (!response || !response.ok) return;
+  const { collections } = await response.json();
+  const chosen = select.value;
+  select.replaceChildren(
+    ...collections.map((c) => new Option(`${c.name} (${c.documents} documents)`, c.name, c.default, c.default))
+  );
+  if (collections.some((c) => c.name === chosen)) select.value = chosen;
+  select.hidden = collections.length < 2;
+}
+
+function target() {
+  const select = $("collection");
+  return select.hidden || !select.value ? {} : { collection: select.value };
+}
+
 // The answer text with each [n] turned into a link to passage n.
 function renderAnswer(answer) {
   const box = $("answer");
@@ -140,13 +159,13 @@ async function run(mode) {
   for (const button of document.querySelectorAll("form button")) button.disabled = true;
   try {
     if (mode === "ask") {
-      const answer = await call("v1/ask", { question, k });
+      const answer = await call("v1/ask", { question, k, ...target() });
       renderAnswer(answer);
       renderPassages(answer.citations);
       const sure = `confidence ${Math.round(answer.confidence * 100)}%`;
       setStatus(answer.abstained ? `No passage answers this well (${sure}).` : sure);
     } else {
-      const result = await call("v1/search", { question, k });
+      const result = await call("v1/search", { question, k, ...target() });
       $("answer-box").hidden = true;
       renderPassages(result.hits);
       setStatus(result.hits.length ? "" : "No passages found.");
@@ -160,7 +179,11 @@ async function run(mode) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("api-key").value = localStorage.getItem(KEY_STORE) || "";
-  $("api-key").addEventListener("change", () => localStorage.setItem(KEY_STORE, $("api-key").value.trim()));
+  $("api-key").addEventListener("change", () => {
+    localStorage.setItem(KEY_STORE, $("api-key").value.trim());
+    loadCollections();
+  });
+  loadCollections();
   $("ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
     run("ask");

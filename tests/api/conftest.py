@@ -57,6 +57,18 @@ def make_app(index_folder: Path, tmp_path: Path) -> Callable[..., FastAPI]:
 
 
 @pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings of a test server (keyword arguments override them)."""
+    return lambda **overrides: settings_for(tmp_path, **overrides)
+
+
+@pytest.fixture
+def open_test() -> Callable[[Path], QAService]:
+    """Opens any index built with the tests' hashing embedders."""
+    return open_test_service
+
+
+@pytest.fixture
 def client(make_app: Callable[..., FastAPI]) -> Iterator[TestClient]:
     with TestClient(make_app()) as c:
         yield c

@@ -38,6 +38,7 @@ def test_ask_on_the_web_page(
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             page.goto(url + "/")
             expect(page.locator("h1")).to_have_text("citeqa")
+            expect(page.locator("#collection")).to_be_hidden()  # one collection: no selector
 
             page.fill("#question", "煤炭产业占工业比重下降到多少")
             page.press("#question", "Enter")
