@@ -170,3 +170,29 @@ def test_the_web_page_offers_the_collections(
             expect(page.locator("#passage-1 .text")).to_contain_text("公园绿地")
         finally:
             browser.close()
+
+
+def test_the_server_opens_every_index_with_one_set_of_models(
+    corpus: Path, tmp_path: Path, make_settings: Callable[..., Any],
+    open_test: Callable[..., Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import api.app
+
+    root = tmp_path / "all"
+    for name, file in (("reports", "coal.txt"), ("parks", "green.txt")):
+        ingest([corpus / file], root / name, HashingEmbedder(64), cross=HashingEmbedder(32))
+    opened: list[Path] = []
+
+    def open_index(settings: Any) -> Any:  # what loads the models: once
+        opened.append(settings.index)
+        return open_test(settings.index)
+
+    monkeypatch.setattr(api.app, "open_index", open_index)
+    settings = make_settings(indexes=f"{root / 'reports'},{root / 'parks'}")  # as in the env
+    with TestClient(create_app(settings)) as client:
+        state = client.app.state.citeqa  # type: ignore[attr-defined]
+        services = [c.holder.current for c in state.collections.values()]
+        assert list(state.collections) == ["reports", "parks"] and opened == [root / "reports"]
+        assert services[0].retriever.embedder is services[1].retriever.embedder
+        hits = client.post("/v1/search", json={"question": PARKS_Q, "collection": "parks"})
+        assert _sources(hits.json(), "hits") == {"green.txt"}
