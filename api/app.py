@@ -39,7 +39,9 @@ DESCRIPTION = """Semantic search and cited answers over Chinese document collect
 
 Every error is `{"error": {"code": "...", "message": "..."}}`. Uploads and deletions need an
 API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`); reads need one when the server
-requires it. `POST /v1/chat/completions` speaks the OpenAI chat API (model `citeqa`).
+requires it. `POST /v1/chat/completions` speaks the OpenAI chat API (model `citeqa`, or
+`citeqa/NAME` for the collection NAME), `POST /v1/embeddings` OpenAI's embeddings API, and `/mcp`
+the Model Context Protocol (streamable HTTP).
 """
 
 
@@ -111,7 +113,9 @@ def create_app(
         lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections)
     )
     mcp_endpoint = http_endpoint(mcp, settings)
-    given = {service.snapshot.folder.resolve().name: service} if service else collections
+    given = (
+        {service.snapshot.folder.resolve().name: service} if service is not None else collections
+    )
     if given is not None and not given:
         raise ValueError("create_app needs at least one collection")
 
