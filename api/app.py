@@ -6,12 +6,14 @@ index and models once (or takes a service already opened, as tests do), and clos
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Security
 from fastapi.middleware.cors import CORSMiddleware
@@ -25,13 +27,16 @@ from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.jobs import JobRegistry
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
-from api.mcp_server import build_mcp, http_endpoint
+from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
 from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -109,10 +114,15 @@ def create_app(
     services to serve, which the app closes at shutdown; by default the lifespan opens the
     indexes of ``settings`` (``served_indexes``), loading the models once."""
     settings = settings or get_settings()
-    mcp = build_mcp(
-        lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections)
-    )
-    mcp_endpoint = http_endpoint(mcp, settings)
+    mcp_endpoint = HttpEndpoint(settings)
+
+    def make_mcp() -> MCPServer:
+        server = build_mcp(
+            lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections)
+        )
+        mcp_endpoint.attach(server)
+        return server
+
     given = (
         {service.snapshot.folder.resolve().name: service} if service is not None else collections
     )
@@ -121,7 +131,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = given if given else await run_in_threadpool(_open_all, settings)
+        if given:
+            opened, mcp = given, await run_in_threadpool(make_mcp)
+        else:  # the models load while the MCP SDK is imported, in another thread
+            opened, mcp = await asyncio.gather(
+                run_in_threadpool(_open_all, settings), run_in_threadpool(make_mcp)
+            )
         temporary = settings.work_dir is None
         work = Path(tempfile.mkdtemp(prefix="citeqa-jobs-")) if temporary else settings.work_dir
         assert work is not None

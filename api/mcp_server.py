@@ -124,16 +124,32 @@ def run_stdio(service: QAService, settings: Settings) -> None:
     build_mcp(lease, settings, lambda: [name]).run(transport="stdio")
 
 
-def http_endpoint(server: MCPServer, settings: Settings) -> ASGIApp:
-    """The streamable-HTTP endpoint of ``server``, stateless and answering in JSON, behind the
-    API's read-key rule. Its session manager must run while the app serves (the app's
-    lifespan enters ``server.session_manager.run()``)."""
-    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+class HttpEndpoint:
+    """/mcp over streamable HTTP, stateless and answering in JSON, behind the API's read-key
+    rule. The app mounts it when it is made; its MCP server is attached while the app starts
+    (``attach``, which imports the SDK: done beside the model loading, not before it), and
+    until then it answers 503."""
 
-    # The SDK checks the Host header against the address listened on (DNS-rebinding
-    # protection) when that is a loopback address.
-    server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host)
-    return ReadKey(StreamableHTTPASGIApp(server.session_manager), settings)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._app: ASGIApp | None = None
+
+    def attach(self, server: MCPServer) -> None:
+        """Serve ``server``; its session manager must run while the app serves (the app's
+        lifespan enters ``server.session_manager.run()``)."""
+        from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+
+        # The SDK checks the Host header against the address listened on (DNS-rebinding
+        # protection) when that is a loopback address.
+        server.streamable_http_app(stateless_http=True, json_response=True, host=self.settings.host)
+        self._app = ReadKey(StreamableHTTPASGIApp(server.session_manager), self.settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            starting = ApiError(503, "not_ready", "the service is starting or stopping")
+            await _refuse(starting)(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
 
 
 class ReadKey:
