@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from index.errors import IndexLocked, IndexNotFound
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, read_manifest, write_manifest
@@ -47,6 +49,10 @@ class Snapshot:
     cross: VectorIndex | None
     generation: int
     rebuilt_in_memory: bool = False
+    # for an index holding passages in both scripts, which rows of ``vectors`` are written in
+    # each ("traditional", "simplified"; the others show no script): a question is then
+    # matched with each passage in that passage's script. None for an index of one script
+    scripts: dict[str, np.ndarray] | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -68,6 +74,7 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
         with store.reading():
             generation = store.generation()
             vectors, cross = load_vectors(store, manifest)
+            scripts = script_masks(store, vectors)
             try:
                 lexical = LexicalIndex.load(folder / DERIVED / f"gen-{generation}" / "lexical")
                 rebuilt = False
@@ -78,7 +85,16 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
     except BaseException:
         store.close()
         raise
-    return Snapshot(folder, manifest, store, vectors, lexical, cross, generation, rebuilt)
+    return Snapshot(folder, manifest, store, vectors, lexical, cross, generation, rebuilt, scripts)
+
+
+def script_masks(store: Store, vectors: VectorIndex) -> dict[str, np.ndarray] | None:
+    """Which rows of ``vectors`` hold passages written in each script, when the index holds
+    passages of both; None otherwise (one script: nothing to match)."""
+    rows = store.script_rows()
+    if not all(len(ids) for ids in rows.values()):
+        return None
+    return {script: np.isin(vectors.row_ids, ids) for script, ids in rows.items()}
 
 
 def load_vectors(store: Store, manifest: Manifest) -> tuple[VectorIndex, VectorIndex | None]:

@@ -41,6 +41,18 @@ def search_form(text: str) -> str:
     return to_simplified(text).lower()
 
 
+def passage_script(text: str) -> Script:
+    """The script a passage is written in: "traditional" or "simplified" when its characters
+    tell, "none" when they do not (no Han, or only characters both scripts share)."""
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    sample = han[:2000]
+    trad = sum(a != b for a, b in zip(sample, to_simplified(sample), strict=False))
+    simp = sum(a != b for a, b in zip(sample, to_traditional(sample), strict=False))
+    if trad == simp:
+        return "none"
+    return "traditional" if trad > simp else "simplified"
+
+
 def detect_script(text: str) -> Script:
     """Whether the Chinese in ``text`` is Traditional or Simplified ("none" if it has no Han).
 

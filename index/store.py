@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from index.documents import Chunk
+from index.normalise import passage_script
 
 DB_NAME = "citeqa.sqlite"
 VectorColumn = Literal["vector", "cross_vector"]
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash TEXT NOT NULL,
     vector BLOB NOT NULL,
     cross_vector BLOB,
-    sentence_vectors BLOB
+    sentence_vectors BLOB,
+    script TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
@@ -100,6 +102,8 @@ class Store:
             columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
             if "sentence_vectors" not in columns:  # written before answer sentences were kept
                 self._db.execute("ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB")
+            if "script" not in columns:  # written before each passage's script was kept
+                self._db.execute("ALTER TABLE chunks ADD COLUMN script TEXT")
         self._db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
@@ -163,8 +167,8 @@ class Store:
         )
         self._db.executemany(
             "INSERT INTO chunks (id, doc_id, ordinal, text, search_text, char_start, char_end, "
-            "section, page, text_hash, vector, cross_vector, sentence_vectors) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section, page, text_hash, vector, cross_vector, sentence_vectors, script) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     c.id,
@@ -180,6 +184,7 @@ class Store:
                     np.asarray(v, dtype=np.float32).tobytes(),
                     None if x is None else np.asarray(x, dtype=np.float32).tobytes(),
                     sentences.get(h),
+                    passage_script(c.text),
                 )
                 for c, h, v, x in zip(chunks, hashes, vectors, cross, strict=True)
             ],
@@ -261,6 +266,32 @@ class Store:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, matrix.reshape(len(rows), dimension)
+
+    def script_rows(self) -> dict[str, np.ndarray]:
+        """Row ids of the passages written in each Chinese script ("traditional",
+        "simplified"); an index written before scripts were kept has none until its next
+        ingest."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
+        rows = (
+            self._db.execute(
+                "SELECT script, row_id FROM chunks WHERE script IN ('traditional', 'simplified')"
+            ).fetchall()
+            if "script" in columns
+            else []
+        )
+        return {
+            script: np.array([r for s, r in rows if s == script], dtype=np.int64)
+            for script in ("traditional", "simplified")
+        }
+
+    def fill_scripts(self) -> int:
+        """Give every passage without a recorded script its script; how many were filled."""
+        rows = self._db.execute("SELECT row_id, text FROM chunks WHERE script IS NULL").fetchall()
+        self._db.executemany(
+            "UPDATE chunks SET script = ? WHERE row_id = ?",
+            [(passage_script(text), row_id) for row_id, text in rows],
+        )
+        return len(rows)
 
     def all_search_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self._db.execute("SELECT row_id, search_text FROM chunks ORDER BY row_id").fetchall()

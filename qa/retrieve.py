@@ -14,6 +14,7 @@ from index.documents import Chunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot
+from index.normalise import to_simplified, to_traditional
 from index.store import StoredChunk
 from qa.features import QuestionTerms, question_terms
 from qa.fitted import Fitted, Model, load_fitted
@@ -114,11 +115,12 @@ class Retriever:
         texts = [q.text for q in queries]
         dense = self.embedder.embed(texts, "query")
         cross = self.cross.embed(texts, "query") if self.cross else None
+        matched = self._script_matched(queries, dense)
         out = []
         for i, query in enumerate(queries):
             scores: dict[Signal, np.ndarray] = {
                 "lexical": self.snapshot.lexical.all_scores(query.search_text),
-                "dense": self.snapshot.vectors.all_scores(dense[i]),
+                "dense": matched[i] if i in matched else self.snapshot.vectors.all_scores(dense[i]),
             }
             vectors = {"dense": dense[i]}
             if cross is not None and self.snapshot.cross is not None:
@@ -126,6 +128,33 @@ class Retriever:
                 vectors["cross"] = cross[i]
             terms = question_terms(query.search_text, self.snapshot.lexical.idf)
             out.append(QuerySignals(query, scores, vectors, terms))
+        return out
+
+    def _script_matched(self, queries: Sequence[Query], dense: np.ndarray) -> dict[int, np.ndarray]:
+        """Dense scores of the Chinese questions, in an index of both scripts, with each
+        passage matched by the question written in the passage's script: e5 ranks a passage
+        in the question's own script above an equal one in the other (on the sample reports,
+        dense R@1 .837 as the questions were written, .907 matched). By question position."""
+        masks = self.snapshot.scripts
+        if masks is None:
+            return {}
+        other: dict[int, str] = {}
+        for i, q in enumerate(queries):
+            if q.language == "zh" and q.script in ("traditional", "simplified"):
+                flipped = (
+                    to_simplified(q.text) if q.script == "traditional" else to_traditional(q.text)
+                )
+                if flipped != q.text:
+                    other[i] = flipped
+        if not other:
+            return {}
+        flipped_vectors = self.embedder.embed(list(other.values()), "query")
+        out = {}
+        for (i, _), vector in zip(other.items(), flipped_vectors, strict=True):
+            scores = self.snapshot.vectors.all_scores(dense[i])  # passages of neither script too
+            theirs = masks["simplified" if queries[i].script == "traditional" else "traditional"]
+            scores[theirs] = self.snapshot.vectors.all_scores(vector)[theirs]
+            out[i] = scores
         return out
 
     def ranking(

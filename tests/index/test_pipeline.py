@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from index.embedder import HashingEmbedder
 from index.errors import DocumentError, IndexLocked, IndexMismatch
 from index.folder import open_snapshot, write_lock
 from index.pipeline import IngestOptions, ingest, remove_documents
@@ -183,3 +184,21 @@ def test_kill_9_while_embedding_leaves_the_index_usable(
     finish = ingest([more], folder, embedder)  # the next run completes the work
     assert finish.added + finish.unchanged == 3
     assert describe(folder)["documents"] == 6
+
+
+def test_passages_of_an_index_written_before_scripts_were_kept_get_theirs(
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    import sqlite3
+
+    from index.store import DB_NAME
+
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    with sqlite3.connect(folder / DB_NAME) as db:  # as an older citeqa wrote it
+        db.execute("UPDATE chunks SET script = NULL")
+    assert open_snapshot(folder).scripts is None
+    again = ingest([corpus], folder, embedder)
+    assert again.chunks_embedded == 0
+    masks = open_snapshot(folder).scripts
+    assert masks is not None and masks["traditional"].sum() == 1  # sub/jincheng.txt

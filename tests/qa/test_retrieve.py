@@ -99,3 +99,40 @@ def test_empty_index_returns_nothing(tmp_path: Path) -> None:
     assert service.search("煤炭", 5).citations == []
     answer = service.ask("煤炭")
     assert answer.abstained and answer.text == "文档中没有找到能回答这个问题的内容。"
+
+
+def test_in_an_index_of_both_scripts_each_passage_meets_the_question_in_its_script(
+    service: QAService,
+) -> None:
+    snapshot = service.snapshot
+    assert snapshot.scripts is not None  # coal.txt, green.txt Simplified; jincheng.txt not
+    rows = snapshot.vectors.row_ids
+    traditional = {c.row_id for c in snapshot.store.chunks(rows.tolist()) if "晉城" in c.chunk.text}
+    assert {int(r) for r in rows[snapshot.scripts["traditional"]]} == traditional
+    assert not (snapshot.scripts["traditional"] & snapshot.scripts["simplified"]).any()
+
+    embed = service.retriever.embedder
+    for asked, flipped in (("晉城培育了哪些產業集群", "晋城培育了哪些产业集群"),
+                           ("晋城培育了哪些产业集群", "晉城培育了哪些產業集群")):  # fmt: skip
+        dense = service.retriever.signals([parse_query(asked)])[0].scores["dense"]
+        own = snapshot.vectors.all_scores(embed.embed([asked], "query")[0])
+        other = snapshot.vectors.all_scores(embed.embed([flipped], "query")[0])
+        theirs = snapshot.scripts["simplified" if asked.startswith("晉") else "traditional"]
+        want = np.where(theirs, other, own)
+        np.testing.assert_allclose(dense, want, rtol=1e-6)
+        assert not np.allclose(dense, own)  # it did change something
+
+    # a question with nothing to convert, and an English one, are scored as asked
+    for plain in ("2021年", "coal dependence"):
+        dense = service.retriever.signals([parse_query(plain)])[0].scores["dense"]
+        np.testing.assert_allclose(
+            dense, snapshot.vectors.all_scores(embed.embed([plain], "query")[0]), rtol=1e-6
+        )
+
+
+def test_an_index_of_one_script_has_nothing_to_match(corpus: Path, tmp_path: Path) -> None:
+    from index.folder import open_snapshot
+    from index.pipeline import ingest
+
+    ingest([corpus / "coal.txt", corpus / "green.txt"], tmp_path / "i", HashingEmbedder(64))
+    assert open_snapshot(tmp_path / "i").scripts is None
