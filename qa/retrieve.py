@@ -134,7 +134,8 @@ class Retriever:
         """Dense scores of the Chinese questions, in an index of both scripts, with each
         passage matched by the question written in the passage's script: e5 ranks a passage
         in the question's own script above an equal one in the other (on the sample reports,
-        dense R@1 .837 as the questions were written, .907 matched). By question position."""
+        dense R@1 .837 as the questions were written, .907 matched: scripts/eval_scripts.py).
+        By question position."""
         masks = self.snapshot.scripts
         if masks is None:
             return {}
