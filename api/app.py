@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Security
 from fastapi.middleware.cors import CORSMiddleware
@@ -164,7 +164,14 @@ def create_app(
             if temporary:
                 shutil.rmtree(work, ignore_errors=True)
 
-    app = FastAPI(title="citeqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    # With keys required for reading, the schema is a read like any other, and the browser
+    # pages that show it (/docs, /redoc) are off: they cannot send a key to fetch it.
+    closed = settings.require_key_for_reads
+    app = FastAPI(
+        title="citeqa", version=_version(), description=DESCRIPTION, lifespan=lifespan,
+        openapi_url=None if closed else "/openapi.json",
+        docs_url=None if closed else "/docs", redoc_url=None if closed else "/redoc",
+    )  # fmt: skip
     install_error_handlers(app)
     app.add_middleware(
         BodyLimit,
@@ -191,6 +198,12 @@ def create_app(
     app.include_router(documents.writes)
     app.state.methods = method_table([health.router, *reading, documents.writes])
     app.openapi = limited_openapi(app, settings)  # type: ignore[method-assign]
+    if closed:
+
+        @app.get("/openapi.json", include_in_schema=False, dependencies=reads)
+        def schema() -> dict[str, Any]:
+            return app.openapi()
+
     # an ASGI app as the endpoint (Starlette passes it the raw request): exactly /mcp
     app.add_route(
         "/mcp",

@@ -8,7 +8,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.query import MAX_QUESTION_CHARS
-from qa.retrieve import MAX_K
 from qa.service import DEFAULT_K
 
 VISIBLE = r"[^\s\x00-\x1f\x7f]"  # at least one character that is not a space or a control
@@ -22,8 +21,7 @@ Question = Field(
 K = Field(
     DEFAULT_K,
     ge=1,
-    le=MAX_K,
-    description="how many passages, at most CITEQA_MAX_K",
+    description="how many passages, at most CITEQA_MAX_K (a larger k is told this server's limit)",
 )
 
 History: Any = Field(

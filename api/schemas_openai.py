@@ -9,7 +9,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.schemas import CitationOut
-from qa.retrieve import MAX_K
 from qa.service import DEFAULT_K
 
 MODEL_NAME = "citeqa"
@@ -32,7 +31,9 @@ class ChatRequest(BaseModel):
         min_length=1, description="the last user message is the question"
     )
     stream: StrictBool = Field(False, description="server-sent events in the OpenAI chunk format")
-    k: StrictInt = Field(DEFAULT_K, ge=1, le=MAX_K, description="citeqa: passages to draw on")
+    k: StrictInt = Field(
+        DEFAULT_K, ge=1, description="citeqa: passages to draw on, at most CITEQA_MAX_K"
+    )
     generate: StrictBool | None = Field(
         None, description="citeqa: write the answer with the configured LLM (see /v1/ask)"
     )

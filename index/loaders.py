@@ -300,10 +300,41 @@ def _read_pdf(path: Path, data: bytes) -> LoadedDocument:
     )
 
 
+# What the XML parts of a .docx may unpack to. A report of some hundred pages holds a few MB;
+# a small file whose XML unpacks to hundreds of MB (a "zip bomb") would take tens of GB to parse.
+MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+
+
+def _check_docx_size(path: Path, data: bytes) -> None:
+    """Refuse a .docx whose XML parts unpack to more than MAX_DOCX_XML_BYTES. The sizes are
+    the archive's own; the zip reader stops at them, so an entry cannot unpack to more."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(
+                info.file_size
+                for info in archive.infolist()
+                if info.filename.endswith((".xml", ".rels"))
+            )
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise UnreadableDocument(
+            path,
+            f"not a readable Word .docx file ({exc}); an old .doc file must be re-saved as .docx",
+        ) from exc
+    if unpacked > MAX_DOCX_XML_BYTES:
+        raise UnreadableDocument(
+            path,
+            f"its text parts unpack to {_size(unpacked)}, over the limit of "
+            f"{_size(MAX_DOCX_XML_BYTES)} for a Word document's text; split the document",
+        )
+
+
 def _read_docx(path: Path, data: bytes) -> LoadedDocument:
     import docx
     from docx.text.paragraph import Paragraph
 
+    _check_docx_size(path, data)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks: list[str] = []

@@ -108,6 +108,12 @@ def test_traditional_question_quotes_in_traditional(client: TestClient) -> None:
             "k of 50 is over this server's limit of 20",
         ),
         (
+            {"question": COAL, "k": 10**9},
+            422,
+            "k_too_large",
+            "k of 1000000000 is over this server's limit of 20",
+        ),
+        (
             {"question": "煤" * 300},
             422,
             "question_too_long",

@@ -61,13 +61,20 @@ def test_reads_are_open_unless_the_server_requires_a_key(
             ("GET", "/v1/documents", None),
             ("POST", "/v1/chat/completions", CHAT),
             ("GET", "/v1/models", None),
+            ("GET", "/v1/collections", None),
+            ("POST", "/v1/embeddings", {"model": "hashing-64", "input": "x"}),
+            ("GET", "/openapi.json", None),
         ]:
             response = closed.request(method, path, json=body)
             assert response.status_code == 401, path
             assert response.json()["error"]["code"] == "missing_api_key"
         assert closed.post("/v1/ask", json=ASK, headers=auth).status_code == 200
-        for open_path in ("/", "/healthz", "/readyz", "/static/app.js", "/openapi.json"):
+        for open_path in ("/", "/healthz", "/readyz", "/static/app.js"):
             assert closed.get(open_path).status_code == 200, open_path
+        schema = closed.get("/openapi.json", headers=auth)
+        assert schema.status_code == 200 and "/v1/ask" in schema.json()["paths"]
+        for page in ("/docs", "/redoc"):  # they cannot send a key to fetch the schema
+            assert closed.get(page).status_code == 404, page
 
 
 def test_without_configured_keys_writes_are_disabled(make_app: Callable[..., FastAPI]) -> None:

@@ -412,3 +412,29 @@ def test_discover_missing_path_raises(tmp_path: Path) -> None:
         discover([tmp_path, missing])
     assert str(info.value) == f"{missing}: no such file or folder"
     assert discover([]) == []
+
+
+def test_a_docx_whose_text_unpacks_far_beyond_its_size_is_refused_unparsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.loaders
+
+    monkeypatch.setattr(index.loaders, "MAX_DOCX_XML_BYTES", 1024 * 1024)
+    original = zipfile.ZipFile(io.BytesIO(make_docx("t")))
+    paragraph = "<w:p><w:r><w:t>城市更新改造加快推进。</w:t></w:r></w:p>"
+    body = original.read("word/document.xml").decode("utf-8")
+    head, tail = body.split("<w:body>", 1)
+    bomb = head + "<w:body>" + paragraph * 40_000 + tail  # 3.3 MB of ordinary paragraphs
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in original.infolist():
+            text = bomb if info.filename == "word/document.xml" else original.read(info)
+            archive.writestr(info.filename, text)
+    assert len(out.getvalue()) < 100_000  # small on disk
+
+    parsed: list[object] = []
+    monkeypatch.setattr("docx.Document", lambda *a: parsed.append(a))  # must not be reached
+    with pytest.raises(UnreadableDocument) as info:
+        load_document(write(tmp_path, "bomb.docx", out.getvalue()))
+    assert info.value.reason.startswith("its text parts unpack to 3.3 MB")
+    assert "over the limit of 1.0 MB" in info.value.reason and not parsed
