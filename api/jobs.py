@@ -26,8 +26,12 @@ from index.store import now
 logger = logging.getLogger("citeqa.api")
 
 JobKind = Literal["batch", "ingest"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 T = TypeVar("T")
+
+
+class JobCancelled(CiteqaError):
+    """Raised inside a job's work at its next check once it has been asked to stop."""
 
 
 class JobFailed(CiteqaError):
@@ -52,10 +56,17 @@ class Job:
     finished_at: str | None = None
     error: dict[str, str] | None = None
     result: dict[str, Any] | None = None
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def finished(self) -> bool:
-        return self.status in ("succeeded", "failed")
+        return self.status in ("succeeded", "failed", "cancelled")
+
+    def check_stop(self) -> None:
+        """Raise JobCancelled if the job has been asked to stop (work calls this between
+        steps it can stop after)."""
+        if self.stop.is_set():
+            raise JobCancelled(f"job {self.id} was cancelled")
 
     def progress(self, done: int, total: int | None = None) -> None:
         if total is not None:
@@ -107,16 +118,32 @@ class JobRegistry:
         pool = self._writer if writes else self._readers
         pool.submit(self._run, job, work)
 
+    def cancel(self, job: Job) -> None:
+        """Ask ``job`` to stop: a queued job never starts; a running one stops at its next
+        ``check_stop`` (a question list, between groups of questions)."""
+        job.stop.set()
+
+    def forget(self, job: Job) -> None:
+        """Drop a finished job and its files."""
+        with self._lock:
+            self._jobs.pop(job.id, None)
+        shutil.rmtree(job.folder, ignore_errors=True)
+
     def write(self, work: Callable[[], T]) -> Future[T]:
         """Run ``work`` on the writer thread, after the writes queued before it."""
         return self._writer.submit(work)
 
     def _run(self, job: Job, work: Callable[[Job], dict[str, Any]]) -> None:
+        if job.stop.is_set():  # cancelled while queued
+            job.finished_at, job.status = now(), "cancelled"
+            return
         job.status, job.started_at = "running", now()
         status: JobStatus = "failed"
         try:
             job.result = work(job)
             status = "succeeded"
+        except JobCancelled:
+            status = "cancelled"
         except JobFailed as exc:
             job.error, job.result = {"code": exc.code, "message": str(exc)}, exc.result
         except CiteqaError as exc:
@@ -132,6 +159,11 @@ class JobRegistry:
             job.status = status  # last: a job seen finished has its result and times
 
     def shutdown(self) -> None:
-        """Finish the jobs running now, drop the queued ones."""
+        """Stop the question lists running now at their next group of questions, let a write
+        that has begun finish (it is all-or-nothing), and drop the queued jobs."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.kind == "batch":
+                    job.stop.set()
         self._readers.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True, cancel_futures=True)

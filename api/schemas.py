@@ -257,7 +257,8 @@ class JobError(BaseModel):
 class JobResponse(BaseModel):
     id: str
     kind: Literal["batch", "ingest"]
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    cancelling: bool = Field(False, description="asked to stop; it stops at its next step")
     done: int = Field(description="questions answered, or files ingested, so far")
     total: int
     created_at: str

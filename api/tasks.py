@@ -44,9 +44,13 @@ def write_question_list(job: Job, questions: Sequence[tuple[str, str]]) -> None:
 
 
 def answer_question_list(holder: ServiceHolder, job: Job, k: int) -> dict[str, Any]:
+    def progress(done: int, total: int) -> None:
+        job.progress(done, total)
+        job.check_stop()  # a cancelled list stops here, after a group (its journal is kept)
+
     with holder.lease() as service:
         report = run_batch(
-            service, job.folder / QUESTIONS, job.folder / ANSWERS, k=k, progress=job.progress
+            service, job.folder / QUESTIONS, job.folder / ANSWERS, k=k, progress=progress
         )
     return {
         "questions": report.questions,

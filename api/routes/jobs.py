@@ -45,6 +45,7 @@ def job_response(job: Job) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "error": job.error,
         "result": job.result,
+        "cancelling": job.stop.is_set() and not job.finished,
         "links": links,
     }
 
@@ -76,6 +77,34 @@ def create_job(body: JobRequest, state: StateDep, response: Response) -> dict[st
 def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
     """A job's status and progress; when it has failed, why (for uploads: which file)."""
     return job_response(find_job(state, job_id))
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=JobResponse,
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "an upload being indexed cannot stop"},
+    },
+)
+def cancel_job(job_id: str, state: StateDep, response: Response) -> dict[str, Any]:
+    """Cancel a queued or running job, or forget a finished one and its files. A question
+    list stops after the group of questions it is on (202; poll until `cancelled`); an upload
+    stops only before it starts, since indexing it is all-or-nothing."""
+    job = find_job(state, job_id)
+    if job.finished:
+        state.jobs.forget(job)
+        return job_response(job)
+    if job.kind == "ingest" and job.status == "running":
+        raise ApiError(
+            409,
+            "job_not_cancellable",
+            f"job {job_id} is indexing its upload, which is all-or-nothing; wait for it, then "
+            "DELETE /v1/documents/ID what you do not want",
+        )
+    state.jobs.cancel(job)
+    response.status_code = 202
+    return job_response(job)
 
 
 @router.get(

@@ -1,0 +1,84 @@
+"""Cancelling jobs: DELETE /v1/jobs/ID stops a question list after its current group, drops a
+queued job before it starts, and forgets a finished one; shutting down stops running lists."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from qa.service import QAService
+
+QUESTIONS = [f"煤炭产业占工业比重下降到多少{i}" for i in range(320)]  # ten groups of 32
+
+
+@pytest.fixture
+def slow_app(
+    make_app: Callable[..., FastAPI], open_index: Callable[..., QAService],
+    monkeypatch: pytest.MonkeyPatch,
+) -> FastAPI:  # fmt: skip
+    """An app whose service takes 0.2 s a group of questions."""
+    service = open_index()
+    ask_many = service.ask_many
+
+    def slow(questions: Any, k: int = 5) -> Any:
+        time.sleep(0.2)
+        return ask_many(questions, k)
+
+    monkeypatch.setattr(service, "ask_many", slow)
+    return make_app(service)
+
+
+def _until(client: TestClient, job_id: str, status: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] == status:
+            return job
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not become {status}: {job}")
+
+
+def test_a_running_question_list_stops_after_its_group(slow_app: FastAPI) -> None:
+    with TestClient(slow_app) as client:
+        job_id = client.post("/v1/jobs", json={"questions": QUESTIONS}).json()["id"]
+        _until(client, job_id, "running")
+        cancel = client.delete(f"/v1/jobs/{job_id}")
+        assert cancel.status_code == 202 and cancel.json()["cancelling"] is True
+        job = _until(client, job_id, "cancelled")
+        assert 0 <= job["done"] < job["total"] == len(QUESTIONS)
+        assert job["cancelling"] is False and job["finished_at"]
+        results = client.get(f"/v1/jobs/{job_id}/results")
+        assert results.status_code == 409 and "cancelled" in results.json()["error"]["message"]
+
+
+def test_a_queued_job_never_starts_and_a_finished_one_is_forgotten(slow_app: FastAPI) -> None:
+    with TestClient(slow_app) as client:
+        first = client.post("/v1/jobs", json={"questions": QUESTIONS[:64]}).json()["id"]
+        queued = client.post("/v1/jobs", json={"questions": QUESTIONS[:32]}).json()["id"]
+        assert client.delete(f"/v1/jobs/{queued}").status_code == 202
+        _until(client, first, "succeeded")
+        job = _until(client, queued, "cancelled")
+        assert job["started_at"] is None and job["done"] == 0
+
+        forgotten = client.delete(f"/v1/jobs/{first}")
+        assert forgotten.status_code == 200 and forgotten.json()["status"] == "succeeded"
+        assert client.get(f"/v1/jobs/{first}").status_code == 404
+        assert client.delete(f"/v1/jobs/{first}").json()["error"]["code"] == "job_not_found"
+
+
+def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
+    client = TestClient(slow_app)
+    client.__enter__()
+    job_id = client.post("/v1/jobs", json={"questions": QUESTIONS * 10}).json()["id"]  # ~20 s
+    _until(client, job_id, "running")
+    state = slow_app.state.citeqa
+    job = state.jobs.get(job_id)
+    started = time.monotonic()
+    client.__exit__(None, None, None)
+    assert time.monotonic() - started < 2  # one group, not the whole list
+    assert job is not None and job.status == "cancelled"
