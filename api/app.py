@@ -147,7 +147,7 @@ def create_app(
                 name: Collection(name, ServiceHolder(s), _upload_dir(settings, s, name, several))
                 for name, s in opened.items()
             },
-            jobs=JobRegistry(work, keep=settings.max_jobs),
+            jobs=JobRegistry(work, keep=settings.max_jobs, max_active=settings.max_active_jobs),
             writer=answer_writer(settings),
         )
         app.state.citeqa = state

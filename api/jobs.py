@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from api.errors import domain_status
+from api.errors import ApiError, domain_status
 from index.errors import CiteqaError
 from index.store import now
 
@@ -75,20 +75,31 @@ class Job:
 
 
 class JobRegistry:
-    def __init__(self, root: Path, *, keep: int = 100, readers: int = 1) -> None:
+    def __init__(
+        self, root: Path, *, keep: int = 100, readers: int = 1, max_active: int = 8
+    ) -> None:
         self.root = root
-        self.keep = keep
+        self.keep, self.max_active = keep, max_active
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="citeqa-job")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="citeqa-writer")
 
     def create(self, kind: JobKind, total: int = 0) -> Job:
+        """A new queued job; ApiError 429 when ``max_active`` jobs are queued or running."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
-        folder.mkdir(parents=True)
-        job = Job(job_id, kind, folder, total=total)
         with self._lock:
+            active = sum(1 for j in self._jobs.values() if not j.finished)
+            if active >= self.max_active:
+                raise ApiError(
+                    429,
+                    "too_many_jobs",
+                    f"{active} jobs are queued or running, this server's limit; wait for one "
+                    "to finish or cancel one (DELETE /v1/jobs/ID)",
+                )
+            folder.mkdir(parents=True)
+            job = Job(job_id, kind, folder, total=total)
             self._jobs[job_id] = job
             finished = [j for j in self._jobs.values() if j.finished]
             forget = finished[: max(0, len(finished) - self.keep)]
@@ -119,9 +130,12 @@ class JobRegistry:
         pool.submit(self._run, job, work)
 
     def cancel(self, job: Job) -> None:
-        """Ask ``job`` to stop: a queued job never starts; a running one stops at its next
-        ``check_stop`` (a question list, between groups of questions)."""
-        job.stop.set()
+        """Stop ``job``: a queued one is cancelled at once and never starts; a running one
+        stops at its next ``check_stop`` (a question list, between groups of questions)."""
+        with self._lock:
+            job.stop.set()
+            if job.status == "queued":
+                job.finished_at, job.status = now(), "cancelled"
 
     def forget(self, job: Job) -> None:
         """Drop a finished job and its files."""
@@ -134,10 +148,12 @@ class JobRegistry:
         return self._writer.submit(work)
 
     def _run(self, job: Job, work: Callable[[Job], dict[str, Any]]) -> None:
-        if job.stop.is_set():  # cancelled while queued
-            job.finished_at, job.status = now(), "cancelled"
-            return
-        job.status, job.started_at = "running", now()
+        with self._lock:
+            if job.stop.is_set():  # cancelled while queued
+                if not job.finished:
+                    job.finished_at, job.status = now(), "cancelled"
+                return
+            job.status, job.started_at = "running", now()
         status: JobStatus = "failed"
         try:
             job.result = work(job)
@@ -163,7 +179,7 @@ class JobRegistry:
         that has begun finish (it is all-or-nothing), and drop the queued jobs."""
         with self._lock:
             for job in self._jobs.values():
-                if job.kind == "batch":
+                if job.kind == "batch" or job.status == "queued":
                     job.stop.set()
         self._readers.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True, cancel_futures=True)

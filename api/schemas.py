@@ -71,6 +71,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "an API key is needed, or the one given is not valid"),
         (404, "no collection of that name (GET /v1/collections)"),
         (413, "the request body is over the size limit"),
+        (429, "too many jobs queued or running (POST /v1/jobs, uploads)"),
         (422, "the request is not valid, or over a limit (the message names the field)"),
     )
 }

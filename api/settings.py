@@ -106,6 +106,9 @@ class Settings(BaseSettings):
         None, description="where job files are kept (default: a temporary folder)"
     )
     max_jobs: int = Field(100, ge=1, description="finished jobs remembered before the oldest go")
+    max_active_jobs: int = Field(
+        8, ge=1, le=10_000, description="jobs queued or running at once; more are refused (429)"
+    )
 
     # -- optional answer writing by an OpenAI-compatible LLM (off unless llm_base_url is set) --
     llm_base_url: str | None = Field(

@@ -89,8 +89,9 @@ def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
 )
 def cancel_job(job_id: str, state: StateDep, response: Response) -> dict[str, Any]:
     """Cancel a queued or running job, or forget a finished one and its files. A question
-    list stops after the group of questions it is on (202; poll until `cancelled`); an upload
-    stops only before it starts, since indexing it is all-or-nothing."""
+    list stops after the group of questions it is on (202; poll until `cancelled`); a queued
+    job is cancelled at once (200); an upload stops only before it starts, since indexing it
+    is all-or-nothing."""
     job = find_job(state, job_id)
     if job.finished:
         state.jobs.forget(job)
@@ -103,7 +104,7 @@ def cancel_job(job_id: str, state: StateDep, response: Response) -> dict[str, An
             "DELETE /v1/documents/ID what you do not want",
         )
     state.jobs.cancel(job)
-    response.status_code = 202
+    response.status_code = 200 if job.finished else 202  # a queued job is cancelled at once
     return job_response(job)
 
 

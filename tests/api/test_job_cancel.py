@@ -17,20 +17,29 @@ QUESTIONS = [f"煤炭产业占工业比重下降到多少{i}" for i in range(320
 
 
 @pytest.fixture
-def slow_app(
+def make_slow_app(
     make_app: Callable[..., FastAPI], open_index: Callable[..., QAService],
     monkeypatch: pytest.MonkeyPatch,
-) -> FastAPI:  # fmt: skip
-    """An app whose service takes 0.2 s a group of questions."""
-    service = open_index()
-    ask_many = service.ask_many
+) -> Callable[..., FastAPI]:  # fmt: skip
+    """Apps whose service takes 0.2 s a group of questions (keywords: settings)."""
 
-    def slow(questions: Any, k: int = 5) -> Any:
-        time.sleep(0.2)
-        return ask_many(questions, k)
+    def make(**overrides: Any) -> FastAPI:
+        service = open_index()
+        ask_many = service.ask_many
 
-    monkeypatch.setattr(service, "ask_many", slow)
-    return make_app(service)
+        def slow(questions: Any, k: int = 5) -> Any:
+            time.sleep(0.2)
+            return ask_many(questions, k)
+
+        monkeypatch.setattr(service, "ask_many", slow)
+        return make_app(service, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def slow_app(make_slow_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_slow_app()
 
 
 def _until(client: TestClient, job_id: str, status: str, timeout: float = 20) -> dict[str, Any]:
@@ -60,10 +69,11 @@ def test_a_queued_job_never_starts_and_a_finished_one_is_forgotten(slow_app: Fas
     with TestClient(slow_app) as client:
         first = client.post("/v1/jobs", json={"questions": QUESTIONS[:64]}).json()["id"]
         queued = client.post("/v1/jobs", json={"questions": QUESTIONS[:32]}).json()["id"]
-        assert client.delete(f"/v1/jobs/{queued}").status_code == 202
+        cancelled = client.delete(f"/v1/jobs/{queued}")
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
         _until(client, first, "succeeded")
-        job = _until(client, queued, "cancelled")
-        assert job["started_at"] is None and job["done"] == 0
+        job = client.get(f"/v1/jobs/{queued}").json()
+        assert job["status"] == "cancelled" and job["started_at"] is None and job["done"] == 0
 
         forgotten = client.delete(f"/v1/jobs/{first}")
         assert forgotten.status_code == 200 and forgotten.json()["status"] == "succeeded"
@@ -82,3 +92,17 @@ def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
     client.__exit__(None, None, None)
     assert time.monotonic() - started < 2  # one group, not the whole list
     assert job is not None and job.status == "cancelled"
+
+
+def test_jobs_beyond_the_active_limit_are_refused(make_slow_app: Callable[..., FastAPI]) -> None:
+    with TestClient(make_slow_app(max_active_jobs=2)) as client:
+        first, second = (
+            client.post("/v1/jobs", json={"questions": QUESTIONS}).json()["id"] for _ in range(2)
+        )
+        third = client.post("/v1/jobs", json={"questions": QUESTIONS[:1]})
+        assert third.status_code == 429
+        assert third.json()["error"]["code"] == "too_many_jobs"
+        assert "2 jobs are queued or running" in third.json()["error"]["message"]
+        assert client.delete(f"/v1/jobs/{second}").json()["status"] == "cancelled"  # was queued
+        assert client.post("/v1/jobs", json={"questions": QUESTIONS[:1]}).status_code == 202
+        client.delete(f"/v1/jobs/{first}")
