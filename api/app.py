@@ -26,6 +26,7 @@ from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.jobs import JobRegistry
+from api.leftovers import sweep_uploads, sweep_work_dirs, work_dir_prefix
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
@@ -97,6 +98,14 @@ def _upload_dir(settings: Settings, service: QAService, name: str, several: bool
     return (settings.upload_dir / name if several else settings.upload_dir).resolve()
 
 
+def _sweep_uploads(state: AppState) -> None:
+    """Drop the upload files a killed server left that no document points at."""
+    for collection in state.collections.values():
+        with collection.holder.lease() as service:
+            sources = [d.source for d in service.snapshot.store.documents()]
+        sweep_uploads(collection.upload_dir, sources)
+
+
 def answer_writer(settings: Settings) -> AnswerWriter | None:
     if not settings.llm_base_url or not settings.llm_model:
         return None
@@ -138,7 +147,9 @@ def create_app(
                 run_in_threadpool(_open_all, settings), run_in_threadpool(make_mcp)
             )
         temporary = settings.work_dir is None
-        work = Path(tempfile.mkdtemp(prefix="citeqa-jobs-")) if temporary else settings.work_dir
+        if temporary:
+            await run_in_threadpool(sweep_work_dirs)
+        work = Path(tempfile.mkdtemp(prefix=work_dir_prefix())) if temporary else settings.work_dir
         assert work is not None
         several = len(opened) > 1
         state = AppState(
@@ -151,6 +162,7 @@ def create_app(
             writer=answer_writer(settings),
         )
         app.state.citeqa = state
+        await run_in_threadpool(_sweep_uploads, state)
         try:
             async with mcp.session_manager.run():
                 yield
