@@ -78,15 +78,24 @@ class Resolved:
 
 
 def resolve(questions: Sequence[str]) -> Resolved:
-    """The last of a conversation's user questions (oldest first), made searchable."""
+    """The last of a conversation's user questions (oldest first), made searchable. Earlier
+    turns too short to hold a topic (你好, "hi there") are passed over."""
     if not questions:
         raise ValueError("resolve needs at least one question")
-    earlier: str | None = None
-    resolved = Resolved(questions[0], questions[0])
-    for question in questions[1:]:
-        earlier = resolved.searched
-        resolved = resolve_one(question, earlier)
+    *before, last = questions
+    topical = [q for q in before if holds_a_topic(q)]
+    if not topical:
+        return Resolved(last, last)
+    resolved = Resolved(topical[0], topical[0])
+    for question in [*topical[1:], last]:
+        resolved = resolve_one(question, resolved.searched)
     return resolved
+
+
+def holds_a_topic(text: str) -> bool:
+    """At least four Chinese characters or three words: a greeting or a thank-you does not
+    give a follow-up anything to lean on."""
+    return len(re.findall(f"[{_HAN}]", text)) >= 4 or len(re.findall(r"[A-Za-z]+", text)) >= 3
 
 
 def resolve_one(question: str, earlier: str) -> Resolved:

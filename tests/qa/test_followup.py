@@ -78,3 +78,9 @@ def test_the_searched_text_follows_the_script_of_the_new_question() -> None:
 def test_resolve_needs_a_question() -> None:
     with pytest.raises(ValueError, match="at least one question"):
         resolve([])
+
+
+def test_greetings_before_a_follow_up_are_passed_over() -> None:
+    assert resolve(["你好", "那晋城呢？"]).searched == "那晋城呢？"
+    assert resolve(["hi there", "What about Jincheng?"]).searched == "What about Jincheng?"
+    assert resolve([CHANGZHI, "谢谢", "那晋城呢？"]).searched == "晋城的煤炭先进产能占比是多少"
