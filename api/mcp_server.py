@@ -112,15 +112,17 @@ def _service(
 def run_stdio(service: QAService, settings: Settings) -> None:
     """Serve ``service`` over stdin/stdout until the client closes it."""
 
+    name = service.snapshot.folder.resolve().name
+
     @contextmanager
     def lease(collection: str | None) -> Iterator[QAService]:
-        if collection is not None:
+        if collection not in (None, name):
             raise ApiError(
-                404, "collection_not_found", "this server has one collection; leave it out"
-            )
+                404, "collection_not_found", f"no collection {collection!r} here; the one "
+                f"collection is {name}",
+            )  # fmt: skip
         yield service
 
-    name = service.snapshot.folder.resolve().name
     build_mcp(lease, settings, lambda: [name]).run(transport="stdio")
 
 

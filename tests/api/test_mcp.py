@@ -31,10 +31,12 @@ async def _exercise(client: Client) -> dict[str, Any]:
         "ask", {"question": "那晋城呢？", "history": ["鹤壁的煤炭产业占比是多少？"]}
     )
     too_long = await client.call_tool("search", {"question": "煤" * 5000})
+    named = await client.call_tool("search", {"question": COAL, "k": 2, "collection": "idx"})
+    unknown = await client.call_tool("search", {"question": COAL, "collection": "nope"})
     bad_k = await client.call_tool("ask", {"question": COAL, "k": 500})
     return {
         "tools": tools, "search": search, "ask": ask, "docs": docs, "follow_up": follow_up,
-        "too_long": too_long, "bad_k": bad_k,
+        "too_long": too_long, "bad_k": bad_k, "named": named, "unknown": unknown,
     }  # fmt: skip
 
 
@@ -65,7 +67,11 @@ def _check(seen: dict[str, Any]) -> None:
 
     assert seen["follow_up"].structured_content["searched"] == "晋城的煤炭产业占比是多少"
 
-    for name, says in (("too_long", "5,000 characters long"), ("bad_k", "k of 500 is over")):
+    assert seen["named"].structured_content["hits"] == seen["search"].structured_content["hits"]
+    for name, says in (
+        ("too_long", "5,000 characters long"), ("bad_k", "k of 500 is over"),
+        ("unknown", "no collection 'nope' here"),
+    ):  # fmt: skip
         result = seen[name]
         assert result.is_error, name
         assert says in result.content[0].text, result.content[0].text
