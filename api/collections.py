@@ -23,7 +23,7 @@ from index.folder import open_snapshot
 from index.manifest import read_manifest
 from qa.service import QAService
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME = re.compile(r"^[^\s/\\\x00-\x1f.][^/\\\x00-\x1f]{0,63}$")  # any folder name, in one id
 
 
 class CollectionError(CiteqaError):
@@ -58,8 +58,9 @@ def index_folders(paths: Sequence[Path]) -> list[tuple[str, Path]]:
     for name in names:
         if not NAME.match(name):
             raise CollectionError(
-                f"the index folder name {name!r} cannot name a collection: use letters, "
-                "digits, '.', '_' or '-' (at most 64), starting with a letter or digit"
+                f"the index folder name {name!r} cannot name a collection: at most 64 "
+                "characters, none of them a slash or a control character, not starting with a "
+                "space or a dot"
             )
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

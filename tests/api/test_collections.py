@@ -196,3 +196,14 @@ def test_the_server_opens_every_index_with_one_set_of_models(
         assert services[0].retriever.embedder is services[1].retriever.embedder
         hits = client.post("/v1/search", json={"question": PARKS_Q, "collection": "parks"})
         assert _sources(hits.json(), "hits") == {"green.txt"}
+
+
+def test_any_folder_name_names_a_collection(corpus: Path, tmp_path: Path) -> None:
+    from api.collections import CollectionError, index_folders
+
+    for name in ("报告索引", "my reports"):
+        ingest([corpus / "coal.txt"], tmp_path / "ok" / name, HashingEmbedder(64))
+    assert [n for n, _ in index_folders([tmp_path / "ok"])] == ["my reports", "报告索引"]
+    ingest([corpus / "coal.txt"], tmp_path / "bad" / ".hidden", HashingEmbedder(64))
+    with pytest.raises(CollectionError, match="not starting with a space or a dot"):
+        index_folders([tmp_path / "bad" / ".hidden"])
