@@ -61,7 +61,11 @@ def sweep_uploads(
         except OSError:
             continue
         if stale and str(path.resolve()) not in kept:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:  # a sweep never stops a server from starting
+                logger.warning("could not remove %s: %s", path, exc)
+                continue
             removed.append(path)
     if removed:
         logger.info("removed %d uploads that were never indexed from %s", len(removed), upload_dir)
