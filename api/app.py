@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.collections import Collection, check_models, index_folders, open_collections
+from api.collections import Collection, open_collections
 from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
@@ -33,6 +33,7 @@ from api.openapi import limited_openapi
 from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
+from index.collections import check_models, index_folders
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
 

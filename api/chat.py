@@ -102,7 +102,7 @@ def completion(answer: Answer, model: str = MODEL_NAME) -> dict[str, Any]:
         "citations": [citation_dict(c) for c in answer.citations],
         "confidence": round(answer.confidence, 6),
         "abstained": answer.abstained,
-        "searched": answer.searched or answer.question,
+        "searched": answer.searched,
     }
 
 
@@ -129,6 +129,6 @@ def stream(answer: Answer, model: str = MODEL_NAME) -> Iterator[str]:
         citations=[citation_dict(c) for c in answer.citations],
         confidence=round(answer.confidence, 6),
         abstained=answer.abstained,
-        searched=answer.searched or answer.question,
+        searched=answer.searched,
     )
     yield "data: [DONE]\n\n"

@@ -184,10 +184,8 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer_dict(answer), ensure_ascii=False, indent=2))
         return
-    if explain or answer.searched is not None:
-        print_searched(
-            console, answer.searched or answer.question, rewritten=answer.searched is not None
-        )
+    if explain or answer.rewritten_as is not None:
+        print_searched(console, answer.searched, rewritten=answer.rewritten_as is not None)
     print_answer(console, answer, explain=explain)
 
 
@@ -293,7 +291,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from api.collections import check_models, index_folders
+    from index.collections import check_models, index_folders
 
     changes: dict[str, object] = {"host": host, "port": port}
     if index:

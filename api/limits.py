@@ -50,6 +50,27 @@ def check_questions(count: int, k: int, settings: Settings, *, most: int) -> Non
     check_k(k, settings)
 
 
+def check_embedding_inputs(texts: list[str], settings: Settings) -> None:
+    """The texts of one POST /v1/embeddings within this server's limits."""
+    if not texts:
+        raise ApiError(422, "invalid_input", "input is an empty list; give at least one text")
+    if len(texts) > settings.max_embedding_inputs:
+        raise ApiError(
+            422, "too_many_inputs",
+            f"{len(texts):,} texts in one request; this server's limit is "
+            f"{settings.max_embedding_inputs:,}",
+        )  # fmt: skip
+    for i, text in enumerate(texts):
+        if not text.strip():
+            raise ApiError(422, "invalid_input", f"input[{i}] is empty")
+        if len(text) > settings.max_embedding_chars:
+            raise ApiError(
+                422, "input_too_long",
+                f"input[{i}] is {len(text):,} characters long; this server's limit is "
+                f"{settings.max_embedding_chars:,} (the model reads its first 512 tokens)",
+            )  # fmt: skip
+
+
 def max_upload_request_bytes(settings: Settings) -> int:
     """The largest upload request: every file at its largest, plus room for the form."""
     return settings.max_upload_files * (settings.max_upload_bytes + 64 * 1024) + 1024 * 1024

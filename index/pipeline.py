@@ -148,8 +148,10 @@ def ingest(
         _flush(pending, store, embedder, cross, report, progress)
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
-        with report.timing("store"), store.transaction():
-            store.fill_scripts()  # passages of an index written before their script was kept
+        unscripted = store.texts_without_script()  # an index written before scripts were kept
+        if unscripted:
+            with report.timing("store"), store.transaction():
+                store.put_scripts(unscripted)
         if cross is not None:  # an index written before answer sentences were stored
             missing = store.texts_without_sentence_vectors()
             if missing:

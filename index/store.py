@@ -284,14 +284,17 @@ class Store:
             for script in ("traditional", "simplified")
         }
 
-    def fill_scripts(self) -> int:
-        """Give every passage without a recorded script its script; how many were filled."""
-        rows = self._db.execute("SELECT row_id, text FROM chunks WHERE script IS NULL").fetchall()
+    def texts_without_script(self) -> dict[int, str]:
+        """Passage texts, by row id, whose script is not recorded (written before it was)."""
+        rows = self._db.execute("SELECT row_id, text FROM chunks WHERE script IS NULL")
+        return dict(rows.fetchall())
+
+    def put_scripts(self, texts: Mapping[int, str]) -> None:
+        """Record the script of each of these passages (by row id)."""
         self._db.executemany(
             "UPDATE chunks SET script = ? WHERE row_id = ?",
-            [(passage_script(text), row_id) for row_id, text in rows],
+            [(passage_script(text), row_id) for row_id, text in texts.items()],
         )
-        return len(rows)
 
     def all_search_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self._db.execute("SELECT row_id, search_text FROM chunks ORDER BY row_id").fetchall()

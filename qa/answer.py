@@ -35,7 +35,12 @@ class Answer:
     evidence: float  # the best passage's dense (e5) similarity, for reference
     language: str
     script: str
-    searched: str | None = None  # what was searched, when a follow-up was rewritten (qa/followup)
+    rewritten_as: str | None = None  # what was searched, when a follow-up was rewritten
+
+    @property
+    def searched(self) -> str:
+        """What was searched: the question, or the follow-up's rewrite (qa/followup.py)."""
+        return self.rewritten_as or self.question
 
 
 def evidence_of(citations: Sequence[Citation]) -> float:

@@ -69,11 +69,7 @@ def prompt_messages(answer: Answer) -> list[dict[str, str]]:
         where = " › ".join(x for x in (c.title, c.section) if x)
         page = f", p. {c.page}" if c.page else ""
         blocks.append(f"[{c.n}] {where}{page}\n{c.text}")
-    user = (
-        "Passages:\n\n"
-        + "\n\n".join(blocks)
-        + f"\n\nQuestion: {answer.searched or answer.question}"
-    )
+    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {answer.searched}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

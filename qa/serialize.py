@@ -63,7 +63,7 @@ def documents_dict(service: QAService, collection: str, collections: list[str]) 
 def answer_dict(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
-        "searched": answer.searched or answer.question,
+        "searched": answer.searched,
         "answer": answer.text,
         "abstained": answer.abstained,
         "confidence": round(answer.confidence, 6),

@@ -79,7 +79,7 @@ class QAService:
         signals = self.retriever.signals([query])[0]
         hits = self.retriever.rank(signals, check_k(k), doc_ids=doc_ids)
         citations, _ = self.citations_for(signals, hits)
-        return SearchResult(query, citations, question if resolved.rewritten else None)
+        return SearchResult(query, citations, resolved.question if resolved.rewritten else None)
 
     def ask(self, question: str, k: int = DEFAULT_K, *, history: Sequence[str] = ()) -> Answer:
         """The answer to ``question``, read against the earlier questions of ``history``."""
@@ -88,17 +88,17 @@ class QAService:
         if isinstance(result, InvalidInput):
             raise result
         if resolved.rewritten:
-            return replace(result, question=self.parse(question).text, searched=result.question)
+            return replace(result, question=resolved.question, rewritten_as=result.question)
         return result
 
     def follow_up(self, question: str, history: Sequence[str]) -> Resolved:
         """``question`` made searchable from the last few earlier questions that are valid
         questions themselves (a long pasted text in the chat is not a topic to carry)."""
-        self.parse(question)  # a bad question is refused as itself, not as its rewrite
+        asked = self.parse(question).text  # a bad question is refused as itself, not its rewrite
         earlier = [q for q in history[-FOLLOW_UP_TURNS:] if _valid(q, self.max_question_chars)]
-        resolved = resolve([*earlier, question])
+        resolved = resolve([*earlier, asked])
         if len(resolved.searched) > self.max_question_chars:
-            return Resolved(question, question)
+            return Resolved(asked, asked)
         return resolved
 
     def ask_many(self, questions: Sequence[str], k: int = DEFAULT_K) -> list[Answer | InvalidInput]:

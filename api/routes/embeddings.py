@@ -11,9 +11,9 @@ from fastapi import APIRouter
 
 from api.deps import ServiceDep, SettingsDep
 from api.errors import ApiError
+from api.limits import check_embedding_inputs
 from api.schemas import ERRORS, ErrorResponse
 from api.schemas_openai import EmbeddingRequest, EmbeddingResponse
-from api.settings import Settings
 from qa.embeddings import embed_texts
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -44,7 +44,7 @@ def embeddings(body: EmbeddingRequest, service: ServiceDep, settings: SettingsDe
             f"{manifest.dimension}",
         )  # fmt: skip
     texts = [body.input] if isinstance(body.input, str) else body.input
-    check_inputs(texts, settings)
+    check_embedding_inputs(texts, settings)
     vectors, tokens = embed_texts(service.retriever.embedder, texts, body.input_type)
     return {
         "object": "list",
@@ -55,26 +55,6 @@ def embeddings(body: EmbeddingRequest, service: ServiceDep, settings: SettingsDe
         "model": manifest.model,
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
-
-
-def check_inputs(texts: list[str], settings: Settings) -> None:
-    if not texts:
-        raise ApiError(422, "invalid_input", "input is an empty list; give at least one text")
-    if len(texts) > settings.max_embedding_inputs:
-        raise ApiError(
-            422, "too_many_inputs",
-            f"{len(texts):,} texts in one request; this server's limit is "
-            f"{settings.max_embedding_inputs:,}",
-        )  # fmt: skip
-    for i, text in enumerate(texts):
-        if not text.strip():
-            raise ApiError(422, "invalid_input", f"input[{i}] is empty")
-        if len(text) > settings.max_embedding_chars:
-            raise ApiError(
-                422, "input_too_long",
-                f"input[{i}] is {len(text):,} characters long; this server's limit is "
-                f"{settings.max_embedding_chars:,} (the model reads its first 512 tokens)",
-            )  # fmt: skip
 
 
 def encode(vector: np.ndarray, encoding_format: str) -> list[float] | str:

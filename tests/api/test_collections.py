@@ -199,7 +199,7 @@ def test_the_server_opens_every_index_with_one_set_of_models(
 
 
 def test_any_folder_name_names_a_collection(corpus: Path, tmp_path: Path) -> None:
-    from api.collections import CollectionError, index_folders
+    from index.collections import CollectionError, index_folders
 
     for name in ("报告索引", "my reports"):
         ingest([corpus / "coal.txt"], tmp_path / "ok" / name, HashingEmbedder(64))

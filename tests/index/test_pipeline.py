@@ -202,3 +202,15 @@ def test_passages_of_an_index_written_before_scripts_were_kept_get_theirs(
     assert again.chunks_embedded == 0
     masks = open_snapshot(folder).scripts
     assert masks is not None and masks["traditional"].sum() == 1  # sub/jincheng.txt
+
+
+def test_an_unchanged_run_writes_nothing(
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    from index.store import DB_NAME, Store
+
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    before = Store(folder / DB_NAME, readonly=True).generation()
+    ingest([corpus], folder, embedder)
+    assert Store(folder / DB_NAME, readonly=True).generation() == before
