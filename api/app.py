@@ -7,10 +7,11 @@ index and models once (or takes a service already opened, as tests do), and clos
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,8 @@ from qa.service import QAService
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
+
+logger = logging.getLogger("citeqa.api")
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -107,6 +110,17 @@ def _sweep_uploads(state: AppState) -> None:
         sweep_uploads(collection.upload_dir, sources)
 
 
+async def _watch(state: AppState, seconds: float) -> None:
+    """Every ``seconds``, swap in what other processes wrote to the served indexes."""
+    while True:
+        await asyncio.sleep(seconds)
+        for collection in state.collections.values():
+            try:
+                await run_in_threadpool(collection.holder.refresh)
+            except Exception:  # a failed look must not end the watching
+                logger.exception("could not look for changes to collection %s", collection.name)
+
+
 def answer_writer(settings: Settings) -> AnswerWriter | None:
     if not settings.llm_base_url or not settings.llm_model:
         return None
@@ -164,10 +178,19 @@ def create_app(
         )
         app.state.citeqa = state
         await run_in_threadpool(_sweep_uploads, state)
+        watching = (
+            asyncio.create_task(_watch(state, settings.watch_seconds))
+            if settings.watch_seconds
+            else None
+        )
         try:
             async with mcp.session_manager.run():
                 yield
         finally:
+            if watching is not None:  # waits for a look under way to end
+                watching.cancel()
+                with suppress(asyncio.CancelledError):
+                    await watching
             app.state.citeqa = None
             await run_in_threadpool(state.jobs.shutdown)
             for collection in state.collections.values():

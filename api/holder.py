@@ -4,17 +4,25 @@ A request leases the current QAService for as long as it runs. A write (upload, 
 never touches that object: when it is done, a fresh snapshot of the index is opened and put in
 its place; requests already running finish on the old one, which is closed when the last of
 them lets go.
+
+Another process may write to the index too (``citeqa index`` while the server runs, or a
+rebuild swapped in): ``refresh()`` compares the generation on disk with the current
+snapshot's and reopens when they differ; the app calls it every second or so.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.errors import CiteqaError
 from index.folder import open_snapshot
+from index.store import DB_NAME, read_generation
 from qa.service import QAService
+
+logger = logging.getLogger("citeqa.api")
 
 
 class ServiceClosed(CiteqaError):
@@ -31,7 +39,10 @@ class ServiceHolder:
         self, service: QAService, reopener: Callable[[QAService], QAService] = reopen
     ) -> None:
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()  # one reopen at a time
+        self._refused: int | None = None  # a generation that could not be opened, told once
         self._current: QAService | None = service
+        self._closed = False
         self._leases: dict[QAService, int] = {service: 0}
         self._reopen = reopener
 
@@ -63,13 +74,40 @@ class ServiceHolder:
 
     def reload(self) -> QAService:
         """Open the index afresh and make that the current service."""
-        with self.lease() as service:
+        with self._reloading, self.lease() as service:
             fresh = self._reopen(service)
-        self.swap(fresh)
+            self.swap(fresh)
         return fresh
+
+    def refresh(self) -> bool:
+        """Swap in the index's newest state when it was written since the current snapshot
+        was opened (by this server or another process); whether it was. A state that cannot
+        be opened (a rebuild with another model) is logged, and the current one kept."""
+        service = self._current
+        if service is None:
+            return False
+        on_disk = read_generation(service.snapshot.folder / DB_NAME)
+        if on_disk is None or on_disk == service.snapshot.generation or on_disk == self._refused:
+            return False
+        with self._reloading:
+            service = self._current
+            if service is None or on_disk == service.snapshot.generation:
+                return False
+            try:
+                with self.lease() as current:
+                    fresh = self._reopen(current)
+            except CiteqaError as exc:
+                self._refused = on_disk
+                logger.error("kept the index as it was: its new state cannot be served: %s", exc)
+                return False
+            self.swap(fresh)
+        return True
 
     def swap(self, fresh: QAService) -> None:
         with self._lock:
+            if self._closed:  # a reopen that ended after the server began to stop
+                fresh.close()
+                return
             old = self._current
             self._current = fresh
             self._leases.setdefault(fresh, 0)
@@ -82,7 +120,7 @@ class ServiceHolder:
     def close(self) -> None:
         """Stop handing out the service; close every one nobody is using any more."""
         with self._lock:
-            self._current = None
+            self._current, self._closed = None, True
             idle = [s for s, n in self._leases.items() if n == 0]
             for s in idle:
                 del self._leases[s]

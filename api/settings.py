@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         None, description="where job files are kept (default: a temporary folder)"
     )
     max_jobs: int = Field(100, ge=1, description="finished jobs remembered before the oldest go")
+    watch_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=3600,
+        description="how often the server looks for writes to its indexes by other processes "
+        "(citeqa index, a rebuild) and swaps the new state in; 0: never",
+    )
     max_active_jobs: int = Field(
         8, ge=1, le=10_000, description="jobs queued or running at once; more are refused (429)"
     )

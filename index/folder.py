@@ -13,6 +13,10 @@ Vectors are kept once, in the database: a reader loads them into FAISS as it ope
 index is written aside and renamed into place, and a reader only uses the folder of the
 database's current generation: a reader therefore sees the last committed state, and if a
 writer died before rebuilding it, the reader rebuilds it in memory from the database.
+
+An index rebuilt with other settings is built in ``.INDEX.rebuild/`` beside it and swapped in
+whole (index/swap.py); its generations go on from the old index's, so a server that checks
+the generation (``read_generation``) notices the new index as it notices any other write.
 """
 
 from __future__ import annotations
@@ -29,12 +33,19 @@ import numpy as np
 
 from index.errors import IndexLocked, IndexNotFound
 from index.lexical import LexicalIndex
-from index.manifest import Manifest, read_manifest, write_manifest
-from index.store import DB_NAME, Store
+from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
+from index.store import DB_NAME, Store, read_generation
+from index.swap import exchange, recover_interrupted_swap
 from index.vectors import VectorIndex
 
 DERIVED = "derived"
 LOCK_NAME = ".write.lock"
+_REBUILDING = ".rebuilding"
+# what belongs to the index itself; anything else in its folder (uploads/, jobs/) is kept
+# when a rebuild replaces the index
+_INDEX_FILES = frozenset(
+    {MANIFEST_NAME, DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", DERIVED, LOCK_NAME, _REBUILDING}
+)
 
 
 @dataclass
@@ -71,6 +82,9 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
         manifest.check_matches(replace(manifest, model=model), folder)
     store = Store(folder / DB_NAME, readonly=True)
     try:
+        if read_manifest(folder) != manifest:  # a rebuild was swapped in meanwhile
+            store.close()
+            return open_snapshot(folder, model=model)
         with store.reading():
             generation = store.generation()
             vectors, cross = load_vectors(store, manifest)
@@ -148,16 +162,18 @@ def write_lock(folder: Path) -> Iterator[None]:
 def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -> Iterator[Store]:
     """Lock the index, check (or write) its manifest and yield its store; on leaving, rebuild
     the derived indexes for whatever was committed. With ``rebuild``, an index built with other
-    settings is emptied first, so it can be filled again with the new ones."""
+    settings is built again aside and swapped in whole at the end (``_rebuilding``)."""
+    recover_interrupted_swap(folder)
     with write_lock(folder):
         existing = read_manifest(folder)
-        if existing is not None and not rebuild:
+        if existing is not None and existing != wanted and rebuild:
+            with _rebuilding(folder, wanted) as store:
+                yield store
+            return
+        if existing is not None:
             existing.check_matches(wanted, folder)
         store = Store(folder / DB_NAME)
         try:
-            if rebuild and existing is not None and existing != wanted:
-                with store.transaction():
-                    store.delete_documents([d.id for d in store.documents()])
             if existing != wanted:
                 write_manifest(folder, wanted)
             try:
@@ -166,3 +182,40 @@ def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -
                 save_derived(folder, store, wanted)
         finally:
             store.close()
+
+
+@contextmanager
+def _rebuilding(folder: Path, wanted: Manifest) -> Iterator[Store]:
+    """Build a new index for ``folder`` aside (``.NAME.rebuild`` beside it) while the old one
+    goes on answering, then swap the two folders in one step and drop the old one. The caller
+    holds the old index's write lock throughout, so nothing else writes to either.
+
+    Killed at any point, the old index is left as it was. An interrupted rebuild is carried on
+    by the next one with the same settings (its committed documents are kept aside; a marker
+    file tells a rebuild in progress from an old index left there by a crash after the swap).
+    """
+    aside = rebuild_folder(folder)
+    if read_manifest(aside) != wanted or not (aside / _REBUILDING).exists():
+        shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir(exist_ok=True)
+    (aside / _REBUILDING).touch()
+    write_manifest(aside, wanted)
+    store = Store(aside / DB_NAME)
+    try:
+        yield store
+        store.advance_generation(read_generation(folder / DB_NAME) or 0)
+        save_derived(aside, store, wanted)
+    finally:
+        store.close()
+    for entry in folder.iterdir():  # what the index folder holds besides the index itself
+        if entry.name not in _INDEX_FILES and not (aside / entry.name).exists():
+            os.replace(entry, aside / entry.name)
+    (aside / _REBUILDING).unlink()
+    exchange(folder, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def rebuild_folder(folder: Path) -> Path:
+    """Where an index's rebuild is built before it replaces the index."""
+    folder = folder.resolve()
+    return folder.with_name(f".{folder.name}.rebuild")

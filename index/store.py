@@ -132,6 +132,16 @@ class Store:
                 "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
 
+    def advance_generation(self, past: int) -> None:
+        """Commit a generation after ``past``: an index built aside to replace another one
+        goes on from that one's generations, so a reader never takes it for an older state."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO "
+                "UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+                (str(past),),
+            )
+
     def put_document(
         self,
         record: DocumentRecord,
@@ -397,3 +407,21 @@ class Store:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def read_generation(path: Path) -> int | None:
+    """The generation of the index database at ``path`` (None when there is none), read
+    without opening the index: a server checks it to notice another process's writes."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return int(row[0]) if row else 0
