@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -27,13 +25,14 @@ from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.jobs import JobRegistry
-from api.leftovers import sweep_uploads, sweep_work_dirs, work_dir_prefix
+from api.leftovers import sweep_uploads
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
 from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
+from api.tasks import resume
 from index.collections import check_models, index_folders
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
@@ -102,8 +101,11 @@ def _upload_dir(settings: Settings, service: QAService, name: str, several: bool
     return (settings.upload_dir / name if several else settings.upload_dir).resolve()
 
 
-def _sweep_uploads(state: AppState) -> None:
-    """Drop the upload files a killed server left that no document points at."""
+def _take_over(state: AppState) -> None:
+    """Carry on with the jobs a stopped server left (api/tasks.resume), then drop the upload
+    files no document points at."""
+    for job in state.jobs.recover():
+        resume(state.jobs, job, state.collections, state.default, state.settings.max_upload_bytes)
     for collection in state.collections.values():
         with collection.holder.lease() as service:
             sources = [d.source for d in service.snapshot.store.documents()]
@@ -161,23 +163,25 @@ def create_app(
             opened, mcp = await asyncio.gather(
                 run_in_threadpool(_open_all, settings), run_in_threadpool(make_mcp)
             )
-        temporary = settings.work_dir is None
-        if temporary:
-            await run_in_threadpool(sweep_work_dirs)
-        work = Path(tempfile.mkdtemp(prefix=work_dir_prefix())) if temporary else settings.work_dir
-        assert work is not None
         several = len(opened) > 1
+        first = next(iter(opened.values())).snapshot.folder
+        registry = JobRegistry(
+            (settings.work_dir or first / "jobs").resolve(),
+            keep=settings.max_jobs,
+            max_active=settings.max_active_jobs,
+            ttl_seconds=settings.job_ttl_hours * 3600,
+        )
         state = AppState(
             settings=settings,
             collections={
                 name: Collection(name, ServiceHolder(s), _upload_dir(settings, s, name, several))
                 for name, s in opened.items()
             },
-            jobs=JobRegistry(work, keep=settings.max_jobs, max_active=settings.max_active_jobs),
+            jobs=registry,
             writer=answer_writer(settings),
         )
         app.state.citeqa = state
-        await run_in_threadpool(_sweep_uploads, state)
+        await run_in_threadpool(_take_over, state)
         watching = (
             asyncio.create_task(_watch(state, settings.watch_seconds))
             if settings.watch_seconds
@@ -197,8 +201,6 @@ def create_app(
                 collection.holder.close()
             if state.writer is not None:
                 state.writer.close()
-            if temporary:
-                shutil.rmtree(work, ignore_errors=True)
 
     # With keys required for reading, the schema is a read like any other, and the browser
     # pages that show it (/docs, /redoc) are off: they cannot send a key to fetch it.

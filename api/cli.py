@@ -60,6 +60,9 @@ def index_cmd(
     rebuild: Annotated[
         bool, typer.Option(help="start over if the index was built with other settings")
     ] = False,
+    all_or_nothing: Annotated[
+        bool, typer.Option(help="add every file or none, when any cannot be read")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Index files and folders (.txt .md .html .pdf .docx): only what changed is embedded."""
@@ -76,6 +79,7 @@ def index_cmd(
             ),
             prune=prune,
             rebuild=rebuild,
+            all_or_nothing=all_or_nothing,
         )
         embedder, cross = _embedders(model)
         with RichIngestProgress(err, enabled=not quiet) as progress:

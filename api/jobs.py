@@ -2,8 +2,10 @@
 
 Question lists are answered on a reader thread; uploads and deletions go through one writer
 thread, so the index has one writer at a time (and a second citeqa process writing to it is
-refused by the index's own lock). Jobs live in memory; each has a folder for its files, and
-the oldest finished jobs are forgotten (with their files) beyond ``keep``.
+refused by the index's own lock). Each job has a folder for its files and a row in the work
+folder's job store (api/job_store.py), saved at every change, so jobs outlive the server:
+``recover`` takes over the jobs a stopped server left (the app resumes what can be resumed),
+and finished jobs are forgotten, with their files, beyond ``keep`` or after ``ttl_seconds``.
 """
 
 from __future__ import annotations
@@ -16,17 +18,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from api.errors import ApiError, domain_status
+from api.job_store import JobRow, JobStore
 from index.errors import CiteqaError
 from index.store import now
 
 logger = logging.getLogger("citeqa.api")
 
 JobKind = Literal["batch", "ingest"]
-JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 T = TypeVar("T")
 
 
@@ -56,36 +61,48 @@ class Job:
     finished_at: str | None = None
     error: dict[str, str] | None = None
     result: dict[str, Any] | None = None
+    collection: str | None = None
+    # what the work needs to run again after a restart (a question list's k, an upload's files)
+    params: dict[str, Any] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    cancelled: bool = False  # stop was asked by a client, not by the server stopping
+    saver: Callable[[Job], None] | None = field(default=None, repr=False)
 
     @property
     def finished(self) -> bool:
-        return self.status in ("succeeded", "failed", "cancelled")
+        return self.status in FINISHED
 
     def check_stop(self) -> None:
         """Raise JobCancelled if the job has been asked to stop (work calls this between
         steps it can stop after)."""
         if self.stop.is_set():
-            raise JobCancelled(f"job {self.id} was cancelled")
+            raise JobCancelled(f"job {self.id} was stopped")
 
     def progress(self, done: int, total: int | None = None) -> None:
         if total is not None:
             self.total = total
         self.done = done
+        if self.saver is not None:
+            self.saver(self)
 
 
 class JobRegistry:
     def __init__(
-        self, root: Path, *, keep: int = 100, readers: int = 1, max_active: int = 8
-    ) -> None:
+        self, root: Path, *, keep: int = 100, readers: int = 1, max_active: int = 8,
+        ttl_seconds: float | None = None,
+    ) -> None:  # fmt: skip
         self.root = root
-        self.keep, self.max_active = keep, max_active
+        self.keep, self.max_active, self.ttl_seconds = keep, max_active, ttl_seconds
+        self.store = JobStore(root)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="citeqa-job")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="citeqa-writer")
 
-    def create(self, kind: JobKind, total: int = 0) -> Job:
+    def create(
+        self, kind: JobKind, total: int = 0, *, collection: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Job:  # fmt: skip
         """A new queued job; ApiError 429 when ``max_active`` jobs are queued or running."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
@@ -99,15 +116,40 @@ class JobRegistry:
                     "to finish or cancel one (DELETE /v1/jobs/ID)",
                 )
             folder.mkdir(parents=True)
-            job = Job(job_id, kind, folder, total=total)
+            job = Job(job_id, kind, folder, total=total, collection=collection)
+            job.params, job.saver = dict(params or {}), self._save
             self._jobs[job_id] = job
-            finished = [j for j in self._jobs.values() if j.finished]
-            forget = finished[: max(0, len(finished) - self.keep)]
-            for old in forget:
-                del self._jobs[old.id]
-        for old in forget:
-            shutil.rmtree(old.folder, ignore_errors=True)
+            forget = self._beyond_keeping()
+        self._save(job)
+        self._drop(forget)
         return job
+
+    def _beyond_keeping(self) -> list[Job]:
+        """Finished jobs past ``keep`` (the oldest) or older than ``ttl_seconds``, taken out
+        of the registry (call with the lock held)."""
+        finished = [j for j in self._jobs.values() if j.finished]
+        forget = finished[: max(0, len(finished) - self.keep)]
+        if self.ttl_seconds is not None:
+            cutoff = datetime.now(UTC).timestamp() - self.ttl_seconds
+            forget += [j for j in finished if j not in forget and _ended(j) < cutoff]
+        for old in forget:
+            del self._jobs[old.id]
+        return forget
+
+    def _drop(self, jobs: list[Job]) -> None:
+        if jobs:
+            self.store.delete([j.id for j in jobs])
+        for old in jobs:
+            shutil.rmtree(old.folder, ignore_errors=True)
+
+    def _save(self, job: Job) -> None:
+        self.store.save(
+            JobRow(
+                job.id, job.kind, job.status, self.store.owner, job.collection, job.params,
+                job.total, job.done, job.created_at, job.started_at, job.finished_at, job.error,
+                job.result,
+            )
+        )  # fmt: skip
 
     @contextmanager
     def discarded_on_error(self, job: Job) -> Iterator[None]:
@@ -117,31 +159,68 @@ class JobRegistry:
         except BaseException:
             with self._lock:
                 self._jobs.pop(job.id, None)
-            shutil.rmtree(job.folder, ignore_errors=True)
+            self._drop([job])
             raise
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def recover(self) -> list[Job]:
+        """Take over the jobs of servers that stopped without finishing them: finished ones
+        are kept (or forgotten, when expired), and the unfinished ones are returned, for the
+        caller to run again or mark ``interrupted``. Job folders no job owns are removed."""
+        taken = []
+        with self._lock:
+            for row in self.store.load():
+                if row.id in self._jobs or not self.store.owner_gone(row.owner):
+                    continue
+                job = _job_of(row, self.root)
+                job.saver = self._save
+                self._jobs[job.id] = job
+                taken.append(job)
+            forget = self._beyond_keeping()
+        for job in taken:
+            if job not in forget:
+                self._save(job)  # now this registry's
+        self._drop(forget)
+        known = {row.id for row in self.store.load()}
+        for path in self.root.iterdir():
+            if path.is_dir() and len(path.name) == 32 and path.name not in known:
+                shutil.rmtree(path, ignore_errors=True)
+        return [j for j in taken if j not in forget and not j.finished]
+
+    def record(self, job: Job, **params: Any) -> None:
+        """Add to what ``job`` needs to run again after a restart."""
+        job.params.update(params)
+        self._save(job)
+
     def start(self, job: Job, work: Callable[[Job], dict[str, Any]], *, writes: bool) -> None:
         """Run ``work(job)`` in the background; its return value becomes the job's result."""
         pool = self._writer if writes else self._readers
         pool.submit(self._run, job, work)
 
+    def interrupt(self, job: Job, message: str, result: dict[str, Any] | None = None) -> None:
+        """End a job a stopped server left half done, saying what became of it."""
+        job.error = {"code": "interrupted", "message": message}
+        job.result, job.finished_at, job.status = result, now(), "interrupted"
+        self._save(job)
+
     def cancel(self, job: Job) -> None:
         """Stop ``job``: a queued one is cancelled at once and never starts; a running one
         stops at its next ``check_stop`` (a question list, between groups of questions)."""
         with self._lock:
+            job.cancelled = True
             job.stop.set()
             if job.status == "queued":
                 job.finished_at, job.status = now(), "cancelled"
+        self._save(job)
 
     def forget(self, job: Job) -> None:
         """Drop a finished job and its files."""
         with self._lock:
             self._jobs.pop(job.id, None)
-        shutil.rmtree(job.folder, ignore_errors=True)
+        self._drop([job])
 
     def write(self, work: Callable[[], T]) -> Future[T]:
         """Run ``work`` on the writer thread, after the writes queued before it."""
@@ -149,17 +228,18 @@ class JobRegistry:
 
     def _run(self, job: Job, work: Callable[[Job], dict[str, Any]]) -> None:
         with self._lock:
-            if job.stop.is_set():  # cancelled while queued
-                if not job.finished:
+            if job.stop.is_set():  # cancelled while queued, or the server is stopping
+                if job.cancelled and not job.finished:
                     job.finished_at, job.status = now(), "cancelled"
                 return
             job.status, job.started_at = "running", now()
+        self._save(job)
         status: JobStatus = "failed"
         try:
             job.result = work(job)
             status = "succeeded"
-        except JobCancelled:
-            status = "cancelled"
+        except JobCancelled:  # by a client, or by the server stopping: queued for the next
+            status = "cancelled" if job.cancelled else "queued"
         except JobFailed as exc:
             job.error, job.result = {"code": exc.code, "message": str(exc)}, exc.result
         except CiteqaError as exc:
@@ -171,15 +251,31 @@ class JobRegistry:
                 "message": "the job failed unexpectedly; it has been logged on the server",
             }
         finally:
-            job.finished_at = now()
+            job.finished_at = None if status == "queued" else now()
             job.status = status  # last: a job seen finished has its result and times
+            self._save(job)
 
     def shutdown(self) -> None:
-        """Stop the question lists running now at their next group of questions, let a write
-        that has begun finish (it is all-or-nothing), and drop the queued jobs."""
+        """Stop the question lists running now at their next group of questions (they are
+        resumed when a server starts on this work folder again), let a write that has begun
+        finish (it is all-or-nothing), and leave the queued jobs queued for the next server."""
         with self._lock:
             for job in self._jobs.values():
                 if job.kind == "batch" or job.status == "queued":
                     job.stop.set()
         self._readers.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True, cancel_futures=True)
+        self.store.close()
+
+
+def _ended(job: Job) -> float:
+    return datetime.fromisoformat(job.finished_at or job.created_at).timestamp()
+
+
+def _job_of(row: JobRow, root: Path) -> Job:
+    return Job(
+        row.id, cast(JobKind, row.kind), root / row.id, total=row.total, done=row.done,
+        status=cast(JobStatus, row.status), created_at=row.created_at, started_at=row.started_at,
+        finished_at=row.finished_at, error=row.error, result=row.result,
+        collection=row.collection, params=row.params,
+    )  # fmt: skip

@@ -258,7 +258,11 @@ class JobError(BaseModel):
 class JobResponse(BaseModel):
     id: str
     kind: Literal["batch", "ingest"]
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] = Field(
+        description="interrupted: an upload the server stopped during (its result says "
+        "which files were added); a question list a stopped server was answering is "
+        "queued again and resumes when the server starts"
+    )
     cancelling: bool = Field(False, description="asked to stop; it stops at its next step")
     done: int = Field(description="questions answered, or files ingested, so far")
     total: int

@@ -103,9 +103,14 @@ class Settings(BaseSettings):
         None, description="where uploaded files are kept (default: INDEX/uploads)"
     )
     work_dir: Path | None = Field(
-        None, description="where job files are kept (default: a temporary folder)"
+        None,
+        description="where jobs and their files are kept, and survive a restart (default: "
+        "INDEX/jobs of the first index served)",
     )
     max_jobs: int = Field(100, ge=1, description="finished jobs remembered before the oldest go")
+    job_ttl_hours: float = Field(
+        168, gt=0, description="hours a finished job (and its results) is kept"
+    )
     watch_seconds: float = Field(
         1.0,
         ge=0,

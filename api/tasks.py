@@ -3,29 +3,31 @@ question list (qa.batch.run_batch), ingest uploads (index.pipeline.ingest) and r
 document (index.pipeline.remove_documents). After a write, the service is reopened on the
 index's new state and swapped in; requests already running keep their snapshot.
 
-An upload is all or nothing: when any file cannot be ingested, the job reports which file and
-why, and the documents it added are removed again, so the index holds what it held before.
+An upload is all or nothing (``IngestOptions.all_or_nothing``, the same rule as
+``citeqa index --all-or-nothing``): when any file cannot be ingested, the job reports which
+file and why, and nothing was added.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.collections import Collection
 from api.errors import ApiError
 from api.holder import ServiceHolder
-from api.jobs import Job, JobFailed
-from api.uploads import StagedFile, keep_upload
+from api.jobs import Job, JobFailed, JobRegistry
+from api.uploads import StagedFile, keep_upload, kept_path
 from index.chunking import ChunkingOptions
-from index.errors import CiteqaError
-from index.pipeline import IngestOptions, document_id, ingest, remove_documents
+from index.pipeline import IngestOptions, NothingAdded, document_id, ingest, remove_documents
 from index.store import DB_NAME, Store
 from qa.batch import run_batch
 from qa.batch_io import write_answers
+from qa.service import DEFAULT_K
 
 logger = logging.getLogger("citeqa.api")
 
@@ -55,6 +57,7 @@ def answer_question_list(holder: ServiceHolder, job: Job, k: int) -> dict[str, A
     return {
         "questions": report.questions,
         "answered": report.answered,
+        "resumed": report.resumed,  # answered before a restart, taken from the journal
         "not_answered": [{"line": line, "reason": why} for line, why in report.failed],
         "malformed": [{"line": line, "reason": why} for line, why in report.malformed],
     }
@@ -115,6 +118,8 @@ def ingest_uploads(
     holder: ServiceHolder, job: Job, staged: Sequence[StagedFile], upload_dir: Path,
     max_file_bytes: int,
 ) -> dict[str, Any]:  # fmt: skip
+    """Index the staged files all or nothing (index/pipeline's rule: one transaction, made
+    only when every file can be read); a file this upload brought is kept only if indexed."""
     with holder.lease() as service:
         folder, manifest = service.snapshot.folder, service.snapshot.manifest
         embedder, cross = service.retriever.embedder, service.retriever.cross
@@ -123,55 +128,117 @@ def ingest_uploads(
     options = IngestOptions(
         chunking=ChunkingOptions(manifest.chunk_size, manifest.chunk_overlap),
         max_file_bytes=max_file_bytes,
+        all_or_nothing=True,
     )
     try:
-        report = ingest([k.path for k in kept], folder, embedder, options, _JobProgress(job), cross)
-    except CiteqaError:
-        _undo(folder, kept, before)
-        raise
-    skipped = dict(report.skipped)
-    files = [_file_report(k, skipped.get(str(k.path)), before) for k in kept]
-    failed = [f for f in files if f["status"] == "failed"]
-    if failed:
-        _undo(folder, kept, before)
-        for f in files:
-            if f["status"] == "added":
-                f["status"], f["doc_id"] = "not_added", None
+        ingest([k.path for k in kept], folder, embedder, options, _JobProgress(job), cross)
+    except NothingAdded as exc:
+        _drop_new_files(kept, before)
+        failures = dict(exc.failures)
+        files = [_file_report(k, failures.get(str(k.path)), before, added=False) for k in kept]
+        failed = [f for f in files if f["status"] == "failed"]
         names = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed)
         raise JobFailed(
             "ingest_failed",
             f"{len(failed)} of {len(files)} files could not be indexed, so none was added "
             f"({names})",
             {"files": files},
-        )
+        ) from exc
+    except BaseException:
+        _drop_new_files(kept, before)
+        raise
     holder.reload()
+    files = [_file_report(k, None, before, added=True) for k in kept]
     added = sum(1 for f in files if f["status"] == "added")
     return {"files": files, "added": added, "unchanged": len(files) - added}
 
 
-def _file_report(kept: _Kept, failure: str | None, before: set[str]) -> dict[str, Any]:
-    status = "failed" if failure else ("unchanged" if kept.doc_id in before else "added")
+def _file_report(
+    kept: _Kept, failure: str | None, before: set[str], *, added: bool
+) -> dict[str, Any]:
+    if failure:
+        status = "failed"
+    elif kept.doc_id in before:
+        status = "unchanged"
+    else:
+        status = "added" if added else "not_added"
     return {
         "filename": kept.staged.filename,
         "bytes": kept.staged.size,
-        "doc_id": None if failure else kept.doc_id,
+        "doc_id": kept.doc_id if status in ("added", "unchanged") else None,
         "status": status,
         "reason": failure,
     }
 
 
-def _undo(folder: Path, kept: Sequence[_Kept], before: set[str]) -> None:
-    """Remove what this upload added, and the files it brought."""
-    try:
-        now = indexed_sources(folder)
-        added = sorted({k.doc_id for k in kept if k.doc_id in now and k.doc_id not in before})
-        if added:
-            remove_documents(folder, added)
-    except CiteqaError:
-        logger.exception("could not remove the documents of a failed upload from %s", folder)
+def _drop_new_files(kept: Sequence[_Kept], before: set[str]) -> None:
+    """Remove the files this upload brought into the upload folder (nothing was added)."""
     for k in kept:
         if k.new_file and k.doc_id not in before:
             k.path.unlink(missing_ok=True)
+
+
+# -- after a restart -----------------------------------------------------------------------
+
+
+def resume(
+    jobs: JobRegistry, job: Job, collections: Mapping[str, Collection], default: str,
+    max_file_bytes: int,
+) -> None:  # fmt: skip
+    """Carry on with a job a stopped server left unfinished: a question list goes on from its
+    journal, an upload that had not started is indexed, and an upload that had started ends
+    ``interrupted``, saying which of its files are in the index (all or none: its write is
+    one transaction)."""
+    collection = collections.get(job.collection or default)
+    if collection is None:
+        jobs.interrupt(
+            job,
+            f"the server stopped before this job finished, and it no longer serves the "
+            f"collection {job.collection!r}; send the job again",
+        )
+        return
+    holder = collection.holder
+    if job.kind == "batch":
+        k = int(job.params.get("k", DEFAULT_K))
+        jobs.start(job, lambda j: answer_question_list(holder, j, k), writes=False)
+        return
+    staged = [StagedFile.from_params(f) for f in job.params.get("files", [])]
+    if job.status == "queued" and staged and all(s.path.exists() for s in staged):
+        jobs.start(
+            job,
+            lambda j: ingest_uploads(holder, j, staged, collection.upload_dir, max_file_bytes),
+            writes=True,
+        )
+        return
+    jobs.interrupt(job, *_interrupted_upload(collection, job, staged))
+
+
+def _interrupted_upload(
+    collection: Collection, job: Job, staged: Sequence[StagedFile]
+) -> tuple[str, dict[str, Any]]:
+    """What became of an upload whose server stopped while indexing it; its staged files,
+    and the kept files that did not make it into the index, are removed."""
+    with collection.holder.lease() as service:
+        indexed = set(indexed_sources(service.snapshot.folder))
+    files = []
+    for s in staged:
+        kept = kept_path(s, collection.upload_dir)
+        doc_id = document_id(str(kept))
+        there = doc_id in indexed
+        if not there:
+            kept.unlink(missing_ok=True)
+        s.path.unlink(missing_ok=True)
+        files.append({
+            "filename": s.filename, "bytes": s.size, "doc_id": doc_id if there else None,
+            "status": "added" if there else "not_added", "reason": None,
+        })  # fmt: skip
+    added = sum(1 for f in files if f["status"] == "added")
+    message = "the server stopped while indexing this upload; " + (
+        "its files were all added before it stopped"
+        if staged and added == len(files)
+        else "none of its files was added (an upload is all or nothing): upload them again"
+    )
+    return message, {"files": files, "added": added, "unchanged": 0}
 
 
 # -- removal ------------------------------------------------------------------------------

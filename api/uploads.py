@@ -8,6 +8,7 @@ content, so uploading the same bytes again finds the document already indexed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import Sequence
@@ -16,7 +17,6 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from api.errors import ApiError
-from index.pipeline import file_hash
 
 _READ = 1024 * 1024
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
@@ -34,6 +34,17 @@ class StagedFile:
     filename: str  # as the client named it; metadata only
     path: Path  # under a generated name
     size: int
+    digest: str  # sha256 of the content: the name it is kept under
+
+    def as_params(self) -> dict[str, object]:
+        """What a job records to stage it again after a restart."""
+        return {"filename": self.filename, "path": str(self.path), "size": self.size,
+                "digest": self.digest}  # fmt: skip
+
+    @classmethod
+    def from_params(cls, params: dict[str, object]) -> StagedFile:
+        return cls(str(params["filename"]), Path(str(params["path"])), int(str(params["size"])),
+                   str(params["digest"]))  # fmt: skip
 
     @property
     def suffix(self) -> str:
@@ -80,7 +91,7 @@ def stage_uploads(
     staged = []
     for i, (upload, suffix) in enumerate(zip(files, suffixes, strict=True)):
         path = folder / f"{i:04d}{suffix}"
-        size = _copy_limited(upload.file, path, max_bytes)
+        size, digest = _copy_limited(upload.file, path, max_bytes)
         if size > max_bytes:
             raise ApiError(
                 413,
@@ -88,28 +99,35 @@ def stage_uploads(
                 f"{display_name(upload.filename)} is over the upload limit of "
                 f"{max_bytes:,} bytes; split it or ask for a higher CITEQA_MAX_UPLOAD_BYTES",
             )
-        staged.append(StagedFile(display_name(upload.filename), path, size))
+        staged.append(StagedFile(display_name(upload.filename), path, size, digest))
     return staged
 
 
-def _copy_limited(source: BinaryIO, path: Path, max_bytes: int) -> int:
-    """Copy at most ``max_bytes + 1`` bytes; the count tells whether there was more."""
-    size = 0
+def _copy_limited(source: BinaryIO, path: Path, max_bytes: int) -> tuple[int, str]:
+    """Copy at most ``max_bytes + 1`` bytes (the count tells whether there was more); the
+    count and the sha256 of what was copied."""
+    size, digest = 0, hashlib.sha256()
     with path.open("wb") as out:
         while size <= max_bytes:
             block = source.read(min(_READ, max_bytes + 1 - size))
             if not block:
                 break
             out.write(block)
+            digest.update(block)
             size += len(block)
-    return size
+    return size, digest.hexdigest()
+
+
+def kept_path(staged: StagedFile, upload_dir: Path) -> Path:
+    """Where ``staged`` is kept once its upload is indexed: named by the hash of its content."""
+    return (upload_dir / f"{staged.digest[:32]}{staged.suffix}").resolve()
 
 
 def keep_upload(staged: StagedFile, upload_dir: Path) -> tuple[Path, bool]:
     """Move a staged file into ``upload_dir`` under the hash of its content. Returns its path
     and whether it is new (False: the same bytes were uploaded before)."""
     upload_dir.mkdir(parents=True, exist_ok=True)
-    kept = (upload_dir / f"{file_hash(staged.path)[:32]}{staged.suffix}").resolve()
+    kept = kept_path(staged, upload_dir)
     if kept.exists():
         staged.path.unlink(missing_ok=True)
         return kept, False

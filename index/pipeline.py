@@ -3,7 +3,8 @@
 Unchanged files (same path, same bytes) are skipped before they are even read; a changed file
 replaces its old chunks; a passage whose text is already in the index reuses its stored vector.
 Work is committed in batches, so an interrupted run keeps what it finished and the next run
-carries on from there; the index stays readable throughout.
+carries on from there; the index stays readable throughout. An all-or-nothing run (an upload)
+commits once, at the end, and only when every file could be read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from index.chunking import ChunkingOptions, chunk_document
 from index.clean import clean
 from index.documents import Chunk, content_hash
 from index.embedder import Embedder
-from index.errors import DocumentError, EmptyDocument, IndexNotFound
+from index.errors import CiteqaError, DocumentError, EmptyDocument, IndexNotFound
 from index.folder import open_for_writing, save_derived, write_lock
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
@@ -48,6 +49,9 @@ class IngestOptions:
     rebuild: bool = False
     batch_chunks: int = 512
     max_file_bytes: int = 50 * 1024 * 1024
+    # add every file or none: one transaction at the end, refused (NothingAdded) when any file
+    # cannot be read; the upload rule, and `citeqa index --all-or-nothing`
+    all_or_nothing: bool = False
 
 
 @dataclass
@@ -71,6 +75,19 @@ class IngestReport:
             yield
         finally:
             self.stage_seconds[stage] += time.perf_counter() - start
+
+
+class NothingAdded(CiteqaError):
+    """An all-or-nothing ingest found files it cannot index, so it added none."""
+
+    def __init__(self, failures: list[tuple[str, str]], report: IngestReport) -> None:
+        self.failures = failures
+        self.report = report
+        names = "; ".join(f"{path}: {reason}" for path, reason in failures)
+        super().__init__(
+            f"{len(failures)} of {report.files} files could not be indexed, so none was added "
+            f"({names})"
+        )
 
 
 def document_id(source: str) -> str:
@@ -141,10 +158,13 @@ def ingest(
                 else:
                     pending.append(item)
                     n_chunks = len(item.chunks)
-                    if sum(len(p.chunks) for p in pending) >= options.batch_chunks:
+                    full = sum(len(p.chunks) for p in pending) >= options.batch_chunks
+                    if full and not options.all_or_nothing:
                         _flush(pending, store, embedder, cross, report, progress)
             if progress:
                 progress.file_done(path, n_chunks)
+        if options.all_or_nothing and report.skipped:
+            raise NothingAdded(list(report.skipped), report)
         _flush(pending, store, embedder, cross, report, progress)
         if options.prune:
             report.removed = _prune(store, known, seen, roots)

@@ -50,7 +50,7 @@ def upload_documents(
     says which file failed and why."""
     settings = state.settings
     target = state.collection(collection)
-    job = state.jobs.create("ingest", total=len(files))
+    job = state.jobs.create("ingest", total=len(files), collection=target.name)
     with state.jobs.discarded_on_error(job):
         staged = stage_uploads(
             files,
@@ -59,6 +59,7 @@ def upload_documents(
             max_bytes=settings.max_upload_bytes,
             allowed=settings.allowed_file_types,
         )
+        state.jobs.record(job, files=[s.as_params() for s in staged])
     state.jobs.start(
         job,
         lambda j: ingest_uploads(

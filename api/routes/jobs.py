@@ -63,11 +63,13 @@ def find_job(state: StateDep, job_id: str) -> Job:
 def create_job(body: JobRequest, state: StateDep, response: Response) -> dict[str, Any]:
     """Answer a long list of questions in the background; poll the job, then download."""
     settings = state.settings
-    holder = state.collection(body.collection).holder
+    target = state.collection(body.collection)
+    holder = target.holder
     pairs = numbered(body.questions)
     check_questions(len(pairs), body.k, settings, most=settings.max_job_questions)
-    job = state.jobs.create("batch", total=len(pairs))
-    write_question_list(job, pairs)
+    job = state.jobs.create("batch", total=len(pairs), collection=target.name, params={"k": body.k})
+    with state.jobs.discarded_on_error(job):
+        write_question_list(job, pairs)
     state.jobs.start(job, lambda j: answer_question_list(holder, j, body.k), writes=False)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job_response(job)

@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.job_store import JobStore
 from index.embedder import HashingEmbedder, Kind
 
 WaitForJob = Callable[..., dict[str, Any]]
@@ -135,7 +136,9 @@ def test_upload_limits(
         )
         no_files = client.post("/v1/documents", headers=auth)
         assert no_files.status_code == 422
-    assert list((tmp_path / "jobs").iterdir()) == []  # refused uploads leave no job behind
+    # refused uploads leave no job behind, on disk or in the job store
+    assert [p.name for p in (tmp_path / "jobs").iterdir() if p.is_dir()] == ["owners"]
+    assert JobStore(tmp_path / "jobs").load() == []
 
 
 def test_delete_a_document(

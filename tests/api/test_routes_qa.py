@@ -249,7 +249,13 @@ def test_job_answers_in_the_background_and_results_download(
 
     done = wait_for_job(client, job["id"])
     assert done["status"] == "succeeded" and done["done"] == 2
-    assert done["result"] == {"questions": 2, "answered": 2, "not_answered": [], "malformed": []}
+    assert done["result"] == {
+        "questions": 2,
+        "answered": 2,
+        "resumed": 0,
+        "not_answered": [],
+        "malformed": [],
+    }
 
     lines = client.get(done["links"]["jsonl"]).text.splitlines()
     records = [json.loads(line) for line in lines]

@@ -214,3 +214,25 @@ def test_an_unchanged_run_writes_nothing(
     before = Store(folder / DB_NAME, readonly=True).generation()
     ingest([corpus], folder, embedder)
     assert Store(folder / DB_NAME, readonly=True).generation() == before
+
+
+def test_an_all_or_nothing_run_with_an_unreadable_file_adds_nothing(
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    from index.pipeline import NothingAdded
+    from index.store import DB_NAME, read_generation
+
+    folder = tmp_path / "idx"
+    ingest([corpus / "coal.txt"], folder, embedder)
+    generation = read_generation(folder / DB_NAME)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    options = IngestOptions(all_or_nothing=True, batch_chunks=1)  # would commit every file
+
+    with pytest.raises(NothingAdded, match="1 of 4 files could not be indexed") as err:
+        ingest([corpus], folder, embedder, options)
+
+    assert [Path(p).name for p, _ in err.value.failures] == ["broken.pdf"]
+    assert read_generation(folder / DB_NAME) == generation
+    assert describe(folder)["documents"] == 1
+    (corpus / "broken.pdf").unlink()
+    assert ingest([corpus], folder, embedder, options).added == 2
