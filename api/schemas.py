@@ -219,7 +219,7 @@ class AskResponse(BaseModel):
                             "text": "一是降低煤炭依赖。2021年煤炭产业占工业比重下降到6.1%。",
                             "doc_id": "3f2a9c0d4e5b6a71",
                             "title": "一、推动传统产业转型",
-                            "source": "/data/reports/coal.txt",
+                            "source": "reports/coal.txt",
                             "section": "一、推动传统产业转型",
                             "page": None,
                             "char_start": 11,

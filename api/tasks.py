@@ -129,6 +129,7 @@ def ingest_uploads(
         chunking=ChunkingOptions(manifest.chunk_size, manifest.chunk_overlap),
         max_file_bytes=max_file_bytes,
         all_or_nothing=True,
+        names={str(k.path): k.staged.shown for k in kept},  # shown, not the stored name
     )
     try:
         ingest([k.path for k in kept], folder, embedder, options, _JobProgress(job), cross)

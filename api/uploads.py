@@ -50,6 +50,11 @@ class StagedFile:
     def suffix(self) -> str:
         return self.path.suffix
 
+    @property
+    def shown(self) -> str:
+        """What answers show as the source: the client's file name without its folders."""
+        return PurePosixPath(self.filename.replace("\\", "/")).name or self.filename
+
 
 def display_name(filename: str | None) -> str:
     """The client's file name as shown in messages: printable, at most 200 characters."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,9 @@ class IngestOptions:
     # add every file or none: one transaction at the end, refused (NothingAdded) when any file
     # cannot be read; the upload rule, and `citeqa index --all-or-nothing`
     all_or_nothing: bool = False
+    # the name answers show for a file (by its resolved path), where it is not its path under
+    # the folder it was found in: an upload's file name
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,14 +145,19 @@ def ingest(
     manifest = manifest_for(embedder, cross, options.chunking)
     with open_for_writing(folder, manifest, rebuild=options.rebuild) as store:
         known = store.file_hashes()
+        unnamed = store.sources_without_name()  # written before documents had names
+        names: dict[str, str] = {}
         seen: set[str] = set()
         pending: list[_Pending] = []
         for path in files:
             source = str(path.resolve())
             seen.add(source)
             n_chunks = 0
+            name = options.names.get(source) or shown_name(path, roots)
+            if source in unnamed:
+                names[source] = name
             try:
-                item = _prepare(path, source, known, options, report)
+                item = _prepare(path, source, name, known, options, report)
             except DocumentError as exc:
                 report.skipped.append((str(path), exc.reason))
             else:
@@ -169,9 +177,10 @@ def ingest(
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
         unscripted = store.texts_without_script()  # an index written before scripts were kept
-        if unscripted:
+        if unscripted or names:
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)
+                store.put_names(names)
         if cross is not None:  # an index written before answer sentences were stored
             missing = store.texts_without_sentence_vectors()
             if missing:
@@ -183,9 +192,25 @@ def ingest(
     return report
 
 
+def shown_name(path: Path, roots: Sequence[Path]) -> str:
+    """What answers show as the source of ``path``: its path under the first of ``roots``
+    (folders or files given to index) it was found by, starting with that folder's name
+    (``reports/2023/coal.pdf``); a file given by itself shows its own name."""
+    for root in roots:
+        try:
+            inside = path.relative_to(root)
+        except ValueError:
+            continue
+        if not inside.parts:  # the file itself was given
+            return path.name
+        top = root.resolve().name
+        return "/".join([top, *inside.parts] if top else inside.parts)
+    return path.name
+
+
 def _prepare(
-    path: Path, source: str, known: dict[str, tuple[str, str]], options: IngestOptions,
-    report: IngestReport,
+    path: Path, source: str, name: str, known: dict[str, tuple[str, str]],
+    options: IngestOptions, report: IngestReport,
 ) -> _Pending | None:  # fmt: skip
     """Load, clean and chunk one file; None when it is unchanged since the last run."""
     with report.timing("load"):
@@ -211,7 +236,7 @@ def _prepare(
     record = DocumentRecord(
         id=doc_id, source=source, title=clean(doc.title).text or doc.title, media_type=doc.media_type,
         encoding=doc.encoding, file_hash=digest, text=doc.text, page_starts=doc.page_starts,
-        n_chunks=len(chunks), indexed_at=now(),
+        n_chunks=len(chunks), indexed_at=now(), name=name,
     )  # fmt: skip
     return _Pending(record, chunks, is_update=source in known)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Literal
 
 import numpy as np
@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL,
     page_starts TEXT NOT NULL,
     n_chunks INTEGER NOT NULL,
-    indexed_at TEXT NOT NULL
+    indexed_at TEXT NOT NULL,
+    name TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     row_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,6 +69,14 @@ class DocumentRecord:
     page_starts: tuple[int, ...]
     n_chunks: int
     indexed_at: str
+    # what answers show as the document's source: its path under the folder it was indexed
+    # from (``reports/2023/coal.pdf``), or an upload's file name; never a server's full path
+    name: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The source as answers show it (an index written before names: the file name)."""
+        return self.name or PurePath(self.source).name
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,9 @@ class Store:
             self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            documents = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+            if "name" not in documents:  # written before documents had a name to show
+                self._db.execute("ALTER TABLE documents ADD COLUMN name TEXT")
             columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
             if "sentence_vectors" not in columns:  # written before answer sentences were kept
                 self._db.execute("ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB")
@@ -161,7 +173,8 @@ class Store:
         sentences = sentence_vectors or {}
         self._db.execute("DELETE FROM documents WHERE id = ?", (record.id,))
         self._db.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (id, source, title, media_type, encoding, file_hash, text, "
+            "page_starts, n_chunks, indexed_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.id,
                 record.source,
@@ -173,6 +186,7 @@ class Store:
                 json.dumps(list(record.page_starts)),
                 len(chunks),
                 record.indexed_at,
+                record.name,
             ),
         )
         self._db.executemany(
@@ -204,6 +218,16 @@ class Store:
         ids = list(doc_ids)
         cur = self._db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
         return cur.rowcount
+
+    def put_names(self, names: Mapping[str, str]) -> None:
+        """Give the documents with these sources (``{source: name}``) the name they show."""
+        self._db.executemany(
+            "UPDATE documents SET name = ? WHERE source = ?", [(n, s) for s, n in names.items()]
+        )
+
+    def sources_without_name(self) -> set[str]:
+        """Sources of documents written before documents had a name to show."""
+        return {r[0] for r in self._db.execute("SELECT source FROM documents WHERE name IS NULL")}
 
     def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
         """Give the chunks with these text hashes their packed sentence vectors."""
@@ -373,7 +397,10 @@ class Store:
         return [r[0] for r in rows]
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
-        query = "SELECT * FROM documents"
+        query = (
+            "SELECT id, source, title, media_type, encoding, file_hash, text, page_starts, "
+            "n_chunks, indexed_at, name FROM documents"
+        )
         args: list[str] = []
         if doc_ids is not None:
             if not doc_ids:
@@ -393,6 +420,7 @@ class Store:
                 page_starts=tuple(json.loads(r[7])),
                 n_chunks=r[8],
                 indexed_at=r[9],
+                name=r[10],
             )  # fmt: skip
             for r in rows
         ]

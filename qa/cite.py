@@ -171,7 +171,7 @@ def cite(
                 n=i + 1,
                 doc_id=p.doc_id,
                 title=in_script(doc.title, query),
-                source=doc.source,
+                source=doc.shown,
                 section=in_script(p.hit.chunk.section, query) if p.hit.chunk.section else None,
                 page=p.chunks[0].page,
                 char_start=p.chunks[0].char_start,

@@ -51,7 +51,7 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
 def documents_dict(service: QAService, collection: str, collections: list[str]) -> dict[str, Any]:
     """The documents of ``service``'s index, the collection it is, and all collections."""
     docs = [
-        {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
+        {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.shown}
         for d in service.snapshot.store.documents()
     ]
     return {

@@ -236,3 +236,29 @@ def test_an_all_or_nothing_run_with_an_unreadable_file_adds_nothing(
     assert describe(folder)["documents"] == 1
     (corpus / "broken.pdf").unlink()
     assert ingest([corpus], folder, embedder, options).added == 2
+
+
+def test_documents_show_their_path_under_the_indexed_folder_never_a_full_path(
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    import sqlite3
+
+    from index.store import DB_NAME, Store
+
+    folder = tmp_path / "idx"
+    ingest([corpus, tmp_path / "docs" / "coal.txt"], folder, embedder)
+    store = Store(folder / DB_NAME, readonly=True)
+    assert sorted(d.shown for d in store.documents()) == [
+        "docs/coal.txt", "docs/green.txt", "docs/sub/jincheng.txt"
+    ]  # fmt: skip
+    store.close()
+    with sqlite3.connect(folder / DB_NAME) as db:  # as a citeqa before names wrote it
+        db.execute("UPDATE documents SET name = NULL")
+    store = Store(folder / DB_NAME, readonly=True)
+    assert sorted(d.shown for d in store.documents())[0] == "coal.txt"  # its file name
+    store.close()
+    again = ingest([corpus], folder, embedder)  # the next run names them
+    assert again.chunks_embedded == 0
+    store = Store(folder / DB_NAME, readonly=True)
+    assert "docs/sub/jincheng.txt" in {d.shown for d in store.documents()}
+    store.close()

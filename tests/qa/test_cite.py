@@ -42,7 +42,7 @@ def test_adjacent_chunks_from_separate_lines_stay_on_separate_lines() -> None:
 def test_citation_span_quotes_the_original_file(service: QAService, corpus: Path) -> None:
     result = service.search("煤炭产业占工业比重下降", 3)
     for c in result.citations:
-        original = Path(c.source).read_text(encoding="utf-8")
+        original = (corpus.parent / c.source).read_text(encoding="utf-8")  # docs/coal.txt
         # quoted in the question's script: a Traditional document's passage is converted
         assert to_simplified(clean(original[c.char_start : c.char_end]).text) == c.text
         assert c.title and c.doc_id and c.n >= 1
