@@ -58,6 +58,9 @@ _SPACED_TOKEN = rf"(?:[{CJK}{CJK_PUNCT}]|\d+(?:\.\d+)?%?)"
 _SPACED_RUN = re.compile(rf"{_SPACED_TOKEN}(?:[ \u3000]{_SPACED_TOKEN}){{2,}}")
 _INNER_SPACE = re.compile(r"[ \u3000]")
 _NUMBER_SPACE = re.compile(r"(?<=\d)\u3000+(?=\d)")
+# a space between a number and a Chinese character (``28 万亩``, ``第 3 章``): PDF extraction's
+# or typesetting's, removed wherever it stands, as inside a spaced-out run (``达 209 万吨``)
+_DIGIT_CJK_SPACE = re.compile(rf"(?<=\d)[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=\d)")
 _PUNCT_SPACE = re.compile(rf"(?<=[{CJK_PUNCT}])[ \u3000]+(?=[{CJK}])")
 
 _TERMINAL = set('。！？!?；;：:…」』”"')
@@ -190,7 +193,8 @@ def strip_pinyin_glosses(mt: MappedText) -> None:
 
 
 def join_spaced_characters(mt: MappedText) -> None:
-    """``政 府 工 作 报 告`` -> ``政府工作报告``; ``1　038`` -> ``1038``; ``（三） 加快`` -> ``（三）加快``."""
+    """``政 府 工 作 报 告`` -> ``政府工作报告``; ``1　038`` -> ``1038``; ``28 万亩`` -> ``28万亩``;
+    ``（三） 加快`` -> ``（三）加快``."""
     mt.delete(
         [
             (run.start() + space.start(), run.start() + space.end())
@@ -199,6 +203,7 @@ def join_spaced_characters(mt: MappedText) -> None:
         ]
     )
     mt.sub(_NUMBER_SPACE, "")
+    mt.sub(_DIGIT_CJK_SPACE, "")
     mt.sub(_PUNCT_SPACE, "")
 
 

@@ -10,6 +10,7 @@ import codecs
 import io
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -217,42 +218,87 @@ def _read_markdown(path: Path, data: bytes) -> LoadedDocument:
 
 
 _META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_HTML_DROP = ["script", "style", "nav", "footer", "noscript", "template", "title"]
-_HTML_BLOCKS = (  # noqa: SIM905 (a word list reads better than 34 quoted names)
+_HTML_DROP = frozenset({"script", "style", "nav", "footer", "noscript", "template", "title"})
+_BLOCK_NAMES = (
     "address article aside blockquote caption dd details div dl dt fieldset figcaption figure "
     "form h1 h2 h3 h4 h5 h6 header hr li main ol p pre section summary table td th tr ul"
-).split()
+)
+_HTML_BLOCKS = frozenset(_BLOCK_NAMES.split())
+# What an HTML page may hold. A long report as one page has some ten thousand tags, nested some
+# tens deep; a file far past these is a generated or hostile one, refused before it is parsed.
+MAX_HTML_TAGS = 250_000
+MAX_HTML_DEPTH = 1_000
 
 
 def _read_html(path: Path, data: bytes) -> LoadedDocument:
     from bs4 import BeautifulSoup
 
+    tags = data.count(b"<")
+    if tags > MAX_HTML_TAGS:
+        raise UnreadableDocument(
+            path, f"it holds {tags:,} tags, over the limit of {MAX_HTML_TAGS:,} for a web page"
+        )
     declared = _META_CHARSET.search(data[:4096])
     raw, encoding = decode_text(path, data, declared.group(1).decode("ascii") if declared else None)
     soup = BeautifulSoup(raw, "html.parser")
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ") if title_tag else None
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
-    for tag in soup.find_all("header"):  # a page's header is chrome; an article's has its title
-        if tag.find_parent(["article", "main"]) is None:
-            tag.decompose()
-    for tag in soup.find_all("br"):
-        tag.replace_with("\n")
-    for tag in soup.find_all(_HTML_BLOCKS):  # block boundaries become line breaks, inline not
-        tag.insert_before("\n")
-        tag.insert_after("\n")
     lines: list[str] = []
-    for line in soup.get_text().split("\n"):
+    for line in _visible_text(path, soup).split("\n"):
         if line.strip() or (lines and lines[-1]):
             lines.append(line.strip())
     text = "\n".join(lines).strip("\n")
     return LoadedDocument(path, _title(title, path), text, "text/html", encoding)
 
 
+def _visible_text(path: Path, soup: object) -> str:
+    """The text a reader sees, block boundaries as line breaks: scripts, styles, navigation,
+    footers and a page's own header (not an article's) left out. One pass over the tree, with
+    no recursion, so a deeply nested page costs what a flat one does."""
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    # (node, depth, leaving); ``inside`` counts the open <article>/<main> elements
+    stack: list[tuple[object, int, bool]] = [(soup, 0, False)]
+    inside = 0
+    while stack:
+        node, depth, leaving = stack.pop()
+        if type(node) in (NavigableString, CData):
+            out.append(str(node))
+            continue
+        if not isinstance(node, Tag):  # comments, doctypes, processing instructions
+            continue
+        name = node.name
+        if leaving:
+            inside -= name in ("article", "main")
+            out.append("\n")
+            continue
+        if depth > MAX_HTML_DEPTH:
+            raise UnreadableDocument(
+                path, f"its elements nest over {MAX_HTML_DEPTH:,} deep, more than a page does"
+            )
+        if name in _HTML_DROP or (name == "header" and not inside):
+            continue
+        if name == "br":
+            out.append("\n")
+            continue
+        if name in _HTML_BLOCKS:
+            out.append("\n")
+            inside += name in ("article", "main")
+            stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in reversed(node.contents))
+    return "".join(out)
+
+
 # Metadata titles that PDF producers write when the author gave none.
 _PDF_NO_TITLE = re.compile(r"\(?(untitled|anonymous)\b.*|无标题.*", re.I)
 _PDF_WORD_TITLE = re.compile(r"Microsoft Word - (.*?)(\.docx?)?", re.I)
+
+
+# A PDF of more pages than a long report has, or whose text takes longer than this to read
+# (a page of millions of tiny text objects), is refused rather than read for minutes.
+MAX_PDF_PAGES = 5_000
+MAX_PDF_SECONDS = 120
 
 
 def _read_pdf(path: Path, data: bytes) -> LoadedDocument:
@@ -266,7 +312,21 @@ def _read_pdf(path: Path, data: bytes) -> LoadedDocument:
                 path,
                 "the PDF is encrypted with a password; save an unprotected copy and ingest that",
             )
-        pages = [_normalise_newlines(page.extract_text() or "") for page in reader.pages]
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise UnreadableDocument(
+                path, f"it has {count:,} pages, over the limit of {MAX_PDF_PAGES:,}; split it"
+            )
+        deadline = time.monotonic() + MAX_PDF_SECONDS
+        pages = []
+        for number, page in enumerate(reader.pages, start=1):
+            if time.monotonic() > deadline:
+                raise UnreadableDocument(
+                    path,
+                    f"reading its text took over {MAX_PDF_SECONDS} s (stopped at page {number} "
+                    f"of {count}); split it, or save it again from a PDF viewer",
+                )
+            pages.append(_normalise_newlines(page.extract_text() or ""))
         title = reader.metadata.title if reader.metadata is not None else None
     except DocumentError:
         raise
