@@ -29,6 +29,7 @@ from api.leftovers import sweep_uploads
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
+from api.rate_limit import RateLimit
 from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
@@ -170,6 +171,7 @@ def create_app(
             keep=settings.max_jobs,
             max_active=settings.max_active_jobs,
             ttl_seconds=settings.job_ttl_hours * 3600,
+            max_queued=settings.max_queued_questions,
         )
         state = AppState(
             settings=settings,
@@ -217,6 +219,8 @@ def create_app(
         upload_bytes=max_upload_request_bytes(settings),
         upload_path="/v1/documents",
     )
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

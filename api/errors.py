@@ -110,6 +110,14 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 400 and message == "There was an error parsing the body":
         code, message = "malformed_body", "the request body could not be read; send UTF-8 JSON"
+    elif exc.status_code == 400 and message.startswith("Invalid multipart"):
+        code, message = (
+            "malformed_body",
+            (
+                "the upload is not valid multipart form data: a part is malformed, or its headers "
+                "(its file name, say) are over 8 KB; send each file as a 'files' form field"
+            ),
+        )
     elif exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
     elif exc.status_code == 405:

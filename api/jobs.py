@@ -89,10 +89,11 @@ class Job:
 class JobRegistry:
     def __init__(
         self, root: Path, *, keep: int = 100, readers: int = 1, max_active: int = 8,
-        ttl_seconds: float | None = None,
+        ttl_seconds: float | None = None, max_queued: int = 20_000,
     ) -> None:  # fmt: skip
         self.root = root
         self.keep, self.max_active, self.ttl_seconds = keep, max_active, ttl_seconds
+        self.max_queued = max_queued  # questions one caller may have waiting in jobs
         self.store = JobStore(root)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -101,23 +102,40 @@ class JobRegistry:
 
     def create(
         self, kind: JobKind, total: int = 0, *, collection: str | None = None,
-        params: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None, caller: str | None = None,
     ) -> Job:  # fmt: skip
-        """A new queued job; ApiError 429 when ``max_active`` jobs are queued or running."""
+        """A new queued job; ApiError 429 when ``max_active`` jobs are queued or running, or
+        when ``caller``'s question lists would hold over ``max_queued`` questions."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
         with self._lock:
-            active = sum(1 for j in self._jobs.values() if not j.finished)
-            if active >= self.max_active:
+            unfinished = [j for j in self._jobs.values() if not j.finished]
+            if len(unfinished) >= self.max_active:
                 raise ApiError(
                     429,
                     "too_many_jobs",
-                    f"{active} jobs are queued or running, this server's limit; wait for one "
-                    "to finish or cancel one (DELETE /v1/jobs/ID)",
+                    f"{len(unfinished)} jobs are queued or running, this server's limit; wait "
+                    "for one to finish or cancel one (DELETE /v1/jobs/ID)",
                 )
+            if kind == "batch" and caller is not None:
+                queued = sum(
+                    j.total - j.done
+                    for j in unfinished
+                    if j.kind == "batch" and j.params.get("caller") == caller
+                )
+                if queued + total > self.max_queued:
+                    raise ApiError(
+                        429,
+                        "too_many_queued_questions",
+                        f"{queued:,} of your questions are waiting in jobs already, and "
+                        f"{total:,} more would pass this server's limit of "
+                        f"{self.max_queued:,}; wait for them, or cancel a job",
+                    )
             folder.mkdir(parents=True)
             job = Job(job_id, kind, folder, total=total, collection=collection)
             job.params, job.saver = dict(params or {}), self._save
+            if caller is not None:
+                job.params["caller"] = caller
             self._jobs[job_id] = job
             forget = self._beyond_keeping()
         self._save(job)

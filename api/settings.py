@@ -118,6 +118,20 @@ class Settings(BaseSettings):
         description="how often the server looks for writes to its indexes by other processes "
         "(citeqa index, a rebuild) and swaps the new state in; 0: never",
     )
+    max_queued_questions: int = Field(
+        20_000,
+        ge=1,
+        le=10_000_000,
+        description="questions one caller (API key, or address when reads are open) may have "
+        "in queued or running jobs at once; more are refused (429)",
+    )
+    rate_limit_per_minute: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="requests a minute one caller (API key, or address) may make, in bursts "
+        "of as many; more are answered 429 with Retry-After. 0: no limit",
+    )
     max_active_jobs: int = Field(
         8, ge=1, le=10_000, description="jobs queued or running at once; more are refused (429)"
     )

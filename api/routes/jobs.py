@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from api.deps import StateDep
 from api.errors import ApiError
 from api.jobs import Job
 from api.limits import check_questions
+from api.rate_limit import caller_of
 from api.routes.qa import numbered
 from api.schemas import ERRORS, ErrorResponse, JobRequest, JobResponse
 from api.tasks import answer_question_list, export_answers, write_question_list
@@ -60,14 +61,19 @@ def find_job(state: StateDep, job_id: str) -> Job:
 
 
 @router.post("", status_code=202, response_model=JobResponse, responses=ERRORS)
-def create_job(body: JobRequest, state: StateDep, response: Response) -> dict[str, Any]:
+def create_job(
+    body: JobRequest, state: StateDep, request: Request, response: Response
+) -> dict[str, Any]:
     """Answer a long list of questions in the background; poll the job, then download."""
     settings = state.settings
     target = state.collection(body.collection)
     holder = target.holder
     pairs = numbered(body.questions)
     check_questions(len(pairs), body.k, settings, most=settings.max_job_questions)
-    job = state.jobs.create("batch", total=len(pairs), collection=target.name, params={"k": body.k})
+    job = state.jobs.create(
+        "batch", total=len(pairs), collection=target.name, params={"k": body.k},
+        caller=caller_of(request.scope),
+    )  # fmt: skip
     with state.jobs.discarded_on_error(job):
         write_question_list(job, pairs)
     state.jobs.start(job, lambda j: answer_question_list(holder, j, body.k), writes=False)

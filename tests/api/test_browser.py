@@ -75,3 +75,47 @@ def test_ask_on_the_web_page(
         finally:
             browser.close()
     assert (tmp_path / "answer-simplified.png").stat().st_size > 10_000
+
+
+HOSTILE = (
+    '<img src=x onerror="window.pwned=1">煤炭报告\n'
+    "煤炭产业占工业比重下降到6.1%。<script>window.pwned=2</script>"
+    '<a href="javascript:window.pwned=3">点这里</a><svg onload="window.pwned=4"></svg>\n'
+)
+
+
+def test_markup_in_documents_renders_inert_on_the_web_page(
+    make_app: Callable[..., FastAPI], serve: Callable[[FastAPI], Any], tmp_path: Path,
+    open_test: Callable[[Path], Any],
+) -> None:  # fmt: skip
+    from playwright.sync_api import expect, sync_playwright
+
+    from index.embedder import HashingEmbedder
+    from index.pipeline import ingest
+
+    docs = tmp_path / "hostile"
+    docs.mkdir()
+    (docs / "evil.txt").write_text(HOSTILE, encoding="utf-8")
+    (docs / "evil.md").write_text("# <img src=x onerror=window.pwned=5>\n\n" + HOSTILE, "utf-8")
+    folder = tmp_path / "hostile-index"
+    ingest([docs], folder, HashingEmbedder(64), cross=HashingEmbedder(32))
+    dialogs: list[str] = []
+    with serve(make_app(open_test(folder))) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(url + "/")
+            page.fill("#question", "煤炭产业占工业比重下降到多少")
+            page.press("#question", "Enter")
+            passages = page.locator("#passages")
+            expect(passages).to_contain_text("<script>window.pwned=2</script>")  # shown as text
+            expect(page.locator("#passages .title").first).to_contain_text("<img")
+            for where in ("#passages", "#answer"):
+                for tag in ("img", "script", "svg", "a[href^='javascript']"):
+                    assert page.locator(f"{where} {tag}").count() == 0, (where, tag)
+            page.locator("#answer a.marker").first.click()
+            page.wait_for_timeout(200)
+            assert page.evaluate("window.pwned") is None and dialogs == []
+        finally:
+            browser.close()
