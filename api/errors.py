@@ -27,6 +27,7 @@ from index.errors import (
     IndexNotFound,
     InvalidInput,
     ModelError,
+    StorageFull,
 )
 
 logger = logging.getLogger("citeqa.api")
@@ -36,6 +37,7 @@ DOMAIN_ERRORS: tuple[tuple[type[CiteqaError], int, str], ...] = (
     (InvalidInput, 422, "invalid_input"),
     (DocumentError, 422, "document_error"),
     (IndexLocked, 409, "index_locked"),
+    (StorageFull, 507, "storage_full"),
     (IndexNotFound, 503, "index_not_found"),
     (IndexMismatch, 503, "index_mismatch"),
     (ModelError, 503, "model_error"),
@@ -52,6 +54,7 @@ _STATUS_CODES = {
     409: "conflict",
     413: "request_too_large",
     415: "unsupported_media_type",
+    507: "storage_full",
     422: "validation_error",
     503: "unavailable",
 }

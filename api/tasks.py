@@ -23,6 +23,7 @@ from api.holder import ServiceHolder
 from api.jobs import Job, JobFailed, JobRegistry
 from api.uploads import StagedFile, keep_upload, kept_path
 from index.chunking import ChunkingOptions
+from index.folder import storage_errors
 from index.pipeline import IngestOptions, NothingAdded, document_id, ingest, remove_documents
 from index.store import DB_NAME, Store
 from qa.batch import run_batch
@@ -124,7 +125,8 @@ def ingest_uploads(
         folder, manifest = service.snapshot.folder, service.snapshot.manifest
         embedder, cross = service.retriever.embedder, service.retriever.cross
     before = set(indexed_sources(folder))
-    kept = [_Kept(s, *keep_upload(s, upload_dir)) for s in staged]
+    with storage_errors(upload_dir):
+        kept = [_Kept(s, *keep_upload(s, upload_dir)) for s in staged]
     options = IngestOptions(
         chunking=ChunkingOptions(manifest.chunk_size, manifest.chunk_overlap),
         max_file_bytes=max_file_bytes,

@@ -8,6 +8,7 @@ content, so uploading the same bytes again finds the document already indexed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 import shutil
@@ -96,7 +97,15 @@ def stage_uploads(
     staged = []
     for i, (upload, suffix) in enumerate(zip(files, suffixes, strict=True)):
         path = folder / f"{i:04d}{suffix}"
-        size, digest = _copy_limited(upload.file, path, max_bytes)
+        try:
+            size, digest = _copy_limited(upload.file, path, max_bytes)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise ApiError(
+                507, "storage_full", "the server's disk is full, so the upload was not kept; "
+                "try again once space has been freed",
+            ) from exc  # fmt: skip
         if size > max_bytes:
             raise ApiError(
                 413,

@@ -38,6 +38,11 @@ class IndexMismatch(CiteqaError):
     """The index was built with another model, settings or format version."""
 
 
+class StorageFull(CiteqaError):
+    """The disk (or quota) holding an index is full: the write stopped, nothing half-written
+    was kept."""
+
+
 class IndexLocked(CiteqaError):
     """Another process is writing to the index."""
 

@@ -21,9 +21,11 @@ the generation (``read_generation``) notices the new index as it notices any oth
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexLocked, IndexNotFound
+from index.errors import IndexLocked, IndexNotFound, StorageFull
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
 from index.store import DB_NAME, Store, read_generation
@@ -130,14 +132,41 @@ def save_derived(folder: Path, store: Store, manifest: Manifest) -> Path:
         return final
     tmp = derived / f".tmp-gen-{generation}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    text_ids, texts = store.all_search_texts()
-    LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
-    os.replace(tmp, final)
+    try:
+        tmp.mkdir(parents=True)
+        text_ids, texts = store.all_search_texts()
+        LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
+        os.replace(tmp, final)
+    except BaseException:  # a full disk: readers rebuild BM25 from the database meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     for old in derived.iterdir():
         if old != final:
             shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+@contextmanager
+def storage_errors(folder: Path) -> Iterator[None]:
+    """A full disk met while writing the index at ``folder``, told as StorageFull."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc):
+            raise
+        raise _full(folder, str(exc)) from exc
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise _full(folder, exc.strerror or str(exc)) from exc
+
+
+def _full(folder: Path, detail: str) -> StorageFull:
+    return StorageFull(
+        f"the disk holding {folder} is full ({detail}). The write stopped there: "
+        "the index holds what it held before plus any batch committed earlier, and stays "
+        "readable. Free some space and run again; what is already indexed is skipped"
+    )
 
 
 @contextmanager
@@ -164,7 +193,7 @@ def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -
     the derived indexes for whatever was committed. With ``rebuild``, an index built with other
     settings is built again aside and swapped in whole at the end (``_rebuilding``)."""
     recover_interrupted_swap(folder)
-    with write_lock(folder):
+    with storage_errors(folder), write_lock(folder):
         existing = read_manifest(folder)
         if existing is not None and existing != wanted and rebuild:
             with _rebuilding(folder, wanted) as store:

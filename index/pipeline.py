@@ -24,7 +24,7 @@ from index.clean import clean
 from index.documents import Chunk, content_hash
 from index.embedder import Embedder
 from index.errors import CiteqaError, DocumentError, EmptyDocument, IndexNotFound
-from index.folder import open_for_writing, save_derived, write_lock
+from index.folder import open_for_writing, save_derived, storage_errors, write_lock
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
@@ -339,7 +339,7 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
     manifest = read_manifest(folder)
     if manifest is None:
         raise IndexNotFound(f"no citeqa index at {folder}")
-    with write_lock(folder):
+    with storage_errors(folder), write_lock(folder):
         store = Store(folder / DB_NAME)
         try:
             known = store.file_hashes()
