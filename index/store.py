@@ -226,7 +226,8 @@ class Store:
         )
 
     def sources_without_name(self) -> set[str]:
-        """Sources of documents written before documents had a name to show."""
+        """Sources of documents written before documents had a name to show (a writer's
+        store: opening it added the column)."""
         return {r[0] for r in self._db.execute("SELECT source FROM documents WHERE name IS NULL")}
 
     def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
@@ -397,9 +398,11 @@ class Store:
         return [r[0] for r in rows]
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+        name = "name" if "name" in columns else "NULL"  # read-only, of an index before names
         query = (
             "SELECT id, source, title, media_type, encoding, file_hash, text, page_starts, "
-            "n_chunks, indexed_at, name FROM documents"
+            f"n_chunks, indexed_at, {name} FROM documents"
         )
         args: list[str] = []
         if doc_ids is not None:

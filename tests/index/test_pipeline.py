@@ -253,7 +253,7 @@ def test_documents_show_their_path_under_the_indexed_folder_never_a_full_path(
     ]  # fmt: skip
     store.close()
     with sqlite3.connect(folder / DB_NAME) as db:  # as a citeqa before names wrote it
-        db.execute("UPDATE documents SET name = NULL")
+        db.execute("ALTER TABLE documents DROP COLUMN name")
     store = Store(folder / DB_NAME, readonly=True)
     assert sorted(d.shown for d in store.documents())[0] == "coal.txt"  # its file name
     store.close()

@@ -1,0 +1,613 @@
+"""Soak and fault runs: a real server under sustained mixed load with writes going on, then
+killed mid-upload and mid-job, then writing to a full disk.
+
+    python scripts/soak.py [--index data/sample-index] [--duration 120] [--clients 32]
+    python scripts/soak.py --fake-embedder --duration 5 --no-disk   # smoke run, see below
+
+Load: ``citeqa serve`` on 127.0.0.1 (a free port) over a copy of the index; --clients threads
+mix POST /v1/search, /v1/ask, streamed /v1/chat/completions and small /v1/jobs (polled,
+results downloaded), a quarter of their questions about documents the writer uploads and
+deletes every few seconds. Reported: requests and errors by status (5xx must be 0), p50/p99
+per kind, answers citing a document whose deletion had completed before the request was sent
+(must be 0), and the server's resident memory at start, after warm-up, at the end of the load
+and after a quiet spell.
+
+Faults: the server is killed (SIGKILL) while it indexes an upload and while it answers a long
+question list, and started again on the same folder: the index must open with every document
+whole or absent, the upload's job must say ``interrupted`` (or have finished) and the list
+must resume and finish with every question answered once. Last, ``citeqa index`` writes to a
+copy of the index on a small tmpfs until the disk is full (root only): it must fail with a
+clear message and leave the index whole.
+
+Writes ``results/soak.md`` (and .json). Run it by hand on an otherwise idle machine; it is
+not a test. Smoke mode (--fake-embedder) serves the hashing test embedder over data/sample/
+to check the script end to end in seconds; its numbers mean nothing and go to a temporary
+file unless --out is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from benchlib import free_port, stop
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+KEY = "soak-key-0f9e8d7c"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
+FILLER = (
+    "该项目由市发展改革委牵头推进，计划分三期建设。一期工程包括研发楼、中试基地和配套设施。"
+    "项目建成后将带动上下游企业集聚发展，形成新的增长点。"
+)
+
+
+def marker_text(n: int) -> str:
+    """An upload only questions about ``n`` find: its facts name the number."""
+    return (
+        f"量子实验室第{n}号项目简报\n第{n}号量子实验室设在创新大厦第{n % 40 + 1}层，"
+        f"由{n}名研究人员组成，年度经费为{n * 7}万元。\n" + FILLER * 3
+    )
+
+
+def marker_question(n: int) -> str:
+    return f"第{n}号量子实验室设在哪里，有多少名研究人员？"
+
+
+@dataclass
+class Record:
+    kind: str
+    started: float
+    seconds: float
+    status: int  # HTTP status; 0 when the request failed without one
+    cited: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Shared:
+    """What the clients and the writer share: the upload markers, and when each document's
+    deletion completed."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    live: dict[int, str] = field(default_factory=dict)  # marker -> doc id
+    deleted: dict[str, float] = field(default_factory=dict)  # doc id -> completed at
+    gone: list[int] = field(default_factory=list)  # markers of deleted documents, in order
+    records: list[Record] = field(default_factory=list)
+    writes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: Record) -> None:
+        with self.lock:
+            self.records.append(record)
+
+
+# -- the server ---------------------------------------------------------------------------
+
+
+def server_command(args: argparse.Namespace, index: Path, port: int) -> list[str]:
+    if args.fake_embedder:
+        return [sys.executable, __file__, "--serve-fake", str(index), "--port", str(port)]
+    return [sys.executable, "-m", "api", "serve", "--index", str(index), "--host", "127.0.0.1",
+            "--port", str(port)]  # fmt: skip
+
+
+@contextmanager
+def running(
+    args: argparse.Namespace, index: Path, log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {**os.environ, "CITEQA_API_KEYS": KEY}
+    with log.open("ab") as out:
+        server = subprocess.Popen(
+            server_command(args, index, port), cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"the server exited:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server was not ready within 300 s")
+            time.sleep(0.2)
+        yield url, server
+    finally:
+        if server.poll() is None:
+            stop(server)
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    (line,) = [x for x in status.splitlines() if x.startswith("VmRSS:")]
+    return round(int(line.split()[1]) / 1024, 1)
+
+
+def serve_fake(index: Path, port: int) -> None:
+    """(Smoke mode's server process.) Serve ``index`` with hashing embedders."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+    from index.embedder import HashingEmbedder
+    from index.folder import open_snapshot
+    from qa.service import QAService
+
+    cross = HashingEmbedder(32)
+    service = QAService(open_snapshot(index), HashingEmbedder(64), cross, cross, answer_at={})
+    settings = Settings(_env_file=None, index=index, api_keys=[KEY])  # type: ignore[call-arg]
+    uvicorn.run(create_app(settings, service=service), host="127.0.0.1", port=port,
+                log_level="warning")  # fmt: skip
+
+
+# -- load ---------------------------------------------------------------------------------
+
+
+def _cited(payload: Any) -> set[str]:
+    if isinstance(payload, dict):
+        found = {payload["doc_id"]} if isinstance(payload.get("doc_id"), str) else set()
+        for value in payload.values():
+            found |= _cited(value)
+        return found
+    if isinstance(payload, list):
+        return set().union(*(_cited(v) for v in payload)) if payload else set()
+    return set()
+
+
+def _question(rng: random.Random, pool: list[str], shared: Shared) -> str:
+    with shared.lock:
+        markers = list(shared.live) + shared.gone[-5:]  # and some just deleted
+    if markers and rng.random() < 0.25:
+        return marker_question(rng.choice(markers))
+    return rng.choice(pool)
+
+
+def client(url: str, seed: int, pool: list[str], shared: Shared, until: float) -> None:
+    rng = random.Random(seed)
+    with httpx.Client(base_url=url, timeout=120) as http:
+        while time.monotonic() < until:
+            kind = rng.choices(["search", "ask", "chat", "job"], [40, 30, 20, 10])[0]
+            started = time.monotonic()
+            status, cited = 0, set()
+            try:
+                if kind in ("search", "ask"):
+                    reply = http.post(
+                        f"/v1/{kind}", json={"question": _question(rng, pool, shared)}
+                    )
+                    status, cited = reply.status_code, _cited(reply.json())
+                elif kind == "chat":
+                    status, cited = _chat(http, _question(rng, pool, shared))
+                else:
+                    status, cited = _job(http, [_question(rng, pool, shared) for _ in range(8)])
+            except (httpx.HTTPError, ValueError):
+                status = 0
+            shared.add(Record(kind, started, time.monotonic() - started, status, cited))
+
+
+def _chat(http: httpx.Client, question: str) -> tuple[int, set[str]]:
+    body = {"model": "citeqa", "stream": True, "messages": [{"role": "user", "content": question}]}
+    cited: set[str] = set()
+    with http.stream("POST", "/v1/chat/completions", json=body) as reply:
+        for line in reply.iter_lines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                cited |= _cited(json.loads(line[6:]))
+        return reply.status_code, cited
+
+
+def _job(http: httpx.Client, questions: list[str]) -> tuple[int, set[str]]:
+    created = http.post("/v1/jobs", json={"questions": questions})
+    if created.status_code != 202:
+        return created.status_code, set()
+    job_id = created.json()["id"]
+    for _ in range(600):
+        job = http.get(f"/v1/jobs/{job_id}")
+        if job.status_code != 200:
+            return job.status_code, set()
+        if job.json()["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
+            break
+        time.sleep(0.2)
+    results = http.get(f"/v1/jobs/{job_id}/results")
+    cited = set().union(*(_cited(json.loads(x)) for x in results.text.splitlines() if x.strip()))
+    return results.status_code, cited
+
+
+def writer(url: str, shared: Shared, until: float, every: float) -> None:
+    """Upload a marked document every ``every`` seconds and keep three: the oldest is
+    deleted, and the moment its deletion completes is noted."""
+    n = 0
+    with httpx.Client(base_url=url, timeout=300, headers=AUTH) as http:
+        while time.monotonic() < until:
+            n += 1
+            began = time.monotonic()
+            try:
+                files = [("files", (f"lab-{n}.txt", marker_text(n).encode(), "text/plain"))]
+                job_id = http.post("/v1/documents", files=files).json()["id"]
+                job = _until_finished(http, job_id)
+                if job["status"] == "succeeded":
+                    with shared.lock:
+                        shared.live[n] = job["result"]["files"][0]["doc_id"]
+                    shared.writes["uploads"] += 1
+                else:
+                    shared.writes[f"upload {job['status']}"] += 1
+                with shared.lock:
+                    oldest = sorted(shared.live)[:-3]
+                for old in oldest:
+                    doc_id = shared.live[old]
+                    reply = http.delete(f"/v1/documents/{doc_id}")
+                    done = time.monotonic()
+                    with shared.lock:
+                        del shared.live[old]
+                        shared.gone.append(old)
+                        if reply.status_code == 200:
+                            shared.deleted[doc_id] = done
+                    shared.writes["deletes" if reply.status_code == 200 else "delete failed"] += 1
+            except (httpx.HTTPError, ValueError, KeyError):
+                shared.writes["write errors"] += 1
+            time.sleep(max(0.0, every - (time.monotonic() - began)))
+
+
+def _until_finished(http: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = http.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
+            return dict(job)
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    if len(samples) < 2:
+        value = round(samples[0] * 1000, 1) if samples else 0.0
+        return {"p50": value, "p99": value}
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": round(cuts[49] * 1000, 1), "p99": round(cuts[98] * 1000, 1)}
+
+
+def soak(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
+    pool = [json.loads(x)["question"] for x in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    shared = Shared()
+    with running(args, index, log) as (url, server):
+        memory = {"ready": rss_mb(server.pid)}
+        start = time.monotonic()
+        until = start + args.warmup + args.duration
+        threads = [
+            threading.Thread(target=client, args=(url, i, pool, shared, until), daemon=True)
+            for i in range(args.clients)
+        ]
+        threads.append(
+            threading.Thread(
+                target=writer, args=(url, shared, until, args.write_every), daemon=True
+            )
+        )
+        for t in threads:
+            t.start()
+        time.sleep(args.warmup)
+        memory["after_warmup"] = rss_mb(server.pid)
+        for t in threads:
+            t.join()
+        memory["end_of_load"] = rss_mb(server.pid)
+        time.sleep(args.quiet)
+        memory["after_quiet"] = rss_mb(server.pid)
+    measured = [r for r in shared.records if r.started >= start + args.warmup]
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for r in measured:
+        by_kind[r.kind].append(r.seconds)
+    stale = [
+        r for r in shared.records
+        if any(d in shared.deleted and shared.deleted[d] < r.started for d in r.cited)
+    ]  # fmt: skip
+    warm = memory["after_warmup"]
+    return {
+        "clients": args.clients,
+        "seconds": args.duration,
+        "warmup_seconds": args.warmup,
+        "requests": len(measured),
+        "requests_with_warmup": len(shared.records),
+        "status": dict(Counter(str(r.status) for r in shared.records)),
+        "server_errors": sum(1 for r in shared.records if r.status >= 500),
+        "failed_without_status": sum(1 for r in shared.records if r.status == 0),
+        "latency_ms": {"all": percentiles([r.seconds for r in measured])}
+        | {k: percentiles(v) for k, v in sorted(by_kind.items())},
+        "requests_by_kind": {k: len(v) for k, v in sorted(by_kind.items())},
+        "citations_of_deleted": len(stale),
+        "writes": dict(shared.writes),
+        "memory_mb": memory,
+        "growth_after_warmup": round((memory["end_of_load"] - warm) / warm, 3),
+        "after_quiet_vs_warmup": round((memory["after_quiet"] - warm) / warm, 3),
+    }
+
+
+# -- faults -------------------------------------------------------------------------------
+
+
+def whole_or_absent(index: Path) -> tuple[int, list[str]]:
+    """Documents of the index, and those not whole (a passage count unlike their record)."""
+    from index.folder import open_snapshot
+
+    snapshot = open_snapshot(index)
+    try:
+        docs = snapshot.store.documents()
+        broken = [
+            d.shown for d in docs if len(snapshot.store.row_ids_of_documents([d.id])) != d.n_chunks
+        ]
+        return len(docs), broken
+    finally:
+        snapshot.close()
+
+
+def kill_mid_upload(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
+    files = [
+        ("files", (f"big-{i}.txt", (marker_text(1000 + i) * 20).encode(), "text/plain"))
+        for i in range(6)
+    ]
+    with running(args, index, log) as (url, server):
+        job_id = httpx.post(f"{url}/v1/documents", files=files, headers=AUTH).json()["id"]
+        seen = "queued"
+        for _ in range(200):
+            seen = httpx.get(f"{url}/v1/jobs/{job_id}").json()["status"]
+            if seen != "queued":
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        server.kill()
+        server.wait()
+    with running(args, index, log) as (url, _):
+        job = httpx.get(f"{url}/v1/jobs/{job_id}").json()
+        documents = httpx.get(f"{url}/v1/documents").json()["count"]
+    count, broken = whole_or_absent(index)
+    return {
+        "killed_while": seen,
+        "job_after_restart": job["status"],
+        "files": [f["status"] for f in (job.get("result") or {}).get("files", [])],
+        "message": (job.get("error") or {}).get("message"),
+        "documents_served": documents,
+        "documents": count,
+        "not_whole": broken,
+        "ok": not broken and job["status"] in ("interrupted", "succeeded"),
+    }
+
+
+def kill_mid_batch(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
+    pool = [json.loads(x)["question"] for x in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    questions = [pool[i % len(pool)] + f"（{i}）" for i in range(args.batch_questions)]
+    with running(args, index, log) as (url, server):
+        job_id = httpx.post(f"{url}/v1/jobs", json={"questions": questions}).json()["id"]
+        done = 0
+        for _ in range(3000):
+            done = httpx.get(f"{url}/v1/jobs/{job_id}").json()["done"]
+            if done >= min(64, len(questions) // 4):
+                break
+            time.sleep(0.05)
+        server.kill()
+        server.wait()
+    started = time.monotonic()
+    with running(args, index, log) as (url, _), httpx.Client(base_url=url, timeout=120) as http:
+        job = _until_finished(http, job_id, timeout=1800)
+        lines = http.get(f"/v1/jobs/{job_id}/results").text.splitlines()
+    ids = [json.loads(x)["id"] for x in lines if x.strip()]
+    result = job.get("result") or {}
+    return {
+        "killed_at_done": done,
+        "job_after_restart": job["status"],
+        "resumed": result.get("resumed"),
+        "answered": result.get("answered"),
+        "questions": len(questions),
+        "answers_once_each": len(ids) == len(set(ids)) == len(questions),
+        "seconds_to_finish_after_restart": round(time.monotonic() - started, 1),
+        "ok": job["status"] == "succeeded" and len(set(ids)) == len(questions),
+    }
+
+
+def disk_full(args: argparse.Namespace, index: Path, work: Path) -> dict[str, Any]:
+    """``citeqa index`` into a copy of the index on a tmpfs a little larger than it."""
+    if os.geteuid() != 0:
+        return {"skipped": "needs root to mount a tmpfs"}
+    mount = work / "small-disk"
+    mount.mkdir()
+    size_kb = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) // 1024 + 400
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return {"skipped": f"cannot mount a tmpfs: {done.stderr.strip()}"}
+    try:
+        copy = mount / "idx"
+        shutil.copytree(index, copy, ignore=shutil.ignore_patterns("jobs", "uploads"))
+        before, _ = whole_or_absent(copy)
+        docs = work / "more"
+        docs.mkdir()
+        for i in range(12):
+            (docs / f"more-{i}.txt").write_text(marker_text(2000 + i) * 6, encoding="utf-8")
+        env = {**os.environ}
+        if args.fake_embedder:  # the hashing embedder cannot come from the CLI: index in process
+            command = [sys.executable, __file__, "--index-fake", str(docs), "--into", str(copy)]
+        else:
+            command = [sys.executable, "-m", "api", "index", str(docs), "--index", str(copy), "-q"]
+        ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        after, broken = whole_or_absent(copy)
+        said = (ran.stderr + ran.stdout).strip().splitlines()
+        return {
+            "exit_code": ran.returncode,
+            "message": said[-1] if said else "",
+            "documents_before": before,
+            "documents_after": after,
+            "not_whole": broken,
+            "ok": ran.returncode == 1 and "is full" in ran.stderr and not broken,
+        }
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def index_fake(docs: Path, folder: Path) -> None:
+    """(Smoke mode's writer.) ``citeqa index`` with the hashing embedder."""
+    from index.embedder import HashingEmbedder
+    from index.errors import CiteqaError
+    from index.pipeline import ingest
+
+    try:
+        ingest([docs], folder, HashingEmbedder(64), cross=HashingEmbedder(32))
+    except CiteqaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+
+
+# -- report -------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Any]) -> str:
+    s = results["soak"]
+    mode = " — SMOKE MODE (hashing embedder, numbers mean nothing)" if results["smoke"] else ""
+    lat = s["latency_ms"]
+    lines = [
+        f"# Soak and faults{mode}",
+        "",
+        f"Index: {results['index']} ({results['documents']} documents), copied; server and "
+        f"clients on 127.0.0.1 in separate processes, {os.cpu_count()} cores. {s['clients']} "
+        f"clients for {s['seconds']} s after {s['warmup_seconds']} s of warm-up, mixing "
+        "search 40%, ask 30%, streamed chat 20%, 8-question jobs 10%; a writer uploads a "
+        "document every few seconds and deletes the oldest beyond three.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| requests (measured / with warm-up) | {s['requests']} / {s['requests_with_warmup']} |",
+        f"| by status | {', '.join(f'{k}: {v}' for k, v in sorted(s['status'].items()))} |",
+        f"| 5xx | **{s['server_errors']}** |",
+        f"| failed without a status | {s['failed_without_status']} |",
+        f"| p50 / p99 ms, all | {lat['all']['p50']} / {lat['all']['p99']} |",
+    ]
+    for kind in ("search", "ask", "chat", "job"):
+        if kind in lat:
+            lines.append(
+                f"| p50 / p99 ms, {kind} ({s['requests_by_kind'][kind]}) "
+                f"| {lat[kind]['p50']} / {lat[kind]['p99']} |"
+            )
+    m = s["memory_mb"]
+    lines += [
+        f"| answers citing a document after its deletion completed | **{s['citations_of_deleted']}** |",
+        f"| writes | {', '.join(f'{k}: {v}' for k, v in sorted(s['writes'].items()))} |",
+        f"| server RSS MB: ready / after warm-up / end of load / after {results['quiet']} s quiet "
+        f"| {m['ready']} / {m['after_warmup']} / {m['end_of_load']} / {m['after_quiet']} |",
+        f"| RSS growth after warm-up (end of load; after quiet) "
+        f"| **{s['growth_after_warmup']:+.1%}**; {s['after_quiet_vs_warmup']:+.1%} |",
+        "",
+        "## Faults",
+        "",
+    ]
+    for name, outcome in results["faults"].items():
+        verdict = "skipped" if "skipped" in outcome else ("ok" if outcome.get("ok") else "FAILED")
+        detail = "; ".join(f"{k}: {v}" for k, v in outcome.items() if k != "ok")
+        lines.append(f"- **{name}** — {verdict}: {detail}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=ROOT / "data" / "sample-index")
+    parser.add_argument("--fake-embedder", action="store_true", help="smoke mode, see above")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of measured load")
+    parser.add_argument("--warmup", type=float, default=15.0)
+    parser.add_argument(
+        "--quiet", type=float, default=15.0, help="seconds idle before the last RSS"
+    )
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--write-every", type=float, default=3.0, help="seconds between uploads")
+    parser.add_argument("--batch-questions", type=int, default=1000, help="the killed job's size")
+    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--no-disk", action="store_true", help="skip the full-disk run")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--serve-fake", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index-fake", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--into", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fake:
+        serve_fake(args.serve_fake, args.port)
+        return
+    if args.index_fake:
+        index_fake(args.index_fake, args.into)
+        return
+    duration = min(args.duration, 1800.0)
+    args.duration, args.clients = duration, min(args.clients, 256)  # bounded in time and count
+
+    with tempfile.TemporaryDirectory(prefix="citeqa-soak-") as tmp:
+        work = Path(tmp)
+        source = args.index
+        if args.fake_embedder:
+            from index.embedder import HashingEmbedder
+            from index.pipeline import ingest
+
+            source = work / "fake-index"
+            ingest(
+                [ROOT / "data" / "sample"], source, HashingEmbedder(64), cross=HashingEmbedder(32)
+            )
+        elif not (source / "manifest.json").exists():
+            raise SystemExit(f"no index at {source}; build it first: make demo")
+        out = args.out or (
+            work.parent / "soak.smoke.md" if args.fake_embedder else ROOT / "results" / "soak.md"
+        )
+
+        def fresh(name: str) -> Path:
+            copy = work / name
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("jobs", "uploads"))
+            return copy
+
+        log = work / "server.log"
+        documents, _ = whole_or_absent(source)
+        results: dict[str, Any] = {
+            "index": str(args.index if not args.fake_embedder else "data/sample (hashing)"),
+            "documents": documents,
+            "smoke": args.fake_embedder,
+            "quiet": args.quiet,
+            "soak": soak(args, fresh("soak"), log),
+            "faults": {},
+        }
+        print(json.dumps(results["soak"], ensure_ascii=False), flush=True)
+        runs: dict[str, Callable[[], dict[str, Any]]] = {}
+        if not args.no_faults:
+            runs["kill -9 while an upload is being indexed, then restart"] = lambda: (
+                kill_mid_upload(args, fresh("upload"), log)
+            )
+            runs["kill -9 while a question list is answered, then restart"] = lambda: (
+                kill_mid_batch(args, fresh("batch"), log)
+            )
+            if not args.no_disk:
+                runs["citeqa index into a full disk (tmpfs)"] = lambda: disk_full(
+                    args, source, work
+                )
+        for name, run in runs.items():
+            results["faults"][name] = run()
+            print(name, json.dumps(results["faults"][name], ensure_ascii=False), flush=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report(results), encoding="utf-8")
+        out.with_suffix(".json").write_text(
+            json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
