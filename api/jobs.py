@@ -104,18 +104,20 @@ class JobRegistry:
         self, kind: JobKind, total: int = 0, *, collection: str | None = None,
         params: dict[str, Any] | None = None, caller: str | None = None,
     ) -> Job:  # fmt: skip
-        """A new queued job; ApiError 429 when ``max_active`` jobs are queued or running, or
-        when ``caller``'s question lists would hold over ``max_queued`` questions."""
+        """A new queued job; ApiError 429 when ``max_active`` jobs of its kind are queued or
+        running, or when ``caller``'s question lists would hold over ``max_queued`` questions."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
         with self._lock:
             unfinished = [j for j in self._jobs.values() if not j.finished]
-            if len(unfinished) >= self.max_active:
+            alike = sum(1 for j in unfinished if j.kind == kind)  # lists do not hold up uploads
+            if alike >= self.max_active:
+                what = "question lists" if kind == "batch" else "uploads"
                 raise ApiError(
                     429,
                     "too_many_jobs",
-                    f"{len(unfinished)} jobs are queued or running, this server's limit; wait "
-                    "for one to finish or cancel one (DELETE /v1/jobs/ID)",
+                    f"{alike} {what} are queued or running, this server's limit; wait for one "
+                    "to finish or cancel one (DELETE /v1/jobs/ID)",
                 )
             if kind == "batch" and caller is not None:
                 queued = sum(

@@ -133,7 +133,11 @@ class Settings(BaseSettings):
         "of as many; more are answered 429 with Retry-After. 0: no limit",
     )
     max_active_jobs: int = Field(
-        8, ge=1, le=10_000, description="jobs queued or running at once; more are refused (429)"
+        8,
+        ge=1,
+        le=10_000,
+        description="jobs of each kind (question lists, uploads) queued or running at once; more "
+        "are refused (429)",
     )
 
     # -- optional answer writing by an OpenAI-compatible LLM (off unless llm_base_url is set) --

@@ -79,6 +79,7 @@ class Record:
     seconds: float
     status: int  # HTTP status; 0 when the request failed without one
     cited: set[str] = field(default_factory=set)
+    code: str = ""  # the error code of a refusal
 
 
 @dataclass
@@ -190,20 +191,30 @@ def client(url: str, seed: int, pool: list[str], shared: Shared, until: float) -
         while time.monotonic() < until:
             kind = rng.choices(["search", "ask", "chat", "job"], [40, 30, 20, 10])[0]
             started = time.monotonic()
-            status, cited = 0, set()
+            status, cited, code = 0, set(), ""
             try:
                 if kind in ("search", "ask"):
-                    reply = http.post(
-                        f"/v1/{kind}", json={"question": _question(rng, pool, shared)}
-                    )
-                    status, cited = reply.status_code, _cited(reply.json())
+                    question = _question(rng, pool, shared)
+                    reply = http.post(f"/v1/{kind}", json={"question": question})
+                    status, cited, code = reply.status_code, _cited(reply.json()), _code(reply)
                 elif kind == "chat":
                     status, cited = _chat(http, _question(rng, pool, shared))
                 else:
-                    status, cited = _job(http, [_question(rng, pool, shared) for _ in range(8)])
-            except (httpx.HTTPError, ValueError):
-                status = 0
-            shared.add(Record(kind, started, time.monotonic() - started, status, cited))
+                    questions = [_question(rng, pool, shared) for _ in range(8)]
+                    status, cited, code = _job(http, questions)
+            except (httpx.HTTPError, ValueError) as exc:
+                status, code = 0, type(exc).__name__
+            shared.add(Record(kind, started, time.monotonic() - started, status, cited, code))
+
+
+def _code(reply: httpx.Response) -> str:
+    """The error code of a refused request ('' for a success)."""
+    if reply.status_code < 400:
+        return ""
+    try:
+        return str(reply.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return "?"
 
 
 def _chat(http: httpx.Client, question: str) -> tuple[int, set[str]]:
@@ -216,21 +227,23 @@ def _chat(http: httpx.Client, question: str) -> tuple[int, set[str]]:
         return reply.status_code, cited
 
 
-def _job(http: httpx.Client, questions: list[str]) -> tuple[int, set[str]]:
+def _job(http: httpx.Client, questions: list[str]) -> tuple[int, set[str], str]:
     created = http.post("/v1/jobs", json={"questions": questions})
     if created.status_code != 202:
-        return created.status_code, set()
+        return created.status_code, set(), _code(created)
     job_id = created.json()["id"]
     for _ in range(600):
         job = http.get(f"/v1/jobs/{job_id}")
         if job.status_code != 200:
-            return job.status_code, set()
+            return job.status_code, set(), _code(job)
         if job.json()["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
             break
         time.sleep(0.2)
     results = http.get(f"/v1/jobs/{job_id}/results")
+    if results.status_code != 200:
+        return results.status_code, set(), _code(results)
     cited = set().union(*(_cited(json.loads(x)) for x in results.text.splitlines() if x.strip()))
-    return results.status_code, cited
+    return results.status_code, cited, ""
 
 
 def writer(url: str, shared: Shared, until: float, every: float) -> None:
@@ -243,8 +256,11 @@ def writer(url: str, shared: Shared, until: float, every: float) -> None:
             began = time.monotonic()
             try:
                 files = [("files", (f"lab-{n}.txt", marker_text(n).encode(), "text/plain"))]
-                job_id = http.post("/v1/documents", files=files).json()["id"]
-                job = _until_finished(http, job_id)
+                posted = http.post("/v1/documents", files=files)
+                if posted.status_code != 202:
+                    shared.writes[f"upload refused ({posted.status_code} {_code(posted)})"] += 1
+                    continue
+                job = _until_finished(http, posted.json()["id"])
                 if job["status"] == "succeeded":
                     with shared.lock:
                         shared.live[n] = job["result"]["files"][0]["doc_id"]
@@ -263,9 +279,10 @@ def writer(url: str, shared: Shared, until: float, every: float) -> None:
                         if reply.status_code == 200:
                             shared.deleted[doc_id] = done
                     shared.writes["deletes" if reply.status_code == 200 else "delete failed"] += 1
-            except (httpx.HTTPError, ValueError, KeyError):
-                shared.writes["write errors"] += 1
-            time.sleep(max(0.0, every - (time.monotonic() - began)))
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                shared.writes[f"write failed ({type(exc).__name__})"] += 1
+            finally:
+                time.sleep(max(0.0, every - (time.monotonic() - began)))
 
 
 def _until_finished(http: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, Any]:
@@ -327,6 +344,7 @@ def soak(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
         "requests": len(measured),
         "requests_with_warmup": len(shared.records),
         "status": dict(Counter(str(r.status) for r in shared.records)),
+        "refusals": dict(Counter(f"{r.status} {r.code}" for r in shared.records if r.code)),
         "server_errors": sum(1 for r in shared.records if r.status >= 500),
         "failed_without_status": sum(1 for r in shared.records if r.status == 0),
         "latency_ms": {"all": percentiles([r.seconds for r in measured])}
@@ -495,6 +513,7 @@ def report(results: dict[str, Any]) -> str:
         "|---|---|",
         f"| requests (measured / with warm-up) | {s['requests']} / {s['requests_with_warmup']} |",
         f"| by status | {', '.join(f'{k}: {v}' for k, v in sorted(s['status'].items()))} |",
+        f"| refusals (status, code) | {', '.join(f'{k}: {v}' for k, v in sorted(s['refusals'].items())) or 'none'} |",
         f"| 5xx | **{s['server_errors']}** |",
         f"| failed without a status | {s['failed_without_status']} |",
         f"| p50 / p99 ms, all | {lat['all']['p50']} / {lat['all']['p99']} |",

@@ -96,7 +96,9 @@ def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
     assert 0 <= job.done < job.total
 
 
-def test_jobs_beyond_the_active_limit_are_refused(make_slow_app: Callable[..., FastAPI]) -> None:
+def test_jobs_beyond_the_active_limit_are_refused_and_lists_do_not_hold_up_uploads(
+    make_slow_app: Callable[..., FastAPI], auth: dict[str, str]
+) -> None:
     with TestClient(make_slow_app(max_active_jobs=2)) as client:
         first, second = (
             client.post("/v1/jobs", json={"questions": QUESTIONS}).json()["id"] for _ in range(2)
@@ -104,7 +106,10 @@ def test_jobs_beyond_the_active_limit_are_refused(make_slow_app: Callable[..., F
         third = client.post("/v1/jobs", json={"questions": QUESTIONS[:1]})
         assert third.status_code == 429
         assert third.json()["error"]["code"] == "too_many_jobs"
-        assert "2 jobs are queued or running" in third.json()["error"]["message"]
+        assert "2 question lists are queued or running" in third.json()["error"]["message"]
+        files = [("files", ("lab.txt", "量子计算实验室设在高新区。".encode(), "text/plain"))]
+        upload = client.post("/v1/documents", files=files, headers=auth)
+        assert upload.status_code == 202  # an upload has its own budget
         assert client.delete(f"/v1/jobs/{second}").json()["status"] == "cancelled"  # was queued
         assert client.post("/v1/jobs", json={"questions": QUESTIONS[:1]}).status_code == 202
         client.delete(f"/v1/jobs/{first}")
