@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -29,7 +28,6 @@ from api.jobs import JobRegistry
 from api.leftovers import sweep_uploads
 from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
 from api.mcp_server import HttpEndpoint, build_mcp
-from api.memory import release_free_memory
 from api.openapi import limited_openapi
 from api.rate_limit import RateLimit
 from api.routes import chat, documents, embeddings, health, jobs, qa
@@ -115,13 +113,8 @@ def _take_over(state: AppState) -> None:
         sweep_uploads(collection.upload_dir, sources)
 
 
-TRIM_EVERY_S = 30.0
-
-
 async def _watch(state: AppState, seconds: float) -> None:
-    """Every ``seconds``, swap in what other processes wrote to the served indexes; every
-    TRIM_EVERY_S, hand the memory freed since back to the system."""
-    trimmed = time.monotonic()
+    """Every ``seconds``, swap in what other processes wrote to the served indexes."""
     while True:
         await asyncio.sleep(seconds)
         for collection in state.collections.values():
@@ -129,9 +122,6 @@ async def _watch(state: AppState, seconds: float) -> None:
                 await run_in_threadpool(collection.holder.refresh)
             except Exception:  # a failed look must not end the watching
                 logger.exception("could not look for changes to collection %s", collection.name)
-        if time.monotonic() - trimmed >= TRIM_EVERY_S:
-            await run_in_threadpool(release_free_memory)
-            trimmed = time.monotonic()
 
 
 def answer_writer(settings: Settings) -> AnswerWriter | None:
