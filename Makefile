@@ -31,7 +31,7 @@ test: install $(CHROMIUM)
 	$(PY) -m pytest
 
 test-fast: install
-	$(PY) -m pytest -m "not model"
+	$(PY) -m pytest -m "not model and not slow"
 
 lint: install
 	$(PY) -m ruff check .

@@ -126,6 +126,7 @@ def test_writes_go_to_the_collection_named(
     assert "森林覆盖率" in results and "coal.txt" not in results
 
 
+@pytest.mark.slow
 def test_mcp_tools_take_the_collection(
     two_collections: Callable[..., FastAPI], serve: Callable[[FastAPI], Any]
 ) -> None:
@@ -145,6 +146,7 @@ def test_mcp_tools_take_the_collection(
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.slow
 def test_the_web_page_offers_the_collections(
     two_collections: Callable[..., FastAPI], serve: Callable[[FastAPI], Any]
 ) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -61,6 +62,7 @@ def test_a_finished_job_and_its_results_survive_a_restart(
         ]
 
 
+@pytest.mark.slow
 def test_finished_jobs_expire_and_folders_no_job_owns_are_removed(
     make_app: Callable[..., FastAPI], wait_for_job: Callable[..., dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -157,6 +159,7 @@ def _server(index: Path, work: Path, slow: float) -> Iterator[tuple[str, subproc
                 proc.wait()
 
 
+@pytest.mark.slow
 def test_a_question_list_running_when_the_server_is_killed_resumes_after_a_restart(
     index_folder: Path, tmp_path: Path
 ) -> None:
@@ -179,6 +182,7 @@ def test_a_question_list_running_when_the_server_is_killed_resumes_after_a_resta
     assert len(ids) == len(set(ids)) == len(QUESTIONS)  # each once: none lost, none twice
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_server_within_seconds_and_the_next_resumes_its_list(
     index_folder: Path, tmp_path: Path
 ) -> None:

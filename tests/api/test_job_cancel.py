@@ -53,6 +53,7 @@ def _until(client: TestClient, job_id: str, status: str, timeout: float = 20) ->
     raise AssertionError(f"job {job_id} did not become {status}: {job}")
 
 
+@pytest.mark.slow
 def test_a_running_question_list_stops_after_its_group(slow_app: FastAPI) -> None:
     with TestClient(slow_app) as client:
         job_id = client.post("/v1/jobs", json={"questions": QUESTIONS}).json()["id"]
@@ -66,6 +67,7 @@ def test_a_running_question_list_stops_after_its_group(slow_app: FastAPI) -> Non
         assert results.status_code == 409 and "cancelled" in results.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_a_queued_job_never_starts_and_a_finished_one_is_forgotten(slow_app: FastAPI) -> None:
     with TestClient(slow_app) as client:
         first = client.post("/v1/jobs", json={"questions": QUESTIONS[:64]}).json()["id"]
@@ -82,6 +84,7 @@ def test_a_queued_job_never_starts_and_a_finished_one_is_forgotten(slow_app: Fas
         assert client.delete(f"/v1/jobs/{first}").json()["error"]["code"] == "job_not_found"
 
 
+@pytest.mark.slow
 def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
     client = TestClient(slow_app)
     client.__enter__()
@@ -96,6 +99,7 @@ def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
     assert 0 <= job.done < job.total
 
 
+@pytest.mark.slow
 def test_jobs_beyond_the_active_limit_are_refused_and_lists_do_not_hold_up_uploads(
     make_slow_app: Callable[..., FastAPI], auth: dict[str, str]
 ) -> None:

@@ -66,6 +66,7 @@ def _seen_within(client: TestClient, name: str, seconds: float) -> float:
     raise AssertionError(f"{name} was not served within {seconds} s")
 
 
+@pytest.mark.slow
 def test_documents_indexed_by_another_process_are_served_within_two_seconds(
     make_app: Callable[..., FastAPI], index_folder: Path, corpus: Path, tmp_path: Path
 ) -> None:
@@ -78,6 +79,7 @@ def test_documents_indexed_by_another_process_are_served_within_two_seconds(
         assert _seen_within(client, "lab.txt", 2.0) <= 2.0
 
 
+@pytest.mark.slow
 def test_a_rebuild_swapped_in_by_another_process_is_served(
     make_app: Callable[..., FastAPI], index_folder: Path, corpus: Path
 ) -> None:

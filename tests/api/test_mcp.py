@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+pytestmark = pytest.mark.slow  # real MCP servers: a subprocess, uvicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 COAL = "煤炭产业占工业比重下降到多少"
 TOOLS = {"search", "ask", "list_documents"}

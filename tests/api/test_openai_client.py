@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from index.embedder import HashingEmbedder
 
+pytestmark = pytest.mark.slow  # the openai client against uvicorn
+
 COAL = "煤炭产业占工业比重下降到多少"
 
 

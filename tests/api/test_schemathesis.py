@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.python.asgi import shutdown_lifespans
 
+pytestmark = pytest.mark.slow  # schemathesis against a live app
+
 MAX_EXAMPLES = 12  # per operation; the whole run stays well under a minute
 
 

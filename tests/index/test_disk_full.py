@@ -17,6 +17,8 @@ from index.folder import open_snapshot
 from index.pipeline import IngestOptions, ingest
 from index.summary import describe
 
+pytestmark = pytest.mark.slow  # mounts a tmpfs and fills it
+
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:

@@ -15,6 +15,7 @@ from index.onnx_runtime import OnnxEmbedder
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_a_model_of_the_users_loads_on_first_use_and_fails_there_clearly(tmp_path: Path) -> None:
     missing = str(tmp_path / "no-such-model")
     embedder = load_embedder(missing)  # nothing is loaded yet, so nothing fails yet

@@ -18,6 +18,8 @@ from index.clean import clean
 from index.errors import CiteqaError, UnreadableDocument
 from index.loaders import load_document
 
+pytestmark = pytest.mark.slow  # fuzzing: hundreds of damaged files
+
 SECONDS = 10.0  # what reading one small damaged file may take at most
 
 

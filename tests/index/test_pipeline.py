@@ -150,6 +150,7 @@ _SLOW_INGEST = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_9_while_embedding_leaves_the_index_usable(
     corpus: Path, tmp_path: Path, embedder, seed_text
 ) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from index.chunking import ChunkingOptions, chunk_document
 from index.clean import clean
 from index.documents import LoadedDocument
 from index.normalise import passage_script, search_form, to_simplified
+
+pytestmark = pytest.mark.slow  # property tests: hundreds of generated texts each
 
 PIECES = [
     "煤炭", "產業", "转型", "發展", "晋城", "高标准粮田", "万亩", "万吨", "亿元", "达", "增长",

@@ -124,6 +124,7 @@ _SLOW_REBUILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_rebuild_leaves_the_old_index_answering(
     corpus: Path, tmp_path: Path, embedder: HashingEmbedder, seed_text
 ) -> None:  # type: ignore[no-untyped-def]

@@ -44,6 +44,7 @@ def test_vectors_are_kept_once_in_the_database(corpus: Path, tmp_path: Path, emb
     snapshot.close()
 
 
+@pytest.mark.slow
 def test_a_read_sees_one_committed_state(corpus: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     ingest([corpus], folder, embedder)
