@@ -164,6 +164,8 @@ def create_app(
             opened, mcp = await asyncio.gather(
                 run_in_threadpool(_open_all, settings), run_in_threadpool(make_mcp)
             )
+        for service in opened.values():  # the server's limits, which the service enforces
+            service.limit(max_question_chars=settings.max_question_chars, max_k=settings.max_k)
         several = len(opened) > 1
         first = next(iter(opened.values())).snapshot.folder
         registry = JobRegistry(

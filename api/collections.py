@@ -17,7 +17,6 @@ from pathlib import Path
 
 from api.errors import ApiError
 from api.holder import ServiceHolder
-from index.folder import open_snapshot
 from qa.service import QAService
 
 
@@ -34,7 +33,7 @@ def open_collections(first: QAService, more: Sequence[tuple[str, Path]]) -> list
     opened = [first]
     try:
         for _, folder in more:
-            opened.append(first.with_snapshot(open_snapshot(folder)))
+            opened.append(first.open_alike(folder))
     except BaseException:
         for service in opened[1:]:
             service.close()

@@ -27,13 +27,17 @@ from index.errors import (
     IndexNotFound,
     InvalidInput,
     ModelError,
+    QuestionTooLong,
     StorageFull,
+    TooManyPassages,
 )
 
 logger = logging.getLogger("citeqa.api")
 
 # Domain error -> (HTTP status, stable code); the first matching class wins.
 DOMAIN_ERRORS: tuple[tuple[type[CiteqaError], int, str], ...] = (
+    (QuestionTooLong, 422, "question_too_long"),
+    (TooManyPassages, 422, "k_too_large"),
     (InvalidInput, 422, "invalid_input"),
     (DocumentError, 422, "document_error"),
     (IndexLocked, 409, "index_locked"),

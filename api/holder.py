@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.errors import CiteqaError
-from index.folder import open_snapshot
 from index.store import DB_NAME, read_generation
 from qa.service import QAService
 
@@ -29,14 +28,9 @@ class ServiceClosed(CiteqaError):
     """The service is shutting down and answers nothing more."""
 
 
-def reopen(service: QAService) -> QAService:
-    """A new service over the index's current state, with the same models and settings."""
-    return service.with_snapshot(open_snapshot(service.snapshot.folder))
-
-
 class ServiceHolder:
     def __init__(
-        self, service: QAService, reopener: Callable[[QAService], QAService] = reopen
+        self, service: QAService, reopener: Callable[[QAService], QAService] = QAService.reopened
     ) -> None:
         self._lock = threading.Lock()
         self._reloading = threading.Lock()  # one reopen at a time

@@ -1,5 +1,7 @@
-"""The server's limits (each a setting), checked before any work is done, and the request
-body cap that stops an oversized upload before it is read in full."""
+"""The server's own limits (each a setting), checked before any work is done: how many
+questions or texts one request may carry, and the request body cap that stops an oversized
+upload before it is read in full. A question's length and its k are limits of the service
+(qa/), which the app gives the server's settings; api/errors.py maps its refusals."""
 
 from __future__ import annotations
 
@@ -9,33 +11,9 @@ from api.errors import ApiError, error_response
 from api.settings import Settings
 
 
-def question_problem(question: str, settings: Settings) -> str | None:
-    if len(question) > settings.max_question_chars:
-        return (
-            f"the question is {len(question):,} characters long; this server's limit is "
-            f"{settings.max_question_chars:,}. Ask about one thing at a time."
-        )
-    return None
-
-
-def check_question(question: str, settings: Settings) -> None:
-    problem = question_problem(question, settings)
-    if problem:
-        raise ApiError(422, "question_too_long", problem)
-
-
-def check_k(k: int, settings: Settings) -> None:
-    if k > settings.max_k:
-        raise ApiError(
-            422,
-            "k_too_large",
-            f"k of {k} is over this server's limit of {settings.max_k}; ask for 1 to "
-            f"{settings.max_k} passages",
-        )
-
-
-def check_questions(count: int, k: int, settings: Settings, *, most: int) -> None:
-    """A question list's size and k, against the limit ``most`` of where it was sent."""
+def check_questions(count: int, settings: Settings, *, most: int) -> None:
+    """A question list's size against the limit ``most`` of where it was sent. (A question's
+    length and k are the service's to check, with the server's limits: qa/service.py.)"""
     if count > most:
         raise ApiError(
             422,
@@ -47,7 +25,6 @@ def check_questions(count: int, k: int, settings: Settings, *, most: int) -> Non
                 else ""
             ),
         )
-    check_k(k, settings)
 
 
 def check_embedding_inputs(texts: list[str], settings: Settings) -> None:

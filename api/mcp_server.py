@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from api.errors import ApiError
-from api.limits import check_k, check_question
 from api.schemas import AskResponse, DocumentsResponse, SearchResponse
 from api.security import check_key
 from api.settings import Settings
@@ -56,7 +55,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
         (document, title, source, section, page, character offsets) and scores. doc_ids:
         search only these documents (ids from list_documents). collection: which collection
         to search, when the server has several (list_documents names them)."""
-        with _service(lease, settings, collection, question, k) as service:
+        with _service(lease, collection) as service:
             wanted = set(doc_ids) if doc_ids is not None else None
             return SearchResponse.model_validate(
                 search_dict(service.search(question, k, doc_ids=wanted))
@@ -71,7 +70,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
         citations, a confidence in [0, 1], and abstained: true when nothing answers it.
         history: the conversation's earlier questions, oldest first, so that a follow-up such
         as 那晋城呢？ keeps their topic. collection: as for search."""
-        with _service(lease, settings, collection, question, k) as service:
+        with _service(lease, collection) as service:
             return AskResponse.model_validate(
                 answer_dict(service.ask(question, k, history=history or ()))
             )
@@ -80,7 +79,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
     def list_documents(collection: str | None = None) -> DocumentsResponse:
         """The documents in a collection (the default one unless named): id, title, number
         of passages and source; and the names of all collections served."""
-        with _service(lease, settings, collection) as service:
+        with _service(lease, collection) as service:
             listed = documents_dict(service, collection or names()[0], names())
             return DocumentsResponse.model_validate(listed)
 
@@ -88,19 +87,12 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
 
 
 @contextmanager
-def _service(
-    lease: Lease, settings: Settings, collection: str | None, question: str | None = None,
-    k: int | None = None,
-) -> Iterator[QAService]:  # fmt: skip
-    """The leased service, with the server's limits checked first and citeqa's errors turned
-    into tool errors that the client reads."""
+def _service(lease: Lease, collection: str | None) -> Iterator[QAService]:
+    """The leased service, with citeqa's errors (the server's limits among them) turned into
+    tool errors that the client reads."""
     from mcp.server.mcpserver.exceptions import ToolError
 
     try:
-        if question is not None:
-            check_question(question, settings)
-        if k is not None:
-            check_k(k, settings)
         with lease(collection) as service:
             yield service
     except ApiError as exc:

@@ -191,9 +191,9 @@ def get_settings() -> Settings:
 def open_index(settings: Settings, index: Path | None = None) -> QAService:
     """The index of ``settings`` (or ``index``) opened for questions with the models it was
     built with, as the settings say to run them."""
-    from qa.service import open_service
+    from qa.service import QAService
 
-    return open_service(
+    return QAService.open(
         index or settings.index,
         model=settings.model,
         model_dir=settings.model_dir,

@@ -12,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-    from index.e5_model import E5Weights
+    from index.e5_file import E5Weights
 
 
 def precompiled_charsmap(norm_map: Mapping[str, str]) -> bytes:

@@ -53,3 +53,11 @@ class ModelError(CiteqaError):
 
 class InvalidInput(CiteqaError):
     """A caller passed a value outside what citeqa accepts (e.g. a chunk size of 0)."""
+
+
+class QuestionTooLong(InvalidInput):
+    """A question over the length limit of where it was asked."""
+
+
+class TooManyPassages(InvalidInput):
+    """A question asked for more passages (k) than the limit of where it was asked."""

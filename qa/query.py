@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from index.errors import InvalidInput
+from index.errors import InvalidInput, QuestionTooLong
 from index.normalise import Script, detect_script, search_form
 
 Language = Literal["zh", "en"]
@@ -45,7 +45,7 @@ def parse_query(text: str, *, max_chars: int = MAX_QUESTION_CHARS) -> Query:
     if not tidy:
         raise InvalidInput("the question is empty; ask something, e.g. 煤炭依赖是怎么降下来的")
     if len(tidy) > max_chars:
-        raise InvalidInput(
+        raise QuestionTooLong(
             f"the question is {len(tidy):,} characters long; the limit is {max_chars:,}. "
             "Ask about one thing at a time."
         )

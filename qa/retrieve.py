@@ -12,7 +12,7 @@ import numpy as np
 
 from index.documents import Chunk
 from index.embedder import Embedder
-from index.errors import IndexMismatch, InvalidInput
+from index.errors import IndexMismatch, InvalidInput, TooManyPassages
 from index.folder import Snapshot
 from index.normalise import to_simplified, to_traditional
 from index.store import StoredChunk
@@ -66,9 +66,13 @@ class Ranking:
     model: Model | None
 
 
-def check_k(k: int) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise InvalidInput(f"k of {k!r} is out of range; ask for 1 to {MAX_K} passages")
+def check_k(k: int, most: int = MAX_K) -> int:
+    """``k`` when it is a count of passages from 1 to ``most`` (the limit of where the
+    question was asked); InvalidInput (TooManyPassages, over the limit) otherwise."""
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise InvalidInput(f"k of {k!r} is out of range; ask for 1 to {most} passages")
+    if k > most:
+        raise TooManyPassages(f"k of {k} is over the limit of {most}; ask for 1 to {most} passages")
     return k
 
 

@@ -16,7 +16,7 @@ from qa.confidence import confidence
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
-from qa.retrieve import Hit, QuerySignals, Retriever, check_k
+from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
 
 DEFAULT_K = 5
@@ -46,6 +46,36 @@ class SearchResult:
 
 
 class QAService:
+    """An index snapshot with its models and fitted parameters: what answers questions.
+    ``QAService.open`` opens one from an index folder; ``reopened`` and ``open_alike`` give one
+    over the index's newer state or another index, with the same models and limits."""
+
+    @classmethod
+    def open(
+        cls, folder: Path, *, model: str | None = None, model_dir: Path | None = None,
+        threads: int | None = None, batch_size: int = 32,
+        max_question_chars: int = MAX_QUESTION_CHARS, max_k: int = MAX_K,
+        fitted: Fitted | None = None, runtime: Runtime = "auto",
+    ) -> QAService:  # fmt: skip
+        """Open the index at ``folder`` with the models it was built with (``model`` may name
+        the same model by another path; a different model is refused with what to run). The
+        models load on the first question, or on ``load()``."""
+        snapshot = open_snapshot(folder, model=model)
+        try:
+            embedder = load_embedder(
+                model or snapshot.manifest.model, model_dir=model_dir, batch_size=batch_size,
+                threads=threads, runtime=runtime,
+            )  # fmt: skip
+        except BaseException:
+            snapshot.close()
+            raise
+        use = UseEmbedder(threads=threads)
+        cross = use if snapshot.manifest.cross_model == use.name else None
+        return cls(
+            snapshot, embedder, cross, use, max_question_chars=max_question_chars, max_k=max_k,
+            fitted=fitted,
+        )  # fmt: skip
+
     def __init__(
         self,
         snapshot: Snapshot,
@@ -54,6 +84,7 @@ class QAService:
         sentence_embedder: Embedder | None = None,
         *,
         max_question_chars: int = MAX_QUESTION_CHARS,
+        max_k: int = MAX_K,
         answer_at: dict[str, float] | None = None,
         fitted: Fitted | None = None,
     ) -> None:
@@ -63,7 +94,9 @@ class QAService:
         self.answer_at = dict(self.fitted.answer_at if answer_at is None else answer_at)
         self.retriever = Retriever(snapshot, embedder, cross, fitted=self.fitted)
         self.scorer = SentenceScorer(sentence_embedder, self.fitted.sentences)
-        self.max_question_chars = max_question_chars
+        # the limits of where questions are asked (a server's settings): over them, a
+        # question is refused with QuestionTooLong or TooManyPassages
+        self.max_question_chars, self.max_k = max_question_chars, max_k
 
     def parse(self, question: str) -> Query:
         return parse_query(question, max_chars=self.max_question_chars)
@@ -77,7 +110,7 @@ class QAService:
         resolved = self.follow_up(question, history)
         query = self.parse(resolved.searched)
         signals = self.retriever.signals([query])[0]
-        hits = self.retriever.rank(signals, check_k(k), doc_ids=doc_ids)
+        hits = self.retriever.rank(signals, self.check_k(k), doc_ids=doc_ids)
         citations, _ = self.citations_for(signals, hits)
         return SearchResult(query, citations, resolved.question if resolved.rewritten else None)
 
@@ -90,6 +123,14 @@ class QAService:
         if resolved.rewritten:
             return replace(result, question=resolved.question, rewritten_as=result.question)
         return result
+
+    def check_k(self, k: int) -> int:
+        """``k``, if it is within this service's limit; TooManyPassages when it is over."""
+        return check_k(k, self.max_k)
+
+    def limit(self, *, max_question_chars: int, max_k: int) -> None:
+        """Take the limits of where questions will be asked (a server's settings)."""
+        self.max_question_chars, self.max_k = max_question_chars, max_k
 
     def follow_up(self, question: str, history: Sequence[str]) -> Resolved:
         """``question`` made searchable from the last few earlier questions that are valid
@@ -104,7 +145,7 @@ class QAService:
     def ask_many(self, questions: Sequence[str], k: int = DEFAULT_K) -> list[Answer | InvalidInput]:
         """Answer many questions, embedding them in batches; a bad question gets its error in
         its place instead of stopping the rest."""
-        check_k(k)
+        self.check_k(k)
         parsed: list[Query | InvalidInput] = []
         for q in questions:
             try:
@@ -157,12 +198,22 @@ class QAService:
         """The same models and settings over another snapshot (the index after a write)."""
         return self._like(snapshot, self.fitted, self.answer_at)
 
+    def reopened(self) -> QAService:
+        """The same models and settings over the index's state now (after a write)."""
+        return self.with_snapshot(open_snapshot(self.snapshot.folder))
+
+    def open_alike(self, folder: Path) -> QAService:
+        """Another index, built with the same models, opened with this one's models and
+        settings (a server's further collections)."""
+        return self.with_snapshot(open_snapshot(folder))
+
     def _like(
         self, snapshot: Snapshot, fitted: Fitted, answer_at: dict[str, float] | None
     ) -> QAService:
         return QAService(
             snapshot, self.retriever.embedder, self.retriever.cross, self.scorer.embedder,
-            max_question_chars=self.max_question_chars, answer_at=answer_at, fitted=fitted,
+            max_question_chars=self.max_question_chars, max_k=self.max_k, answer_at=answer_at,
+            fitted=fitted,
         )  # fmt: skip
 
     def load(self) -> None:
@@ -175,26 +226,3 @@ class QAService:
 
     def close(self) -> None:
         self.snapshot.close()
-
-
-def open_service(
-    folder: Path, *, model: str | None = None, model_dir: Path | None = None,
-    threads: int | None = None, batch_size: int = 32, max_question_chars: int = MAX_QUESTION_CHARS,
-    fitted: Fitted | None = None, runtime: Runtime = "auto",
-) -> QAService:  # fmt: skip
-    """Open the index at ``folder`` with the models it was built with (``model`` may name the
-    same model by another path; a different model is refused with what to run). The models
-    load on the first question, or on ``QAService.load()``."""
-    snapshot = open_snapshot(folder, model=model)
-    embedder = load_embedder(
-        model or snapshot.manifest.model,
-        model_dir=model_dir,
-        batch_size=batch_size,
-        threads=threads,
-        runtime=runtime,
-    )
-    use = UseEmbedder(threads=threads)
-    cross = use if snapshot.manifest.cross_model == use.name else None
-    return QAService(
-        snapshot, embedder, cross, use, max_question_chars=max_question_chars, fitted=fitted
-    )

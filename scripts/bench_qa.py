@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.summary import describe  # noqa: E402
 from qa.batch import run_batch  # noqa: E402
-from qa.service import open_service  # noqa: E402
+from qa.service import QAService  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 
@@ -104,7 +104,7 @@ def main() -> None:
         for line in (EVAL / "xquad" / "queries.en.jsonl").open(encoding="utf-8")
     ]
     started = time.perf_counter()
-    service = open_service(args.index)
+    service = QAService.open(args.index)
     service.load()
     load_s = time.perf_counter() - started
     for q in zh[:5] + en[:5]:  # warm up: first calls load lazy resources

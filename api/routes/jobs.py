@@ -69,7 +69,9 @@ def create_job(
     target = state.collection(body.collection)
     holder = target.holder
     pairs = numbered(body.questions)
-    check_questions(len(pairs), body.k, settings, most=settings.max_job_questions)
+    check_questions(len(pairs), settings, most=settings.max_job_questions)
+    with holder.lease() as service:
+        service.check_k(body.k)  # refused now, not when the job runs
     job = state.jobs.create(
         "batch", total=len(pairs), collection=target.name, params={"k": body.k},
         caller=caller_of(request.scope),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import SettingsDep, StateDep, WriterDep
 from api.errors import ApiError
-from api.limits import check_k, check_question, check_questions, question_problem
+from api.limits import check_questions
 from api.schemas import (
     ERRORS,
     AskRequest,
@@ -39,8 +39,6 @@ ANSWER_HEADER = "X-Citeqa-Answer"
 def search(body: SearchRequest, state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     """The passages that answer a question, best first, with citations and each signal's
     rank and score (as `citeqa search --json`)."""
-    check_question(body.question, settings)
-    check_k(body.k, settings)
     doc_ids = set(body.doc_ids) if body.doc_ids is not None else None
     with state.lease(body.collection) as service:
         result = service.search(body.question, body.k, doc_ids=doc_ids, history=body.history)
@@ -68,8 +66,6 @@ def answer_question(
 ) -> tuple[Answer, str]:  # fmt: skip
     """The answer, within the server's limits, and how it was made: "extractive", or
     "generated" by the LLM (when one is configured, unless ``generate`` is false)."""
-    check_question(question, settings)
-    check_k(k, settings)
     check_generate(generate, writer)
     answer = service.ask(question, k, history=history)
     generated = False
@@ -96,23 +92,13 @@ def numbered(items: list[str | QuestionItem]) -> list[tuple[str, str]]:
     ]
 
 
-def problems_of(pairs: list[tuple[str, str]], settings: Settings) -> dict[int, str]:
-    """{position: why} for the questions that are not asked: an id used before (the rule of
-    `citeqa batch`, qa.batch_io.repeated_ids), or over this server's length limit."""
-    problems = repeated_ids([qid for qid, _ in pairs])
-    for i, (_, question) in enumerate(pairs):
-        if i not in problems and (problem := question_problem(question, settings)):
-            problems[i] = problem
-    return problems
-
-
 @router.post("/batch", response_model=BatchResponse, responses=ERRORS)
 def batch(body: BatchRequest, state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     """A list of questions answered in one request (at most CITEQA_MAX_BATCH; longer lists
     go to POST /v1/jobs). A bad question gets its error in its place."""
     pairs = numbered(body.questions)
-    check_questions(len(pairs), body.k, settings, most=settings.max_batch)
-    problems = problems_of(pairs, settings)
+    check_questions(len(pairs), settings, most=settings.max_batch)
+    problems = repeated_ids([qid for qid, _ in pairs])  # the rule of `citeqa batch`
     asked = [i for i in range(len(pairs)) if i not in problems]
     with state.lease(body.collection) as service:
         answered = service.ask_many([pairs[i][1] for i in asked], body.k)

@@ -105,19 +105,19 @@ def test_traditional_question_quotes_in_traditional(client: TestClient) -> None:
             {"question": COAL, "k": 50},
             422,
             "k_too_large",
-            "k of 50 is over this server's limit of 20",
+            "k of 50 is over the limit of 20",
         ),
         (
             {"question": COAL, "k": 10**9},
             422,
             "k_too_large",
-            "k of 1000000000 is over this server's limit of 20",
+            "k of 1000000000 is over the limit of 20",
         ),
         (
             {"question": "煤" * 300},
             422,
             "question_too_long",
-            "300 characters long; this server's limit is 200",
+            "300 characters long; the limit is 200",
         ),
         ({"question": COAL, "colour": "red"}, 422, "validation_error", "colour: Extra inputs"),
         ({"k": 3}, 422, "validation_error", "question: Field required"),
@@ -225,9 +225,7 @@ def test_batch_limits(make_app: Callable[..., FastAPI]) -> None:
         None,
         "the id 'x' was used on an earlier line",
     ]
-    assert long[0]["error"].startswith(
-        "the question is 11 characters long; this server's limit is 10"
-    )
+    assert long[0]["error"].startswith("the question is 11 characters long; the limit is 10")
     assert long[1]["answer"] is not None
     # the schema says what this server accepts
     assert schema["BatchRequest"]["properties"]["questions"]["maxItems"] == 2

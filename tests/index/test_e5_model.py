@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 
 from index import e5_model
-from index.e5_model import (
-    MARKER,
-    E5Header,
-    E5Weights,
-    default_model_dir,
-    dequantize_q4_0,
-    ensure_e5_model,
-    read_e5_file,
-)
+from index.e5_file import E5Header, E5Weights, dequantize_q4_0, read_e5_file
+from index.e5_model import MARKER, default_model_dir, ensure_e5_model
 from index.e5_tokenizer import build_tokenizer
 from index.errors import ModelError
 

@@ -9,7 +9,7 @@ import pytest
 from index.embedder import UseEmbedder, load_embedder
 from index.pipeline import ingest
 from qa.answer import NO_ANSWER
-from qa.service import QAService, open_service
+from qa.service import QAService
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 COAL_DOCS = {"000", "002"}  # the Hebi reports: "from one dominant coal industry to many"
@@ -22,7 +22,7 @@ def sample_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     folder = tmp_path_factory.mktemp("sample") / "index"
     report = ingest([SAMPLE], folder, load_embedder(), cross=UseEmbedder())
     assert report.added == 5 and not report.skipped
-    return open_service(folder)
+    return QAService.open(folder)
 
 
 @pytest.mark.parametrize(

@@ -76,10 +76,23 @@ def test_filter_by_document(service: QAService) -> None:
     assert hits and {h.chunk.doc_id for h in hits} == {green.id}
 
 
-@pytest.mark.parametrize("k", [0, -1, 10_000])
+@pytest.mark.parametrize("k", [0, -1])
 def test_k_out_of_range(service: QAService, k: int) -> None:
     with pytest.raises(InvalidInput, match=f"k of {k} is out of range; ask for 1 to 100"):
         service.search("煤炭", k)
+
+
+def test_the_service_owns_its_limits(service: QAService) -> None:
+    from index.errors import QuestionTooLong, TooManyPassages
+
+    with pytest.raises(TooManyPassages, match="k of 10000 is over the limit of 100"):
+        service.search("煤炭", 10_000)
+    service.limit(max_question_chars=5, max_k=3)  # a server's settings
+    with pytest.raises(TooManyPassages, match="k of 4 is over the limit of 3"):
+        service.ask_many(["煤炭"], 4)
+    with pytest.raises(QuestionTooLong, match="6 characters long; the limit is 5"):
+        service.search("煤炭产业比重", 3)
+    assert service.reopened().max_k == 3  # a reopened service keeps them
 
 
 def test_question_embedder_must_match_the_index(service: QAService) -> None:
