@@ -86,6 +86,15 @@ def index_cmd(
             report = ingest(paths, folder, embedder, options, progress, cross=cross)
     except CiteqaError as exc:
         raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        err.print(
+            "stopped: what was committed is kept"
+            + ("" if all_or_nothing else " (the files done so far)")
+            + "; run the same command again to carry on",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
     rate = report.chunks_embedded / report.stage_seconds["embed"] if report.chunks_embedded else 0
@@ -206,7 +215,7 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Answer a list of questions; an interrupted run resumes where it stopped."""
-    from qa.batch import run_batch
+    from qa.batch import journal_path, run_batch
 
     try:
         service = _service(index)
@@ -214,6 +223,14 @@ def batch(
             report = run_batch(service, questions, output, k=k, progress=progress.update)
     except CiteqaError as exc:
         raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        err.print(
+            f"stopped: the answers so far are kept in {journal_path(output)}; run the same "
+            "command again to carry on from there",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
     for line, reason in report.malformed:
         err.print(f"[yellow]skipped[/] line {line}: {reason}", highlight=False, soft_wrap=True)
     for line, reason in report.failed:

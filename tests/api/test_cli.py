@@ -162,3 +162,35 @@ def test_batch_and_eval_commands(qa_index: Path, tmp_path: Path) -> None:
     assert "answer hit rate: 1.000 of 1 answers" in (tmp_path / "eval.md").read_text(
         encoding="utf-8"
     )
+
+
+def test_ctrl_c_stops_a_batch_cleanly_and_the_next_run_carries_on(
+    qa_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa.batch
+
+    questions = tmp_path / "q.txt"
+    questions.write_text("\n".join(f"煤炭产业占工业比重{i}" for i in range(40)), encoding="utf-8")
+    out = tmp_path / "answers.jsonl"
+    real = qa.batch.QAService.ask_many
+    calls = []
+
+    def interrupted_after_one_group(self, items, k=5):  # type: ignore[no-untyped-def]
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(len(items))
+        return real(self, items, k)
+
+    monkeypatch.setattr(qa.batch.QAService, "ask_many", interrupted_after_one_group)
+    args = ["batch", str(questions), "-o", str(out), "-q", "--index", str(qa_index)]
+    stopped = runner.invoke(cli.app, args)
+    assert stopped.exit_code == 130 and "Traceback" not in stopped.output
+    assert (
+        "answers so far are kept in" in stopped.output and "run the same command" in stopped.output
+    )
+    monkeypatch.setattr(qa.batch.QAService, "ask_many", real)
+    again = runner.invoke(cli.app, args)
+    assert (
+        again.exit_code == 0
+        and "40 of 40 questions answered (32 from an earlier run)" in again.output
+    )
