@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from benchlib import free_port, stop
+from benchlib import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -122,18 +122,7 @@ def running(
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"the server exited:\n{log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server was not ready within 300 s")
-            time.sleep(0.2)
+        wait_ready(url, server, log, 300)
         yield url, server
     finally:
         if server.poll() is None:
