@@ -224,6 +224,8 @@ def _rebuilding(folder: Path, wanted: Manifest) -> Iterator[Store]:
     file tells a rebuild in progress from an old index left there by a crash after the swap).
     """
     aside = rebuild_folder(folder)
+    if (aside / _REBUILDING).exists():  # killed while moving the rest of the folder over
+        _move_side_entries(aside, folder)
     if read_manifest(aside) != wanted or not (aside / _REBUILDING).exists():
         shutil.rmtree(aside, ignore_errors=True)
     aside.mkdir(exist_ok=True)
@@ -236,12 +238,17 @@ def _rebuilding(folder: Path, wanted: Manifest) -> Iterator[Store]:
         save_derived(aside, store, wanted)
     finally:
         store.close()
-    for entry in folder.iterdir():  # what the index folder holds besides the index itself
-        if entry.name not in _INDEX_FILES and not (aside / entry.name).exists():
-            os.replace(entry, aside / entry.name)
+    _move_side_entries(folder, aside)
     (aside / _REBUILDING).unlink()
     exchange(folder, aside)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _move_side_entries(source: Path, target: Path) -> None:
+    """Move what an index folder holds besides the index itself (uploads/, jobs/) over."""
+    for entry in source.iterdir():
+        if entry.name not in _INDEX_FILES and not (target / entry.name).exists():
+            os.replace(entry, target / entry.name)
 
 
 def rebuild_folder(folder: Path) -> Path:

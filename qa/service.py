@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
-from index.errors import InvalidInput
+from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
 from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence, cite
@@ -199,8 +199,20 @@ class QAService:
         return self._like(snapshot, self.fitted, self.answer_at)
 
     def reopened(self) -> QAService:
-        """The same models and settings over the index's state now (after a write)."""
-        return self.with_snapshot(open_snapshot(self.snapshot.folder))
+        """The same models and settings over the index's state now (after a write);
+        IndexMismatch when the index was rebuilt with models other than this service's."""
+        snapshot = open_snapshot(self.snapshot.folder)
+        was, now = self.snapshot.manifest, snapshot.manifest
+        models = ("model", "dimension", "cross_model", "cross_dimension")
+        changed = [f for f in models if getattr(was, f) != getattr(now, f)]
+        if changed:
+            snapshot.close()
+            raise IndexMismatch(
+                f"the index at {snapshot.folder} was rebuilt with {changed[0]} "
+                f"{getattr(now, changed[0])!r} (this service has {getattr(was, changed[0])!r}); "
+                "start the service again to serve it"
+            )
+        return self.with_snapshot(snapshot)
 
     def open_alike(self, folder: Path) -> QAService:
         """Another index, built with the same models, opened with this one's models and

@@ -124,3 +124,22 @@ def test_refresh_does_nothing_when_nothing_was_written(
     assert not holder.refresh() and reopened == []
     assert open_snapshot(index_folder).generation == service.snapshot.generation
     holder.close()
+
+
+def test_a_rebuild_with_another_model_is_refused_and_the_old_state_kept(
+    index_folder: Path, corpus: Path, open_test: Callable[[Path], QAService],
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from index.chunking import ChunkingOptions
+    from index.embedder import HashingEmbedder
+    from index.pipeline import IngestOptions, ingest
+
+    service = open_test(index_folder)
+    holder = ServiceHolder(service)
+    rebuild = IngestOptions(chunking=ChunkingOptions(size=200), rebuild=True)
+    ingest([corpus], index_folder, HashingEmbedder(48), rebuild, cross=HashingEmbedder(32))
+    assert not holder.refresh()
+    assert holder.current is service
+    assert "was rebuilt with model 'hashing-48'" in caplog.text
+    assert "start the service again" in caplog.text
+    holder.close()

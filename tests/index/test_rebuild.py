@@ -190,3 +190,17 @@ def test_swapping_by_two_renames_can_be_recovered_half_way(tmp_path: Path, monke
     os.replace(live, tmp_path / ".live.swapping")  # a crash after the first rename
     recover_interrupted_swap(live)
     assert [p.name for p in live.iterdir()] == ["new"]
+
+
+def test_what_a_killed_rebuild_had_moved_aside_goes_back_first(
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, embedder)
+    aside = rebuild_folder(folder)
+    (aside / "uploads").mkdir(parents=True)  # moved over, then the rebuild was killed
+    (aside / "uploads" / "kept.txt").write_text("an upload", encoding="utf-8")
+    (aside / ".rebuilding").touch()
+    ingest([corpus], folder, embedder, SMALLER)
+    assert (folder / "uploads" / "kept.txt").read_text(encoding="utf-8") == "an upload"
+    assert not aside.exists()
