@@ -222,7 +222,9 @@ def create_app(
         upload_path="/v1/documents",
     )
     if settings.rate_limit_per_minute:
-        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+        app.add_middleware(
+            RateLimit, per_minute=settings.rate_limit_per_minute, keys=settings.key_values()
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

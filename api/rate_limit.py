@@ -1,7 +1,8 @@
 """Who a caller is, for per-caller limits, and the optional per-caller request rate limit.
 
-A caller is its API key when it sends one (kept as a hash, so no key is held in memory or
-written anywhere in the clear) and otherwise its address. The rate limit is a token bucket
+A caller is its API key when it sends one of the server's keys (kept as a hash, so no key is
+held in memory or written anywhere in the clear) and otherwise its address: a made-up key
+does not buy a fresh allowance. The rate limit is a token bucket
 per caller: ``per_minute`` requests a minute, in bursts of at most that many; a request over
 it is answered 429 ``rate_limited`` with ``Retry-After``. Health checks and the web page's
 own files are never limited.
@@ -13,32 +14,36 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
+from api.security import key_matches
 
 _EXEMPT = ("/healthz", "/readyz", "/static/")
 _MAX_CALLERS = 10_000  # buckets kept before the full (idle) ones are dropped
 
 
-def caller_of(scope: Scope) -> str:
-    """``key:HASH`` for a request with an API key (Bearer or X-API-Key), else ``ip:ADDRESS``."""
+def caller_of(scope: Scope, keys: Sequence[str]) -> str:
+    """``key:HASH`` for a request with one of ``keys`` (Bearer or X-API-Key), else
+    ``ip:ADDRESS``."""
     headers = dict(scope.get("headers") or [])
     key = headers.get(b"x-api-key", b"").strip()
     if not key:
         auth = headers.get(b"authorization", b"")
         scheme, _, value = auth.partition(b" ")
         key = value.strip() if scheme.lower() == b"bearer" else b""
-    if key:
+    if key and key_matches(key.decode("utf-8", "replace"), keys):
         return "key:" + hashlib.sha256(key).hexdigest()[:24]
     client = scope.get("client")
     return f"ip:{client[0] if client else 'unknown'}"
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, *, per_minute: int) -> None:
+    def __init__(self, app: ASGIApp, *, per_minute: int, keys: Sequence[str]) -> None:
         self.app = app
+        self.keys = list(keys)
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0  # tokens a second
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, at)
@@ -72,7 +77,7 @@ class RateLimit:
         if scope["type"] != "http" or path == "/" or path.startswith(_EXEMPT):
             await self.app(scope, receive, send)
             return
-        wait = self.wait_for(caller_of(scope))
+        wait = self.wait_for(caller_of(scope, self.keys))
         if wait:
             seconds = max(1, math.ceil(wait))
             response = error_response(

@@ -74,7 +74,7 @@ def create_job(
         service.check_k(body.k)  # refused now, not when the job runs
     job = state.jobs.create(
         "batch", total=len(pairs), collection=target.name, params={"k": body.k},
-        caller=caller_of(request.scope),
+        caller=caller_of(request.scope, settings.key_values()),
     )  # fmt: skip
     with state.jobs.discarded_on_error(job):
         write_question_list(job, pairs)

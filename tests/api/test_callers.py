@@ -17,7 +17,7 @@ OTHER_KEY = "second-key-9a8b7c"
 
 
 def test_the_token_bucket_refills_at_its_rate() -> None:
-    limit = RateLimit(lambda *a: None, per_minute=60)  # type: ignore[arg-type]
+    limit = RateLimit(lambda *a: None, per_minute=60, keys=[])  # type: ignore[arg-type]
     assert [limit.wait_for("a", now=0.0) for _ in range(60)] == [0.0] * 60
     assert limit.wait_for("a", now=0.0) == pytest.approx(1.0)
     assert limit.wait_for("b", now=0.0) == 0.0  # each caller has its own
@@ -28,16 +28,20 @@ def test_callers_are_told_apart_by_key_never_kept_in_the_clear() -> None:
     def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
         return {"headers": headers, "client": ("10.0.0.7", 5000)}
 
-    bearer = caller_of(scope([(b"authorization", b"Bearer k1")]))
-    assert bearer == caller_of(scope([(b"x-api-key", b"k1")])) and "k1" not in bearer
-    assert bearer != caller_of(scope([(b"x-api-key", b"k2")]))
-    assert caller_of(scope([])) == "ip:10.0.0.7"
+    keys = ["k1", "k2"]
+    bearer = caller_of(scope([(b"authorization", b"Bearer k1")]), keys)
+    assert bearer == caller_of(scope([(b"x-api-key", b"k1")]), keys) and "k1" not in bearer
+    assert bearer != caller_of(scope([(b"x-api-key", b"k2")]), keys)
+    assert caller_of(scope([]), keys) == "ip:10.0.0.7"
+    # a key the server does not have buys no fresh allowance: the caller is its address
+    assert caller_of(scope([(b"x-api-key", b"made-up")]), keys) == "ip:10.0.0.7"
 
 
 def test_a_caller_over_the_rate_limit_is_told_when_to_come_back(
     make_app: Callable[..., FastAPI],
 ) -> None:
-    with TestClient(make_app(rate_limit_per_minute=3)) as client:
+    app = make_app(rate_limit_per_minute=3, api_keys=["test-key-4f1c2b", OTHER_KEY])
+    with TestClient(app) as client:
         asks = [client.post("/v1/search", json={"question": "煤炭"}) for _ in range(4)]
         assert [r.status_code for r in asks] == [200, 200, 200, 429]
         refused = asks[-1]
@@ -49,6 +53,10 @@ def test_a_caller_over_the_rate_limit_is_told_when_to_come_back(
             "/v1/search", json={"question": "煤炭"}, headers={"X-API-Key": OTHER_KEY}
         )
         assert other.status_code == 200  # another caller, another bucket
+        made_up = client.post(
+            "/v1/search", json={"question": "煤炭"}, headers={"X-API-Key": "made-up-key"}
+        )
+        assert made_up.status_code == 429  # no key of the server's: the same address
 
 
 def test_questions_waiting_in_jobs_are_limited_per_caller(
