@@ -1,0 +1,288 @@
+"""Scale benchmark of the embedded index: build time of the derived indexes, search latency,
+peak memory and disk at 10k, 100k and (with --sizes) 1M chunks.
+
+    python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200]
+
+Embedding a million chunks here is not possible (about 12 hours), so the chunks are real ones
+repeated: the passages of the DRCD index (``.cache/eval/drcd``, built by scripts/eval.py), in
+documents of their own titles, each copy's vectors those of its passage plus a little noise,
+renormalised (a copy keeps its passage's text, so its stored sentence vectors still fit it).
+The questions are held-out DRCD questions, embedded once with the real models before the
+runs; each run looks their vectors up instead of embedding them, so the latencies are of
+retrieval and answering alone (embedding a question adds about 10 ms whatever the size:
+scripts/bench_qa.py). Every size runs in its own process, so its peak
+resident memory is its own. Writes ``results/bench_scale.md`` (and .json) and, with
+matplotlib installed (``pip install -e '.[bench]'``), ``results/bench_scale.png``.
+
+Run it by hand on an otherwise idle machine; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from benchlib import peak_rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.embedder import Kind  # noqa: E402
+from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
+
+PATHS = Layout(ROOT)
+K = 5
+CHUNKS_PER_DOCUMENT = 50
+NOISE = 0.02  # the norm of a copy's vector's noise, against a unit vector
+
+
+class LookupEmbedder:
+    """An embedder that returns vectors computed before for the texts it will be given."""
+
+    def __init__(self, name: str, vectors: dict[str, np.ndarray]) -> None:
+        self.name = name
+        self.vectors = vectors
+        self.dimension = len(next(iter(vectors.values())))
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def disk_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 1)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": round(cuts[49] * 1000, 1), "p95": round(cuts[94] * 1000, 1)}
+
+
+# -- in the parent: the questions' vectors ----------------------------------------------------
+
+
+def embed_questions(source: Path, count: int, out: Path) -> None:
+    """Held-out DRCD questions and their vectors from the index's own models, to ``out``."""
+    from api.settings import embedders, get_settings
+    from index.folder import open_snapshot
+
+    splits = read_splits(PATHS.splits)
+    (questions_file,) = SETS["drcd"].questions
+    questions = [g.question for g in read_part(PATHS.eval_dir, questions_file, "held_out", splits)]
+    questions = questions[:count]
+    snapshot = open_snapshot(source)
+    snapshot.close()
+    main, cross = embedders(get_settings(), snapshot.manifest.model)
+    assert cross is not None and cross.name == snapshot.manifest.cross_model
+    np.savez(
+        out,
+        questions=np.array(questions),
+        dense=main.embed(questions, "query"),
+        cross=cross.embed(questions, "query"),
+    )
+
+
+# -- in each child: build one size and measure it --------------------------------------------
+
+
+def build(source: Path, folder: Path, size: int) -> dict[str, float]:
+    """An index of ``size`` chunks made of ``source``'s chunks repeated (see above)."""
+    from index.documents import Chunk, content_hash
+    from index.folder import save_derived
+    from index.manifest import read_manifest, write_manifest
+    from index.normalise import search_form
+    from index.store import DB_NAME, DocumentRecord, Store, now
+
+    manifest = read_manifest(source)
+    assert manifest is not None and manifest.cross_model
+    origin = Store(source / DB_NAME, readonly=True)
+    ids, dense_m = origin.all_vectors(manifest.dimension)
+    cross_ids, cross_m = origin.all_vectors(manifest.cross_dimension, "cross_vector")
+    assert np.array_equal(ids, cross_ids)
+    texts = [s.chunk.text for s in origin.chunks(ids.tolist())]
+    sentence_blobs = origin.sentence_vectors({content_hash(t) for t in texts})
+    origin.close()
+    rng = np.random.default_rng(7)
+    folder.mkdir(parents=True)
+    write_manifest(folder, manifest)
+    store = Store(folder / DB_NAME)
+    started = time.perf_counter()
+    n = len(texts)
+    for first in range(0, size, CHUNKS_PER_DOCUMENT * 200):
+        with store.transaction():
+            for doc_start in range(
+                first, min(size, first + CHUNKS_PER_DOCUMENT * 200), CHUNKS_PER_DOCUMENT
+            ):
+                count = min(CHUNKS_PER_DOCUMENT, size - doc_start)
+                doc_id = f"{doc_start:016x}"
+                picks = [(doc_start + j) % n for j in range(count)]
+                body, chunks, hashes, sentences = "", [], [], {}
+                for j, text in enumerate(texts[p] for p in picks):  # sentence vectors fit them
+                    chunks.append(
+                        Chunk(doc_id, j, text, search_form(text), len(body), len(body) + len(text))
+                    )
+                    body += text + "\n"
+                    h = content_hash(text)
+                    hashes.append(h)
+                    blob = sentence_blobs.get(h)
+                    if blob is not None:
+                        sentences[h] = blob
+                record = DocumentRecord(
+                    doc_id, f"/synthetic/{doc_id}.txt", f"第{doc_start // CHUNKS_PER_DOCUMENT}号文件",
+                    "text/plain", "utf-8", doc_id, body, (0,), count, now(), f"{doc_id}.txt",
+                )  # fmt: skip
+                store.put_document(
+                    record, chunks, hashes, _noisy(dense_m[picks], rng), _noisy(cross_m[picks], rng),
+                    sentences,
+                )  # fmt: skip
+    inserted = time.perf_counter() - started
+    started = time.perf_counter()
+    save_derived(folder, store, manifest)
+    bm25 = time.perf_counter() - started
+    store.close()
+    return {"insert_s": round(inserted, 1), "bm25_build_s": round(bm25, 1)}
+
+
+def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noise = rng.standard_normal(vectors.shape).astype(np.float32)
+    noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True)
+    out = vectors + noise
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def measure(folder: Path, vectors: Path, rounds: int) -> dict[str, Any]:
+    from index.folder import open_snapshot
+    from qa.service import QAService
+
+    data = np.load(vectors)
+    questions = [str(q) for q in data["questions"]]
+    started = time.perf_counter()
+    snapshot = open_snapshot(folder)
+    opened = time.perf_counter() - started
+    manifest = snapshot.manifest
+    main = LookupEmbedder(manifest.model, dict(zip(questions, data["dense"], strict=True)))
+    cross = LookupEmbedder(
+        manifest.cross_model or "", dict(zip(questions, data["cross"], strict=True))
+    )
+    service = QAService(snapshot, main, cross, cross)
+    for q in questions[:5]:  # warm up
+        service.search(q, K)
+    timings: dict[str, list[float]] = {"search": [], "ask": []}
+    for i in range(rounds):
+        q = questions[i % len(questions)]
+        t = time.perf_counter()
+        service.search(q, K)
+        timings["search"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        service.ask(q, K)
+        timings["ask"].append(time.perf_counter() - t)
+    service.close()
+    return {"open_s": round(opened, 2)} | {name: percentiles(v) for name, v in timings.items()}
+
+
+def one(args: argparse.Namespace) -> None:
+    folder = Path(args.folder)
+    result: dict[str, Any] = {"chunks": args.one}
+    result |= build(args.source, folder, args.one)
+    result |= measure(folder, args.vectors, args.rounds)
+    result["disk_mb"] = disk_mb(folder)
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def report(rows: list[dict[str, Any]], questions: int) -> str:
+    lines = [
+        "# Scale: the embedded index, exact search",
+        "",
+        f"Chunks: DRCD passages repeated with noisy copies of their vectors (see the script); "
+        f"{questions} held-out DRCD questions, embedded once beforehand, k = {K}; "
+        f"{os.cpu_count()} cores; each size in its own process. Latency excludes embedding the "
+        "question (about 10 ms). Search: exact, every chunk scored by every signal.",
+        "",
+        "| chunks | insert s | BM25 build s | open s | search p50 / p95 ms | ask p50 / p95 ms "
+        "| peak RSS MB | disk MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['chunks']:,} | {r['insert_s']} | {r['bm25_build_s']} | {r['open_s']} "
+            f"| {r['search']['p50']} / {r['search']['p95']} | {r['ask']['p50']} / "
+            f"{r['ask']['p95']} | {r['peak_rss_mb']} | {r['disk_mb']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict[str, Any]], out: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    sizes = [r["chunks"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(sizes, [r["search"]["p50"] for r in rows], "o-", label="search p50")
+    left.plot(sizes, [r["ask"]["p50"] for r in rows], "s-", label="ask p50")
+    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency")
+    left.legend()
+    right.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-")
+    right.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="peak RSS")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", type=Path, default=PATHS.cache / "drcd")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_scale.md")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(args)
+        return
+    if not (args.source / "manifest.json").exists():
+        raise SystemExit(f"no index at {args.source}; build it first: python scripts/eval.py")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="citeqa-scale-", dir=ROOT / ".cache") as tmp:
+        vectors = Path(tmp) / "questions.npz"
+        embed_questions(args.source, args.questions, vectors)
+        for size in args.sizes:
+            folder = Path(tmp) / f"idx-{size}"
+            command = [sys.executable, __file__, "--one", str(size), "--folder", str(folder),
+                       "--vectors", str(vectors), "--source", str(args.source),
+                       "--rounds", str(args.rounds)]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            if done.returncode != 0:
+                raise SystemExit(f"the run of {size:,} chunks failed:\n{done.stderr[-3000:]}")
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(json.dumps(rows[-1]), flush=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(rows, args.questions), encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    drawn = plot(rows, args.out.with_suffix(".png"))
+    print(f"wrote {args.out}" + (" and its plot" if drawn else " (no plot: matplotlib missing)"))
+
+
+if __name__ == "__main__":
+    main()
