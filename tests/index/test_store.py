@@ -166,3 +166,19 @@ def test_neighbour_texts_and_titles_come_without_document_texts(
     assert store.titles([coal.id, "nope"]) == {coal.id: coal.title}
     assert store.titles([]) == {}
     snapshot.close()
+
+
+def test_bm25_built_from_token_ids_scores_as_from_token_lists(seed_text) -> None:  # type: ignore[no-untyped-def]
+    import bm25s
+
+    from index.lexical import LexicalIndex, tokenize
+    from index.normalise import search_form
+
+    texts = [search_form(line) for line in seed_text("000").splitlines() if line.strip()]
+    lean = LexicalIndex.build(texts, np.arange(len(texts)))
+    plain = bm25s.BM25()
+    plain.index([tokenize(t) for t in texts], show_progress=False)
+    for question in ("煤炭产业占工业比重", "清洁取暖试点", "gdp 2021"):
+        expected = plain.get_scores(tokenize(search_form(question)))
+        assert np.allclose(lean.all_scores(search_form(question)), expected)
+        assert expected.max() > 0 or question.startswith("gdp")
