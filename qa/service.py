@@ -212,12 +212,20 @@ class QAService:
                 f"{getattr(now, changed[0])!r} (this service has {getattr(was, changed[0])!r}); "
                 "start the service again to serve it"
             )
-        return self.with_snapshot(snapshot)
+        return self._over(snapshot)
 
     def open_alike(self, folder: Path) -> QAService:
         """Another index, built with the same models, opened with this one's models and
         settings (a server's further collections)."""
-        return self.with_snapshot(open_snapshot(folder))
+        return self._over(open_snapshot(folder))
+
+    def _over(self, snapshot: Snapshot) -> QAService:
+        """``with_snapshot``, closing the snapshot if the service cannot be made of it."""
+        try:
+            return self.with_snapshot(snapshot)
+        except BaseException:
+            snapshot.close()
+            raise
 
     def _like(
         self, snapshot: Snapshot, fitted: Fitted, answer_at: dict[str, float] | None
