@@ -7,7 +7,9 @@ index and models once (or takes a service already opened, as tests do), and clos
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -94,6 +96,24 @@ def _open_all(settings: Settings) -> dict[str, QAService]:
     return {name: s for (name, _), s in zip(found, services, strict=True)}
 
 
+def work_folder(settings: Settings, first_index: Path) -> Path:
+    """Where jobs are kept: CITEQA_WORK_DIR, else the first index's ``jobs/``; an index that
+    cannot be written to (a read-only mount) has its jobs kept in the user's state folder."""
+    if settings.work_dir is not None:
+        return settings.work_dir.resolve()
+    inside = (first_index / "jobs").resolve()
+    try:
+        inside.mkdir(parents=True, exist_ok=True)
+        return inside
+    except OSError as exc:
+        state = os.environ.get("XDG_STATE_HOME", "")
+        base = Path(state) if os.path.isabs(state) else Path.home() / ".local" / "state"
+        digest = hashlib.sha256(str(first_index.resolve()).encode()).hexdigest()[:16]
+        outside = base / "citeqa" / "jobs" / f"{first_index.resolve().name}-{digest}"
+        logger.warning("cannot keep jobs in %s (%s); keeping them in %s", inside, exc, outside)
+        return outside
+
+
 def _upload_dir(settings: Settings, service: QAService, name: str, several: bool) -> Path:
     """Where a collection keeps uploaded files: its index's uploads/ folder, or the
     configured folder (a subfolder per collection when there are several)."""
@@ -169,7 +189,7 @@ def create_app(
         several = len(opened) > 1
         first = next(iter(opened.values())).snapshot.folder
         registry = JobRegistry(
-            (settings.work_dir or first / "jobs").resolve(),
+            work_folder(settings, first),
             keep=settings.max_jobs,
             max_active=settings.max_active_jobs,
             ttl_seconds=settings.job_ttl_hours * 3600,

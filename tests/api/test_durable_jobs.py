@@ -197,3 +197,23 @@ def test_sigterm_stops_the_server_within_seconds_and_the_next_resumes_its_list(
     with _server(index_folder, work, slow=0.0) as (url, _):
         job = _until(lambda: httpx.get(f"{url}/v1/jobs/{job_id}").json(), "succeeded")
         assert job["result"]["answered"] == len(QUESTIONS)
+
+
+def test_jobs_of_an_index_that_cannot_be_written_to_are_kept_in_the_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_settings: Callable[..., Any]
+) -> None:
+    from api.app import work_folder
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    settings = make_settings(work_dir=None)
+    writable = tmp_path / "idx"
+    writable.mkdir()
+    assert work_folder(settings, writable) == (writable / "jobs").resolve()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would be: mkdir fails, as on a read-only mount")
+    kept = work_folder(settings, blocked)
+    assert kept.parent == tmp_path / "state" / "citeqa" / "jobs"
+    assert kept.name.startswith("blocked-")
+    assert (
+        work_folder(make_settings(work_dir=tmp_path / "w"), blocked) == (tmp_path / "w").resolve()
+    )
