@@ -41,3 +41,52 @@ def seed_text() -> callable:
         return path.read_text(encoding="utf-8")
 
     return read
+
+
+_SLOW_INGEST = """
+import sys, time
+from pathlib import Path
+from index.chunking import ChunkingOptions
+from index.embedder import HashingEmbedder
+from index.pipeline import IngestOptions, ingest
+
+class Slow(HashingEmbedder):
+    def embed(self, texts, kind):
+        Path(sys.argv[3]).touch()  # tell the test that embedding is under way
+        time.sleep(0.2)
+        return super().embed(texts, kind)
+
+# the options come as source from the test itself
+ingest([Path(sys.argv[1])], Path(sys.argv[2]), Slow(64), IngestOptions(**eval(sys.argv[4])))
+"""
+
+
+@pytest.fixture
+def kill_ingest_mid_embedding(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``ingest(paths, folder, options)`` with a slow hashing embedder in its own process
+    and kill -9 it ``after`` seconds into embedding. ``options``: IngestOptions keyword
+    arguments as Python source (``ChunkingOptions`` may appear in it)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+
+    def run(paths: Path, folder: Path, options: str = "{}", after: float = 0.5) -> None:
+        marker = tmp_path / "embedding"
+        marker.unlink(missing_ok=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SLOW_INGEST, str(paths), str(folder), str(marker), options],
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the ingest never started embedding"
+        time.sleep(after)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    return run

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -132,27 +126,9 @@ def test_a_second_writer_is_refused(corpus: Path, tmp_path: Path, embedder) -> N
         ingest([corpus], folder, embedder)
 
 
-_SLOW_INGEST = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from index.embedder import HashingEmbedder
-    from index.pipeline import IngestOptions, ingest
-
-    class Slow(HashingEmbedder):
-        def embed(self, texts, kind):
-            Path(sys.argv[3]).touch()  # tell the test that embedding is under way
-            time.sleep(0.2)
-            return super().embed(texts, kind)
-
-    ingest([Path(sys.argv[1])], Path(sys.argv[2]), Slow(64), IngestOptions(batch_chunks=4))
-    """
-)
-
-
 @pytest.mark.slow
 def test_kill_9_while_embedding_leaves_the_index_usable(
-    corpus: Path, tmp_path: Path, embedder, seed_text
+    corpus: Path, tmp_path: Path, embedder, seed_text, kill_ingest_mid_embedding
 ) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "idx"
     ingest([corpus], folder, embedder)
@@ -162,18 +138,7 @@ def test_kill_9_while_embedding_leaves_the_index_usable(
     for prefix in ("000", "001", "003"):
         (more / f"{prefix}.txt").write_text(seed_text(prefix), encoding="utf-8")
 
-    marker = tmp_path / "embedding"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_INGEST, str(more), str(folder), str(marker)], env=env
-    )
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the ingest never started embedding"
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_ingest_mid_embedding(more, folder, "dict(batch_chunks=4)")
 
     snapshot = open_snapshot(folder)  # opens, and the old documents are still searchable
     assert describe(folder)["chunks"] >= before

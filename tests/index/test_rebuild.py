@@ -4,11 +4,6 @@ answers, and killing the rebuild at any point leaves the old index."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -104,29 +99,9 @@ def test_while_a_rebuild_runs_and_after_it_fails_the_old_index_answers_and_the_n
     assert not aside.exists()
 
 
-_SLOW_REBUILD = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from index.chunking import ChunkingOptions
-    from index.embedder import HashingEmbedder
-    from index.pipeline import IngestOptions, ingest
-
-    class Slow(HashingEmbedder):
-        def embed(self, texts, kind):
-            Path(sys.argv[3]).touch()  # tell the test that embedding is under way
-            time.sleep(0.2)
-            return super().embed(texts, kind)
-
-    options = IngestOptions(chunking=ChunkingOptions(size=40), rebuild=True, batch_chunks=4)
-    ingest([Path(sys.argv[1])], Path(sys.argv[2]), Slow(64), options)
-    """
-)
-
-
 @pytest.mark.slow
 def test_kill_9_during_a_rebuild_leaves_the_old_index_answering(
-    corpus: Path, tmp_path: Path, embedder: HashingEmbedder, seed_text
+    corpus: Path, tmp_path: Path, embedder: HashingEmbedder, seed_text, kill_ingest_mid_embedding
 ) -> None:  # type: ignore[no-untyped-def]
     for prefix in ("000", "001", "003"):
         (corpus / f"{prefix}.txt").write_text(seed_text(prefix), encoding="utf-8")
@@ -135,18 +110,8 @@ def test_kill_9_during_a_rebuild_leaves_the_old_index_answering(
     before = _chunk_texts(folder)
     generation = read_generation(folder / DB_NAME)
 
-    marker = tmp_path / "embedding"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_REBUILD, str(corpus), str(folder), str(marker)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the rebuild never started embedding"
-    time.sleep(0.7)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    options = "dict(chunking=ChunkingOptions(size=40), rebuild=True, batch_chunks=4)"
+    kill_ingest_mid_embedding(corpus, folder, options, after=0.7)
 
     assert _chunk_texts(folder) == before
     assert read_generation(folder / DB_NAME) == generation
