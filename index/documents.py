@@ -1,10 +1,11 @@
-"""The nouns of the write path: a loaded document and the chunks cut from it."""
+"""The nouns of the write path: a loaded document, the chunks cut from it, and both as the
+index stores them."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 
 def content_hash(text: str) -> str:
@@ -68,3 +69,33 @@ class Chunk:
 def chunk_id(doc_id: str, ordinal: int, text: str) -> str:
     """Content-hash id of a chunk: the same passage at the same place keeps the same id."""
     return content_hash(f"{doc_id}\x00{ordinal}\x00{text}")[:24]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    source: str
+    title: str
+    media_type: str
+    encoding: str | None
+    file_hash: str
+    text: str
+    page_starts: tuple[int, ...]
+    n_chunks: int
+    indexed_at: str
+    # what answers show as the document's source: its path under the folder it was indexed
+    # from (``reports/2023/coal.pdf``), or an upload's file name; never a server's full path
+    name: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The source as answers show it (an index written before names: the file name)."""
+        return self.name or PurePath(self.source).name
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored, with its row id (the id FAISS and BM25 know it by)."""
+
+    row_id: int
+    chunk: Chunk

@@ -21,7 +21,7 @@ import numpy as np
 
 from index.chunking import ChunkingOptions, chunk_document
 from index.clean import clean
-from index.documents import Chunk, content_hash
+from index.documents import Chunk, DocumentRecord, content_hash
 from index.embedder import Embedder
 from index.errors import CiteqaError, DocumentError, EmptyDocument, IndexNotFound
 from index.folder import open_for_writing, save_derived, storage_errors, write_lock
@@ -29,7 +29,7 @@ from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
 from index.sentence_vectors import embed_passages
-from index.store import DB_NAME, DocumentRecord, Store, VectorColumn, now
+from index.store import DB_NAME, Store, VectorColumn, now
 
 STAGES = ("load", "clean", "chunk", "embed", "store")
 

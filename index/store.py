@@ -9,82 +9,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from index.documents import Chunk
+from index.documents import Chunk, DocumentRecord, StoredChunk
 from index.normalise import passage_script
+from index.schema import columns_of, create_or_upgrade
 
 DB_NAME = "citeqa.sqlite"
 VectorColumn = Literal["vector", "cross_vector"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    encoding TEXT,
-    file_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    page_starts TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL,
-    indexed_at TEXT NOT NULL,
-    name TEXT
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    row_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    search_text TEXT NOT NULL,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    section TEXT,
-    page INTEGER,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    cross_vector BLOB,
-    sentence_vectors BLOB,
-    script TEXT
-);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
-CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
-"""
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    id: str
-    source: str
-    title: str
-    media_type: str
-    encoding: str | None
-    file_hash: str
-    text: str
-    page_starts: tuple[int, ...]
-    n_chunks: int
-    indexed_at: str
-    # what answers show as the document's source: its path under the folder it was indexed
-    # from (``reports/2023/coal.pdf``), or an upload's file name; never a server's full path
-    name: str | None = None
-
-    @property
-    def shown(self) -> str:
-        """The source as answers show it (an index written before names: the file name)."""
-        return self.name or PurePath(self.source).name
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored, with its row id (the id FAISS and BM25 know it by)."""
-
-    row_id: int
-    chunk: Chunk
 
 
 @dataclass(frozen=True)
@@ -107,16 +42,10 @@ class Store:
         else:
             self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-            documents = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
-            if "name" not in documents:  # written before documents had a name to show
-                self._db.execute("ALTER TABLE documents ADD COLUMN name TEXT")
-            columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
-            if "sentence_vectors" not in columns:  # written before answer sentences were kept
-                self._db.execute("ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB")
-            if "script" not in columns:  # written before each passage's script was kept
-                self._db.execute("ALTER TABLE chunks ADD COLUMN script TEXT")
+            create_or_upgrade(self._db)
         self._db.execute("PRAGMA foreign_keys=ON")
+        # a read-only connection to an index written by an older citeqa may lack later columns
+        self._has = {table: columns_of(self._db, table) for table in ("documents", "chunks")}
 
     def close(self) -> None:
         if not self.readonly:
@@ -306,12 +235,11 @@ class Store:
         """Row ids of the passages written in each Chinese script ("traditional",
         "simplified"); an index written before scripts were kept has none until its next
         ingest."""
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
         rows = (
             self._db.execute(
                 "SELECT script, row_id FROM chunks WHERE script IN ('traditional', 'simplified')"
             ).fetchall()
-            if "script" in columns
+            if "script" in self._has["chunks"]
             else []
         )
         return {
@@ -398,8 +326,7 @@ class Store:
         return [r[0] for r in rows]
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
-        name = "name" if "name" in columns else "NULL"  # read-only, of an index before names
+        name = "name" if "name" in self._has["documents"] else "NULL"  # an index before names
         query = (
             "SELECT id, source, title, media_type, encoding, file_hash, text, page_starts, "
             f"n_chunks, indexed_at, {name} FROM documents"

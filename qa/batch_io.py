@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from index.decoding import decode_text
 from index.errors import InvalidInput
-from index.loaders import decode_text
 
 QUESTION_SUFFIXES = (".txt", ".csv", ".jsonl", ".xlsx")
 ANSWER_SUFFIXES = (".jsonl", ".csv", ".xlsx", ".md")

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.documents import Chunk, content_hash
+from index.documents import Chunk, DocumentRecord, content_hash
 from index.normalise import detect_script, search_form, to_simplified, to_traditional
 from index.sentence_vectors import answer_sentences, stored_sentences
-from index.store import DocumentRecord, Store
+from index.store import Store
 from qa.features import QuestionTerms
 from qa.query import Query
 from qa.rerank import Rescored

@@ -15,8 +15,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from index.documents import StoredChunk
 from index.normalise import search_form
-from index.store import Store, StoredChunk
+from index.store import Store
 from qa.features import PASSAGE_FEATURES, QuestionTerms, passage_features
 from qa.fitted import Model
 

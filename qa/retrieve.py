@@ -10,12 +10,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.documents import Chunk
+from index.documents import Chunk, StoredChunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput, TooManyPassages
 from index.folder import Snapshot
 from index.normalise import to_simplified, to_traditional
-from index.store import StoredChunk
 from qa.features import QuestionTerms, question_terms
 from qa.fitted import Fitted, Model, load_fitted
 from qa.fusion import DEFAULT_WEIGHTS, Signal, rank_of, top_k, weighted_sum, zscore

@@ -97,11 +97,11 @@ def embed_questions(source: Path, count: int, out: Path) -> None:
 
 def build(source: Path, folder: Path, size: int) -> dict[str, float]:
     """An index of ``size`` chunks made of ``source``'s chunks repeated (see above)."""
-    from index.documents import Chunk, content_hash
+    from index.documents import Chunk, DocumentRecord, content_hash
     from index.folder import save_derived
     from index.manifest import read_manifest, write_manifest
     from index.normalise import search_form
-    from index.store import DB_NAME, DocumentRecord, Store, now
+    from index.store import DB_NAME, Store, now
 
     manifest = read_manifest(source)
     assert manifest is not None and manifest.cross_model
