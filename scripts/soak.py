@@ -33,43 +33,31 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from benchlib import free_port, stop, wait_ready
+from soak_faults import disk_full, index_fake, kill_mid_batch, kill_mid_upload, whole_or_absent
+from soak_server import (
+    AUTH,
+    QUESTIONS,
+    marker_question,
+    marker_text,
+    rss_mb,
+    running,
+    serve_fake,
+    until_finished,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-KEY = "soak-key-0f9e8d7c"
-AUTH = {"Authorization": f"Bearer {KEY}"}
-QUESTIONS = ROOT / "data" / "sample-questions.jsonl"
-FILLER = (
-    "该项目由市发展改革委牵头推进，计划分三期建设。一期工程包括研发楼、中试基地和配套设施。"
-    "项目建成后将带动上下游企业集聚发展，形成新的增长点。"
-)
-
-
-def marker_text(n: int) -> str:
-    """An upload only questions about ``n`` find: its facts name the number."""
-    return (
-        f"量子实验室第{n}号项目简报\n第{n}号量子实验室设在创新大厦第{n % 40 + 1}层，"
-        f"由{n}名研究人员组成，年度经费为{n * 7}万元。\n" + FILLER * 3
-    )
-
-
-def marker_question(n: int) -> str:
-    return f"第{n}号量子实验室设在哪里，有多少名研究人员？"
 
 
 @dataclass
@@ -97,59 +85,6 @@ class Shared:
     def add(self, record: Record) -> None:
         with self.lock:
             self.records.append(record)
-
-
-# -- the server ---------------------------------------------------------------------------
-
-
-def server_command(args: argparse.Namespace, index: Path, port: int) -> list[str]:
-    if args.fake_embedder:
-        return [sys.executable, __file__, "--serve-fake", str(index), "--port", str(port)]
-    return [sys.executable, "-m", "api", "serve", "--index", str(index), "--host", "127.0.0.1",
-            "--port", str(port)]  # fmt: skip
-
-
-@contextmanager
-def running(
-    args: argparse.Namespace, index: Path, log: Path
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = {**os.environ, "CITEQA_API_KEYS": KEY}
-    with log.open("ab") as out:
-        server = subprocess.Popen(
-            server_command(args, index, port), cwd=ROOT, env=env, stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, server, log, 300)
-        yield url, server
-    finally:
-        if server.poll() is None:
-            stop(server)
-
-
-def rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    (line,) = [x for x in status.splitlines() if x.startswith("VmRSS:")]
-    return round(int(line.split()[1]) / 1024, 1)
-
-
-def serve_fake(index: Path, port: int) -> None:
-    """(Smoke mode's server process.) Serve ``index`` with hashing embedders."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.settings import Settings
-    from index.embedder import HashingEmbedder
-    from index.folder import open_snapshot
-    from qa.service import QAService
-
-    cross = HashingEmbedder(32)
-    service = QAService(open_snapshot(index), HashingEmbedder(64), cross, cross, answer_at={})
-    settings = Settings(_env_file=None, index=index, api_keys=[KEY])  # type: ignore[call-arg]
-    uvicorn.run(create_app(settings, service=service), host="127.0.0.1", port=port,
-                log_level="warning")  # fmt: skip
 
 
 # -- load ---------------------------------------------------------------------------------
@@ -249,7 +184,7 @@ def writer(url: str, shared: Shared, until: float, every: float) -> None:
                 if posted.status_code != 202:
                     shared.writes[f"upload refused ({posted.status_code} {_code(posted)})"] += 1
                     continue
-                job = _until_finished(http, posted.json()["id"])
+                job = until_finished(http, posted.json()["id"])
                 if job["status"] == "succeeded":
                     with shared.lock:
                         shared.live[n] = job["result"]["files"][0]["doc_id"]
@@ -272,16 +207,6 @@ def writer(url: str, shared: Shared, until: float, every: float) -> None:
                 shared.writes[f"write failed ({type(exc).__name__})"] += 1
             finally:
                 time.sleep(max(0.0, every - (time.monotonic() - began)))
-
-
-def _until_finished(http: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = http.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
-            return dict(job)
-        time.sleep(0.2)
-    raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -345,141 +270,6 @@ def soak(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
         "growth_after_warmup": round((memory["end_of_load"] - warm) / warm, 3),
         "after_quiet_vs_warmup": round((memory["after_quiet"] - warm) / warm, 3),
     }
-
-
-# -- faults -------------------------------------------------------------------------------
-
-
-def whole_or_absent(index: Path) -> tuple[int, list[str]]:
-    """Documents of the index, and those not whole (a passage count unlike their record)."""
-    from index.folder import open_snapshot
-
-    snapshot = open_snapshot(index)
-    try:
-        docs = snapshot.store.documents()
-        broken = [
-            d.shown for d in docs if len(snapshot.store.row_ids_of_documents([d.id])) != d.n_chunks
-        ]
-        return len(docs), broken
-    finally:
-        snapshot.close()
-
-
-def kill_mid_upload(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
-    files = [
-        ("files", (f"big-{i}.txt", (marker_text(1000 + i) * 20).encode(), "text/plain"))
-        for i in range(6)
-    ]
-    with running(args, index, log) as (url, server):
-        job_id = httpx.post(f"{url}/v1/documents", files=files, headers=AUTH).json()["id"]
-        seen = "queued"
-        for _ in range(200):
-            seen = httpx.get(f"{url}/v1/jobs/{job_id}").json()["status"]
-            if seen != "queued":
-                break
-            time.sleep(0.05)
-        time.sleep(0.3)
-        server.kill()
-        server.wait()
-    with running(args, index, log) as (url, _):
-        job = httpx.get(f"{url}/v1/jobs/{job_id}").json()
-        documents = httpx.get(f"{url}/v1/documents").json()["count"]
-    count, broken = whole_or_absent(index)
-    return {
-        "killed_while": seen,
-        "job_after_restart": job["status"],
-        "files": [f["status"] for f in (job.get("result") or {}).get("files", [])],
-        "message": (job.get("error") or {}).get("message"),
-        "documents_served": documents,
-        "documents": count,
-        "not_whole": broken,
-        "ok": not broken and job["status"] in ("interrupted", "succeeded"),
-    }
-
-
-def kill_mid_batch(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
-    pool = [json.loads(x)["question"] for x in QUESTIONS.read_text(encoding="utf-8").splitlines()]
-    questions = [pool[i % len(pool)] + f"（{i}）" for i in range(args.batch_questions)]
-    with running(args, index, log) as (url, server):
-        job_id = httpx.post(f"{url}/v1/jobs", json={"questions": questions}).json()["id"]
-        done = 0
-        for _ in range(3000):
-            done = httpx.get(f"{url}/v1/jobs/{job_id}").json()["done"]
-            if done >= min(64, len(questions) // 4):
-                break
-            time.sleep(0.05)
-        server.kill()
-        server.wait()
-    started = time.monotonic()
-    with running(args, index, log) as (url, _), httpx.Client(base_url=url, timeout=120) as http:
-        job = _until_finished(http, job_id, timeout=1800)
-        lines = http.get(f"/v1/jobs/{job_id}/results").text.splitlines()
-    ids = [json.loads(x)["id"] for x in lines if x.strip()]
-    result = job.get("result") or {}
-    return {
-        "killed_at_done": done,
-        "job_after_restart": job["status"],
-        "resumed": result.get("resumed"),
-        "answered": result.get("answered"),
-        "questions": len(questions),
-        "answers_once_each": len(ids) == len(set(ids)) == len(questions),
-        "seconds_to_finish_after_restart": round(time.monotonic() - started, 1),
-        "ok": job["status"] == "succeeded" and len(set(ids)) == len(questions),
-    }
-
-
-def disk_full(args: argparse.Namespace, index: Path, work: Path) -> dict[str, Any]:
-    """``citeqa index`` into a copy of the index on a tmpfs a little larger than it."""
-    if os.geteuid() != 0:
-        return {"skipped": "needs root to mount a tmpfs"}
-    mount = work / "small-disk"
-    mount.mkdir()
-    size_kb = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) // 1024 + 400
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if done.returncode != 0:
-        return {"skipped": f"cannot mount a tmpfs: {done.stderr.strip()}"}
-    try:
-        copy = mount / "idx"
-        shutil.copytree(index, copy, ignore=shutil.ignore_patterns("jobs", "uploads"))
-        before, _ = whole_or_absent(copy)
-        docs = work / "more"
-        docs.mkdir()
-        for i in range(12):
-            (docs / f"more-{i}.txt").write_text(marker_text(2000 + i) * 6, encoding="utf-8")
-        env = {**os.environ}
-        if args.fake_embedder:  # the hashing embedder cannot come from the CLI: index in process
-            command = [sys.executable, __file__, "--index-fake", str(docs), "--into", str(copy)]
-        else:
-            command = [sys.executable, "-m", "api", "index", str(docs), "--index", str(copy), "-q"]
-        ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        after, broken = whole_or_absent(copy)
-        said = (ran.stderr + ran.stdout).strip().splitlines()
-        return {
-            "exit_code": ran.returncode,
-            "message": said[-1] if said else "",
-            "documents_before": before,
-            "documents_after": after,
-            "not_whole": broken,
-            "ok": ran.returncode == 1 and "is full" in ran.stderr and not broken,
-        }
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def index_fake(docs: Path, folder: Path) -> None:
-    """(Smoke mode's writer.) ``citeqa index`` with the hashing embedder."""
-    from index.embedder import HashingEmbedder
-    from index.errors import CiteqaError
-    from index.pipeline import ingest
-
-    try:
-        ingest([docs], folder, HashingEmbedder(64), cross=HashingEmbedder(32))
-    except CiteqaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from exc
 
 
 # -- report -------------------------------------------------------------------------------
