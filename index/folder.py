@@ -4,15 +4,17 @@
 INDEX/
   manifest.json        what the index was built with
   citeqa.sqlite        the source of truth (WAL mode; every write is a transaction)
-  derived/gen-N/       the BM25 index built from the database at generation N
+  derived/gen-N/       the indexes built from the database at generation N: BM25, and
+                       approximate vector search in a big index (index/derived.py)
   .write.lock          held by the one process writing
 ```
 
-Vectors are kept once, in the database: a reader loads them into FAISS as it opens the index
-(tens of milliseconds for some thousand chunks), in the same read as the generation. The BM25
-index is written aside and renamed into place, and a reader only uses the folder of the
-database's current generation: a reader therefore sees the last committed state, and if a
-writer died before rebuilding it, the reader rebuilds it in memory from the database.
+Vectors are kept once, in the database: a reader of a small index loads them into FAISS as it
+opens the index (tens of milliseconds for some thousand chunks), in the same read as the
+generation. The derived indexes are written aside and renamed into place, and a reader only
+uses the folder of the database's current generation: a reader therefore sees the last
+committed state, and if a writer died before rebuilding them, the reader rebuilds them in
+memory from the database.
 
 An index rebuilt with other settings is built in ``.INDEX.rebuild/`` beside it and swapped in
 whole (index/swap.py); its generations go on from the old index's, so a server that checks
@@ -33,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.ann import ApproximateIndex
+from index.derived import DERIVED, load_derived, save_derived
 from index.errors import IndexLocked, IndexNotFound, StorageFull
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
@@ -40,7 +44,6 @@ from index.store import DB_NAME, Store, read_generation
 from index.swap import exchange, recover_interrupted_swap
 from index.vectors import VectorIndex
 
-DERIVED = "derived"
 LOCK_NAME = ".write.lock"
 _REBUILDING = ".rebuilding"
 # what belongs to the index itself; anything else in its folder (uploads/, jobs/) is kept
@@ -57,15 +60,24 @@ class Snapshot:
     folder: Path
     manifest: Manifest
     store: Store
-    vectors: VectorIndex
+    # every chunk's vectors, in memory; None in an index searched approximately
+    vectors: VectorIndex | None
     lexical: LexicalIndex
     cross: VectorIndex | None
     generation: int
     rebuilt_in_memory: bool = False
-    # for an index holding passages in both scripts, which rows of ``vectors`` are written in
-    # each ("traditional", "simplified"; the others show no script): a question is then
-    # matched with each passage in that passage's script. None for an index of one script
+    # for an index holding passages in both scripts, which positions (of ``row_ids``) are
+    # written in each ("traditional", "simplified"; the others show no script): a question is
+    # then matched with each passage in that passage's script. None for an index of one script
     scripts: dict[str, np.ndarray] | None = None
+    # in an index of APPROXIMATE_FROM chunks or more (index/derived.py): approximate search
+    # for each vector set, by signal ("dense", "cross"), instead of ``vectors`` and ``cross``
+    approximate: dict[str, ApproximateIndex] | None = None
+
+    @property
+    def row_ids(self) -> np.ndarray:
+        """Every chunk's row id, in the order of every per-chunk array."""
+        return self.lexical.row_ids
 
     def close(self) -> None:
         self.store.close()
@@ -89,28 +101,42 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
             return open_snapshot(folder, model=model)
         with store.reading():
             generation = store.generation()
-            vectors, cross = load_vectors(store, manifest)
-            scripts = script_masks(store, vectors)
-            try:
-                lexical = LexicalIndex.load(folder / DERIVED / f"gen-{generation}" / "lexical")
-                rebuilt = False
-            except (OSError, RuntimeError, ValueError):
-                text_ids, texts = store.all_search_texts()
-                lexical = LexicalIndex.build(texts, text_ids)
-                rebuilt = True
+            derived = load_derived(folder, store, manifest, generation)
+            vectors = cross = None
+            if derived.approximate is None:
+                vectors, cross = load_vectors(store, manifest)
+            scripts = script_masks(store, derived.lexical.row_ids)
     except BaseException:
         store.close()
         raise
-    return Snapshot(folder, manifest, store, vectors, lexical, cross, generation, rebuilt, scripts)
+    return Snapshot(
+        folder, manifest, store, vectors, derived.lexical, cross, generation,
+        derived.rebuilt_in_memory, scripts, derived.approximate,
+    )  # fmt: skip
 
 
-def script_masks(store: Store, vectors: VectorIndex) -> dict[str, np.ndarray] | None:
-    """Which rows of ``vectors`` hold passages written in each script, when the index holds
-    passages of both; None otherwise (one script: nothing to match)."""
+def approximated(snapshot: Snapshot) -> Snapshot:
+    """The snapshot searched as a big index is (index/derived.py), whatever its size: its
+    approximate indexes built in memory from its vectors. For measuring what approximate
+    search costs in quality (scripts/eval_approximate.py) and for tests."""
+    from index.derived import group_of
+
+    if snapshot.approximate is not None or snapshot.vectors is None:
+        return snapshot
+    groups = group_of(snapshot.store, snapshot.row_ids)
+    approximate = {"dense": ApproximateIndex.build(snapshot.vectors.matrix, groups)}
+    if snapshot.cross is not None:
+        approximate["cross"] = ApproximateIndex.build(snapshot.cross.matrix, groups)
+    return replace(snapshot, vectors=None, cross=None, approximate=approximate)
+
+
+def script_masks(store: Store, row_ids: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Which positions of ``row_ids`` hold passages written in each script, when the index
+    holds passages of both; None otherwise (one script: nothing to match)."""
     rows = store.script_rows()
     if not all(len(ids) for ids in rows.values()):
         return None
-    return {script: np.isin(vectors.row_ids, ids) for script, ids in rows.items()}
+    return {script: np.isin(row_ids, ids) for script, ids in rows.items()}
 
 
 def load_vectors(store: Store, manifest: Manifest) -> tuple[VectorIndex, VectorIndex | None]:
@@ -120,30 +146,6 @@ def load_vectors(store: Store, manifest: Manifest) -> tuple[VectorIndex, VectorI
     if manifest.cross_model:
         cross = VectorIndex.build(*store.all_vectors(manifest.cross_dimension, "cross_vector"))
     return vectors, cross
-
-
-def save_derived(folder: Path, store: Store, manifest: Manifest) -> Path:
-    """Build the BM25 index for the store's current generation, write it aside, rename it into
-    place, then drop older generations."""
-    generation = store.generation()
-    derived = folder / DERIVED
-    final = derived / f"gen-{generation}"
-    if final.exists():
-        return final
-    tmp = derived / f".tmp-gen-{generation}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir(parents=True)
-        text_ids, texts = store.all_search_texts()
-        LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
-        os.replace(tmp, final)
-    except BaseException:  # a full disk: readers rebuild BM25 from the database meanwhile
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for old in derived.iterdir():
-        if old != final:
-            shutil.rmtree(old, ignore_errors=True)
-    return final
 
 
 @contextmanager

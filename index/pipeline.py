@@ -21,10 +21,11 @@ import numpy as np
 
 from index.chunking import ChunkingOptions, chunk_document
 from index.clean import clean
+from index.derived import save_derived
 from index.documents import Chunk, DocumentRecord, content_hash
 from index.embedder import Embedder
 from index.errors import CiteqaError, DocumentError, EmptyDocument, IndexNotFound
-from index.folder import open_for_writing, save_derived, storage_errors, write_lock
+from index.folder import open_for_writing, storage_errors, write_lock
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest

@@ -231,6 +231,25 @@ class Store:
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, matrix.reshape(len(rows), dimension)
 
+    def vectors_of(
+        self, row_ids: Sequence[int], dimension: int, column: VectorColumn = "vector"
+    ) -> np.ndarray:
+        """The stored vectors of these chunks, a row each in the order asked (zeros for a chunk
+        that is gone: deleted since the caller read its row id)."""
+        out = np.zeros((len(row_ids), dimension), np.float32)
+        if not row_ids:
+            return out
+        where = {row_id: i for i, row_id in enumerate(row_ids)}
+        marks = ",".join("?" * len(where))
+        rows = self._db.execute(
+            f"SELECT row_id, {column} FROM chunks WHERE row_id IN ({marks}) "
+            f"AND {column} IS NOT NULL",
+            list(where),
+        )
+        for row_id, blob in rows:
+            out[where[row_id]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
     def script_rows(self) -> dict[str, np.ndarray]:
         """Row ids of the passages written in each Chinese script ("traditional",
         "simplified"); an index written before scripts were kept has none until its next

@@ -39,6 +39,11 @@ class VectorIndex:
         return int(self._index.ntotal)
 
     @property
+    def matrix(self) -> np.ndarray:
+        """Every chunk's vector, a row each in ``row_ids`` order (a view: do not write)."""
+        return self._matrix
+
+    @property
     def dimension(self) -> int:
         return int(self._index.d)
 

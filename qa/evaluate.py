@@ -129,6 +129,7 @@ def evaluate(
     confidences: list[float] = []
     answer_hits = answers_checked = answered = 0
     skipped: list[tuple[int, str]] = []
+    skipped_methods: set[str] = set()
     for start in range(0, len(gold), batch):
         part = gold[start : start + batch]
         queries: list[tuple[GoldQuery, Query]] = []
@@ -139,7 +140,10 @@ def evaluate(
                 skipped.append((g.line, str(exc)))
         signals = service.retriever.signals([q for _, q in queries])
         for (g, _), sig in zip(queries, signals, strict=True):
-            for name, method in methods.items():
+            # the first-stage methods need every chunk's scores: a big index has candidates'
+            if sig.positions is not None:
+                skipped_methods.update(methods)
+            for name, method in methods.items() if sig.positions is None else ():
                 scores[name].add(_ranked_docs(method(sig), doc_of), g.positive_ids)
             ranking = service.retriever.ranking(sig, 200)
             scores[SECOND_STAGE].add(_docs_in_order(doc_of[ranking.positions]), g.positive_ids)
@@ -155,7 +159,7 @@ def evaluate(
             progress(len(part))
     return EvalReport(
         questions=scores[SECOND_STAGE].count,
-        methods={name: s.row() for name, s in scores.items()},
+        methods={name: s.row() for name, s in scores.items() if name not in skipped_methods},
         answer_hit_rate=answer_hits / answers_checked if answers_checked else None,
         answers_checked=answers_checked,
         confidence=confidences,

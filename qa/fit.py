@@ -106,7 +106,7 @@ def ranker_examples(service: QAService, asked: Sequence[Asked], keys: dict[str, 
     out = Examples()
     for a in asked:
         r = retriever.ranking(a.signals, retriever.fitted.pool)
-        first = first_stage_features(r.positions, r.fused, a.signals.scores, r.zs)
+        first = first_stage_features(r.local, r.fused, a.signals.scores, r.zs)
         rows = candidate_rows(a.signals.terms, r.chunks, first, service.snapshot.store)
         gold = np.array([keys[c.chunk.doc_id] in a.gold.positive_ids for c in r.chunks])
         holds = np.array([any(ans in c.chunk.text for ans in a.gold.answers) for c in r.chunks])

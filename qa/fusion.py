@@ -25,12 +25,14 @@ DEFAULT_WEIGHTS: dict[str, dict[Signal, float]] = {
 }
 
 
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Standardise one signal's scores over all chunks (all zeros if they do not vary)."""
-    std = float(scores.std())
+def zscore(scores: np.ndarray, stats: tuple[float, float] | None = None) -> np.ndarray:
+    """Standardise one signal's scores over all chunks (all zeros if they do not vary).
+    ``stats``: the mean and deviation over all chunks when ``scores`` are only some of them
+    (a big index's candidates, qa/candidates.py); by default those of ``scores``."""
+    mean, std = (float(scores.mean()), float(scores.std())) if stats is None else stats
     if std == 0.0 or not np.isfinite(std):
         return np.zeros_like(scores, dtype=np.float32)
-    return ((scores - scores.mean()) / std).astype(np.float32)
+    return ((scores - mean) / std).astype(np.float32)
 
 
 def fuse(signals: Mapping[Signal, np.ndarray], weights: Mapping[Signal, float]) -> np.ndarray:

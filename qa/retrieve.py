@@ -10,11 +10,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from index.ann import GROUPS
 from index.documents import Chunk, StoredChunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput, TooManyPassages
 from index.folder import Snapshot
 from index.normalise import to_simplified, to_traditional
+from qa.candidates import Groups, candidates
 from qa.features import QuestionTerms, question_terms
 from qa.fitted import Fitted, Model, load_fitted
 from qa.fusion import DEFAULT_WEIGHTS, Signal, rank_of, top_k, weighted_sum, zscore
@@ -42,21 +44,28 @@ class Hit:
 
 @dataclass(frozen=True)
 class QuerySignals:
-    """Every signal's score for every chunk, for one question (aligned with ``row_ids``), and
-    the question's vectors (``dense``, ``cross``), which later steps reuse."""
+    """Each signal's scores, for one question, and the question's vectors (``dense``,
+    ``cross``), which later steps reuse. In a small index the scores are of every chunk
+    (aligned with the retriever's ``row_ids``); in a big one, of its candidates (at
+    ``positions``), with each signal's mean and deviation over every chunk (``stats``)."""
 
     query: Query
     scores: dict[Signal, np.ndarray]
     vectors: dict[Signal, np.ndarray]
     terms: QuestionTerms
+    positions: np.ndarray | None = None  # None: every chunk, in order
+    stats: dict[Signal, tuple[float, float]] | None = None  # None: of the scores themselves
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """Chunks best first: positions in the retriever's row order, the stored chunks, the score
-    each was ranked by, and (for those the second stage saw) its feature rows."""
+    """Chunks best first: positions in the retriever's row order (``positions``) and in the
+    signals' arrays (``local``; the same in a small index), the stored chunks, the score each
+    was ranked by, and (for those the second stage saw) its feature rows. ``fused`` and ``zs``
+    are aligned with the signals' arrays."""
 
     positions: np.ndarray
+    local: np.ndarray
     chunks: list[StoredChunk]
     scores: np.ndarray
     features: np.ndarray  # one row per re-scored chunk: the first len(features) of the ranking
@@ -87,60 +96,74 @@ class Retriever:
         fitted: Fitted | None = None,
         second_stage: bool = True,
     ) -> None:
-        if embedder.name != snapshot.manifest.model:
-            snapshot.manifest.check_matches(
-                replace(snapshot.manifest, model=embedder.name), snapshot.folder
-            )
-        if snapshot.cross is not None and (
-            cross is None or cross.name != snapshot.manifest.cross_model
-        ):
+        manifest = snapshot.manifest
+        if embedder.name != manifest.model:
+            manifest.check_matches(replace(manifest, model=embedder.name), snapshot.folder)
+        if manifest.cross_model and (cross is None or cross.name != manifest.cross_model):
             raise IndexMismatch(
-                f"the index at {snapshot.folder} also holds vectors of {snapshot.manifest.cross_model!r} "
+                f"the index at {snapshot.folder} also holds vectors of {manifest.cross_model!r} "
                 f"but {getattr(cross, 'name', None)!r} was given to embed questions with"
             )
-        if not np.array_equal(snapshot.vectors.row_ids, snapshot.lexical.row_ids):
+        if snapshot.vectors is not None and not np.array_equal(
+            snapshot.vectors.row_ids, snapshot.row_ids
+        ):
             raise IndexMismatch(
                 f"the vector and lexical indexes at {snapshot.folder} disagree; run citeqa index "
                 "again to rebuild them"
             )
         self.snapshot = snapshot
         self.embedder = embedder
-        self.cross = cross if snapshot.cross is not None else None
+        self.cross = cross if manifest.cross_model else None
         self.weights = {lang: dict(w) for lang, w in (weights or DEFAULT_WEIGHTS).items()}
-        self.row_ids = snapshot.vectors.row_ids
+        self.row_ids = snapshot.row_ids
         self.fitted = fitted or load_fitted()
         self.second_stage = second_stage
+        self._groups = Groups(snapshot) if snapshot.approximate is not None else None
 
-    def signals(self, queries: Sequence[Query]) -> list[QuerySignals]:
-        """Score every chunk with every signal, embedding the questions in one batch each."""
+    def signals(
+        self, queries: Sequence[Query], *, doc_ids: set[str] | None = None
+    ) -> list[QuerySignals]:
+        """Score the chunks with every signal, embedding the questions in one batch each: every
+        chunk in a small index, the candidates in a big one (there, only of ``doc_ids``' chunks
+        if given; a small index leaves the filter to ``ranking``)."""
         if not queries:
             return []
         texts = [q.text for q in queries]
         dense = self.embedder.embed(texts, "query")
         cross = self.cross.embed(texts, "query") if self.cross else None
-        matched = self._script_matched(queries, dense)
+        flipped = self._flipped(queries)
+        within = None
+        if doc_ids is not None and self._groups is not None:
+            within = self._positions_in(doc_ids)
         out = []
         for i, query in enumerate(queries):
-            scores: dict[Signal, np.ndarray] = {
+            vectors = {"dense": dense[i]} | ({"cross": cross[i]} if cross is not None else {})
+            terms = question_terms(query.search_text, self.snapshot.lexical.idf)
+            if self._groups is not None:
+                found = candidates(
+                    self.snapshot, self._groups, query.search_text,
+                    self._by_group(query, dense[i], flipped.get(i)), vectors.get("cross"), within,
+                )  # fmt: skip
+                out.append(
+                    QuerySignals(query, found.scores, vectors, terms, found.positions, found.stats)
+                )
+                continue
+            scores = {
                 "lexical": self.snapshot.lexical.all_scores(query.search_text),
-                "dense": matched[i] if i in matched else self.snapshot.vectors.all_scores(dense[i]),
+                "dense": self._dense_scores(query, dense[i], flipped.get(i)),
             }
-            vectors = {"dense": dense[i]}
             if cross is not None and self.snapshot.cross is not None:
                 scores["cross"] = self.snapshot.cross.all_scores(cross[i])
-                vectors["cross"] = cross[i]
-            terms = question_terms(query.search_text, self.snapshot.lexical.idf)
             out.append(QuerySignals(query, scores, vectors, terms))
         return out
 
-    def _script_matched(self, queries: Sequence[Query], dense: np.ndarray) -> dict[int, np.ndarray]:
-        """Dense scores of the Chinese questions, in an index of both scripts, with each
-        passage matched by the question written in the passage's script: e5 ranks a passage
-        in the question's own script above an equal one in the other (on the sample reports,
-        dense R@1 .837 as the questions were written, .907 matched: scripts/eval_scripts.py).
-        By question position."""
-        masks = self.snapshot.scripts
-        if masks is None:
+    def _flipped(self, queries: Sequence[Query]) -> dict[int, np.ndarray]:
+        """In an index of both scripts, the e5 vector of each Chinese question written in the
+        other script (by question position): e5 ranks a passage in the question's own script
+        above an equal one in the other (on the sample reports, dense R@1 .837 as the
+        questions were written, .907 with each passage matched by the question in its script:
+        scripts/eval_scripts.py)."""
+        if self.snapshot.scripts is None:
             return {}
         other: dict[int, str] = {}
         for i, q in enumerate(queries):
@@ -152,14 +175,26 @@ class Retriever:
                     other[i] = flipped
         if not other:
             return {}
-        flipped_vectors = self.embedder.embed(list(other.values()), "query")
-        out = {}
-        for (i, _), vector in zip(other.items(), flipped_vectors, strict=True):
-            scores = self.snapshot.vectors.all_scores(dense[i])  # passages of neither script too
-            theirs = masks["simplified" if queries[i].script == "traditional" else "traditional"]
-            scores[theirs] = self.snapshot.vectors.all_scores(vector)[theirs]
-            out[i] = scores
-        return out
+        vectors = self.embedder.embed(list(other.values()), "query")
+        return dict(zip(other, vectors, strict=True))
+
+    def _dense_scores(
+        self, query: Query, vector: np.ndarray, flipped: np.ndarray | None
+    ) -> np.ndarray:
+        """Every chunk's e5 score, each passage matched by the question in its own script."""
+        assert self.snapshot.vectors is not None
+        scores = self.snapshot.vectors.all_scores(vector)  # passages of neither script too
+        if flipped is not None and self.snapshot.scripts is not None:
+            theirs = self.snapshot.scripts[_other_script(query)]
+            scores[theirs] = self.snapshot.vectors.all_scores(flipped)[theirs]
+        return scores
+
+    def _by_group(self, query: Query, vector: np.ndarray, flipped: np.ndarray | None) -> np.ndarray:
+        """The question's e5 vector for each of GROUPS (``_dense_scores``' matching)."""
+        rows = np.tile(vector, (len(GROUPS), 1))
+        if flipped is not None:
+            rows[GROUPS.index(_other_script(query))] = flipped
+        return rows
 
     def ranking(
         self, signals: QuerySignals, depth: int, *, doc_ids: set[str] | None = None,
@@ -169,36 +204,45 @@ class Retriever:
         stage's top ``pool`` re-scored by the second stage, then the rest in first-stage
         order."""
         language = signals.query.language
-        zs = {name: zscore(s) for name, s in signals.scores.items()}
+        stats = signals.stats or {}
+        zs = {name: zscore(s, stats.get(name)) for name, s in signals.scores.items()}
         fused = weighted_sum(zs, weights or self.weights[language])
+        scored = signals.positions  # None: every chunk
         candidates = np.arange(len(fused))
         if doc_ids is not None:
-            candidates = self._positions_in(doc_ids)
+            wanted_rows = self._positions_in(doc_ids)
+            candidates = (
+                wanted_rows if scored is None else np.flatnonzero(np.isin(scored, wanted_rows))
+            )
         model = self.fitted.ranker.get(language) if self.second_stage else None
         # the second stage needs its whole pool; without it, only what was asked for is read
         wanted = max(depth, self.fitted.pool) if model is not None else depth
-        positions = candidates[top_k(fused[candidates], wanted)]
+        local = candidates[top_k(fused[candidates], wanted)]
+        positions = local if scored is None else scored[local]
         chunks = self.snapshot.store.chunks(self.row_ids[positions].tolist())
         if len(chunks) < len(positions):  # deleted since the ranking began (a racing write)
             present = {c.row_id for c in chunks}
-            positions = positions[[int(self.row_ids[p]) in present for p in positions]]
-        scores = fused[positions].astype(np.float32)
+            kept = np.array([int(self.row_ids[p]) in present for p in positions], dtype=bool)
+            local, positions = local[kept], positions[kept]
+        scores = fused[local].astype(np.float32)
         features = np.empty((0, 0), np.float32)
-        if model is not None and len(positions):
-            pool = min(self.fitted.pool, len(positions))
-            first = first_stage_features(positions[:pool], fused, signals.scores, zs)
+        if model is not None and len(local):
+            pool = min(self.fitted.pool, len(local))
+            first = first_stage_features(local[:pool], fused, signals.scores, zs)
             features, logits = rescore(
                 model, signals.terms, chunks[:pool], first, self.snapshot.store
             )
             order = np.lexsort((np.arange(pool), -logits))
+            local = np.concatenate([local[:pool][order], local[pool:]])
             positions = np.concatenate([positions[:pool][order], positions[pool:]])
             chunks = [chunks[i] for i in order] + chunks[pool:]
             scores = np.concatenate([logits[order], scores[pool:]]).astype(np.float32)
             features = features[order]
-        keep = min(depth, len(positions))
+        keep = min(depth, len(local))
         return Ranking(
-            positions[:keep], chunks[:keep], scores[:keep], features[:keep], fused, zs, model
-        )
+            positions[:keep], local[:keep], chunks[:keep], scores[:keep], features[:keep], fused,
+            zs, model,
+        )  # fmt: skip
 
     def rank(
         self, signals: QuerySignals, k: int, *, doc_ids: set[str] | None = None,
@@ -209,7 +253,7 @@ class Retriever:
         if not len(self.row_ids):
             return []
         r = self.ranking(signals, k, doc_ids=doc_ids, weights=weights)
-        ranks = {name: rank_of(s, r.positions) for name, s in signals.scores.items()}
+        ranks = {name: rank_of(s, r.local) for name, s in signals.scores.items()}
         return [
             Hit(
                 chunk=stored.chunk,
@@ -225,13 +269,18 @@ class Retriever:
                     else None
                 ),
             )
-            for i, (pos, stored) in enumerate(zip(r.positions, r.chunks, strict=True))
+            for i, (pos, stored) in enumerate(zip(r.local, r.chunks, strict=True))
         ]
 
     def search(self, query: Query, k: int, *, doc_ids: set[str] | None = None) -> list[Hit]:
         check_k(k)
-        return self.rank(self.signals([query])[0], k, doc_ids=doc_ids)
+        return self.rank(self.signals([query], doc_ids=doc_ids)[0], k, doc_ids=doc_ids)
 
     def _positions_in(self, doc_ids: set[str]) -> np.ndarray:
+        """The sorted positions of these documents' chunks."""
         wanted = self.snapshot.store.row_ids_of_documents(sorted(doc_ids))
         return np.flatnonzero(np.isin(self.row_ids, np.asarray(wanted, dtype=np.int64)))
+
+
+def _other_script(query: Query) -> str:
+    return "simplified" if query.script == "traditional" else "traditional"

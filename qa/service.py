@@ -109,7 +109,7 @@ class QAService:
         oldest first, which a follow-up such as 那晋城呢？ is read against (qa/followup.py)."""
         resolved = self.follow_up(question, history)
         query = self.parse(resolved.searched)
-        signals = self.retriever.signals([query])[0]
+        signals = self.retriever.signals([query], doc_ids=doc_ids)[0]
         hits = self.retriever.rank(signals, self.check_k(k), doc_ids=doc_ids)
         citations, _ = self.citations_for(signals, hits)
         return SearchResult(query, citations, resolved.question if resolved.rewritten else None)

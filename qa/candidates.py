@@ -1,0 +1,105 @@
+"""The first stage of a big index (index/derived.py): each signal's best candidates, scored
+exactly, and standardised as if every chunk had been scored.
+
+A small index scores every chunk with every signal. A big one takes the union of BM25's best
+``CANDIDATES`` (BM25 still scores every chunk: its postings cost a few milliseconds at a
+million chunks) and the approximate vector indexes' best ``CANDIDATES`` for each question
+vector, then scores each candidate exactly from its stored vectors. Each signal is
+standardised with its mean and deviation over every chunk, which the vector indexes' moments
+give exactly (index/ann.py), so a candidate's fused score is the one exact search gives it:
+what approximate search can change is only which chunks are candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.ann import GROUPS, Subset
+from index.folder import Snapshot
+from qa.fusion import Signal, top_k
+
+CANDIDATES = 200  # per signal and question vector: four times the second stage's pool
+
+
+@dataclass(frozen=True)
+class Candidates:
+    positions: np.ndarray  # sorted positions (of the snapshot's row_ids)
+    scores: dict[Signal, np.ndarray]  # aligned with positions
+    stats: dict[Signal, tuple[float, float]]  # mean and deviation over every chunk
+
+
+class Groups:
+    """Which of GROUPS each position's passage is in (by the script it is written in), and
+    the subsets of positions in some of them (made once: a bitmap of a million positions)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.of = np.full(len(snapshot.row_ids), GROUPS.index("other"), dtype=np.int8)
+        for script, mask in (snapshot.scripts or {}).items():
+            self.of[mask] = GROUPS.index(script)
+        self._subsets: dict[tuple[int, ...], Subset] = {}
+
+    def subset(self, groups: tuple[int, ...]) -> Subset:
+        if groups not in self._subsets:
+            self._subsets[groups] = Subset.of(np.isin(self.of, groups))
+        return self._subsets[groups]
+
+
+def candidates(
+    snapshot: Snapshot,
+    groups: Groups,
+    search_text: str,
+    dense: np.ndarray,
+    cross: np.ndarray | None,
+    within: np.ndarray | None = None,
+    count: int = CANDIDATES,
+) -> Candidates:
+    """``dense``: the question's e5 vector for each of GROUPS (the question in the script of
+    the passages of the group); ``cross``: its cross-lingual vector; ``within``: the sorted
+    positions a search keeps to (some documents' chunks), or None for all."""
+    approximate = snapshot.approximate
+    assert approximate is not None, "candidates are for an index searched approximately"
+    lexical = snapshot.lexical.all_scores(search_text)
+    stats = {"lexical": (float(lexical.mean()), float(lexical.std()))}
+    if within is not None and len(within) <= count:
+        positions = within
+    else:
+        kept = None
+        if within is not None:
+            mask = np.zeros(len(lexical), dtype=bool)
+            mask[within] = True
+            kept = Subset.of(mask)
+        found = [top_k(lexical, count) if within is None else within[top_k(lexical[within], count)]]
+        # each vector searches the passages it scores: a question's Traditional form the
+        # Traditional passages, its Simplified form the others
+        vectors, users = np.unique(dense, axis=0, return_inverse=True)
+        for v, vector in enumerate(vectors):
+            using = tuple(int(g) for g in np.flatnonzero(users.ravel() == v))
+            subset = kept
+            if len(using) < len(GROUPS):
+                subset = groups.subset(using)
+                if kept is not None:
+                    subset = Subset.of(
+                        np.unpackbits(subset.bits, count=len(lexical), bitorder="little").astype(
+                            bool
+                        )
+                        & mask
+                    )
+            found.append(approximate["dense"].search(vector, count, subset))
+        if cross is not None:
+            found.append(approximate["cross"].search(cross, count, kept))
+        positions = np.unique(np.concatenate(found))
+    rows = snapshot.row_ids[positions].tolist()
+    store, manifest = snapshot.store, snapshot.manifest
+    vectors = store.vectors_of(rows, manifest.dimension)
+    scores = {
+        "lexical": lexical[positions],
+        "dense": np.einsum("nd,nd->n", vectors, dense[groups.of[positions]]).astype(np.float32),
+    }
+    stats["dense"] = approximate["dense"].moments.stats(dense)
+    if cross is not None:
+        crossed = store.vectors_of(rows, manifest.cross_dimension or 0, "cross_vector")
+        scores["cross"] = (crossed @ cross).astype(np.float32)
+        stats["cross"] = approximate["cross"].moments.stats(np.tile(cross, (len(GROUPS), 1)))
+    return Candidates(positions, scores, stats)
