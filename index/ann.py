@@ -101,6 +101,7 @@ class ApproximateIndex:
             faiss.METRIC_INNER_PRODUCT,
         )  # fmt: skip
         ivf.cp.seed = seed
+        ivf.cp.niter = 10  # 25 by default: at a million chunks training would take minutes
         ivf.cp.max_points_per_centroid = _TRAIN_PER_LIST * 2
         ivf.cp.min_points_per_centroid = 1  # a tiny index (in tests) trains without a warning
         rng = np.random.default_rng(seed)

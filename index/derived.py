@@ -38,33 +38,46 @@ class Derived:
     lexical: LexicalIndex
     approximate: dict[str, ApproximateIndex] | None  # by signal ("dense", "cross")
     rebuilt_in_memory: bool
+    # with ``approximate``: each chunk's index into GROUPS (kept here, a reader need not
+    # read every row of the database for it)
+    groups: np.ndarray | None = None
+
+    def scripts(self) -> dict[str, np.ndarray] | None:
+        """``Snapshot.scripts`` from ``groups``: None unless passages of both scripts exist."""
+        if self.groups is None:
+            return None
+        masks = {s: self.groups == GROUPS.index(s) for s in ("traditional", "simplified")}
+        return masks if all(m.any() for m in masks.values()) else None
 
 
 def generation_folder(folder: Path, generation: int) -> Path:
     return folder / DERIVED / f"gen-{generation}"
 
 
-def load_derived(folder: Path, store: Store, manifest: Manifest, generation: int) -> Derived:
-    """The derived indexes of ``generation`` (read inside the store's reading()). If a writer
-    died before writing them, they are built in memory from the database instead."""
+def load_derived(
+    folder: Path, store: Store, manifest: Manifest, generation: int, *, approximate: bool = True
+) -> Derived:
+    """The derived indexes of ``generation`` (read inside the store's reading()), without the
+    approximate ones if not ``approximate``. If a writer died before writing them, they are
+    built in memory from the database instead."""
     saved = generation_folder(folder, generation)
     try:
         lexical = LexicalIndex.load(saved / "lexical")
-        approximate = None
-        if ApproximateIndex.saved(saved / "vectors", "dense"):
-            approximate = {
+        if approximate and _has_approximate(saved):
+            found = {
                 name: ApproximateIndex.load(saved / "vectors", name)
                 for name, _ in _vector_sets(manifest)
             }
-        return Derived(lexical, approximate, False)
+            return Derived(lexical, found, False, np.load(saved / "vectors" / "groups.npy"))
+        return Derived(lexical, None, False)
     except (OSError, RuntimeError, ValueError):
         text_ids, texts = store.all_search_texts()
         lexical = LexicalIndex.build(texts, text_ids)
         del texts
-        approximate = None
-        if len(text_ids) >= APPROXIMATE_FROM:
-            approximate = build_approximate(store, manifest, text_ids)
-        return Derived(lexical, approximate, True)
+        if approximate and len(text_ids) >= APPROXIMATE_FROM:
+            indexes, groups = build_approximate(store, manifest, text_ids)
+            return Derived(lexical, indexes, True, groups)
+        return Derived(lexical, None, True)
 
 
 def save_derived(
@@ -85,9 +98,7 @@ def save_derived(
         LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
         del texts
         if approximate if approximate is not None else len(text_ids) >= APPROXIMATE_FROM:
-            (tmp / "vectors").mkdir()
-            for name, index in build_approximate(store, manifest, text_ids).items():
-                index.save(tmp / "vectors", name)
+            _write_approximate(tmp / "vectors", store, manifest, text_ids)
         os.replace(tmp, final)
     except BaseException:  # a full disk: readers rebuild them from the database meanwhile
         shutil.rmtree(tmp, ignore_errors=True)
@@ -98,10 +109,37 @@ def save_derived(
     return final
 
 
+def add_approximate(folder: Path, store: Store, manifest: Manifest) -> None:
+    """Give the current generation's derived indexes approximate vector search, if they lack
+    it (scripts/bench_scale.py times it apart from BM25 this way)."""
+    saved = generation_folder(folder, store.generation())
+    if _has_approximate(saved):
+        return
+    row_ids = LexicalIndex.load(saved / "lexical").row_ids
+    tmp = saved / f".tmp-vectors-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write_approximate(tmp, store, manifest, row_ids)
+        shutil.rmtree(saved / "vectors", ignore_errors=True)
+        os.replace(tmp, saved / "vectors")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_approximate(target: Path, store: Store, manifest: Manifest, row_ids: np.ndarray) -> None:
+    target.mkdir(parents=True)
+    indexes, groups = build_approximate(store, manifest, row_ids)
+    for name, index in indexes.items():
+        index.save(target, name)
+    np.save(target / "groups.npy", groups)
+
+
 def build_approximate(
     store: Store, manifest: Manifest, row_ids: np.ndarray
-) -> dict[str, ApproximateIndex]:
-    """The approximate index of each vector set, over ``row_ids`` (every chunk, in order)."""
+) -> tuple[dict[str, ApproximateIndex], np.ndarray]:
+    """The approximate index of each vector set, over ``row_ids`` (every chunk, in order),
+    and each chunk's index into GROUPS."""
     groups = group_of(store, row_ids)
     out = {}
     for name, column in _vector_sets(manifest):
@@ -111,7 +149,7 @@ def build_approximate(
             raise ValueError(f"the {column}s stored do not cover every chunk")
         out[name] = ApproximateIndex.build(vectors, groups)
         del vectors
-    return out
+    return out, groups
 
 
 def group_of(store: Store, row_ids: np.ndarray) -> np.ndarray:
@@ -120,6 +158,12 @@ def group_of(store: Store, row_ids: np.ndarray) -> np.ndarray:
     for script, ids in store.script_rows().items():
         groups[np.isin(row_ids, ids)] = GROUPS.index(script)
     return groups
+
+
+def _has_approximate(saved: Path) -> bool:
+    return ApproximateIndex.saved(saved / "vectors", "dense") and (
+        saved / "vectors" / "groups.npy"
+    ).exists()
 
 
 def _vector_sets(manifest: Manifest) -> list[tuple[str, VectorColumn]]:

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from index.vectors import VectorIndex
 
 LOCK_NAME = ".write.lock"
 _REBUILDING = ".rebuilding"
+SearchMode = Literal["auto", "exact", "approximate"]
 # what belongs to the index itself; anything else in its folder (uploads/, jobs/) is kept
 # when a rebuild replaces the index
 _INDEX_FILES = frozenset(
@@ -83,10 +85,14 @@ class Snapshot:
         self.store.close()
 
 
-def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
+def open_snapshot(
+    folder: Path, *, model: str | None = None, search: SearchMode = "auto"
+) -> Snapshot:
     """Open the index at ``folder`` for searching. ``model`` is the embedder that will embed
     questions; it must be the one the index was built with. (A cross-lingual model, if the
-    index has one, is named by the manifest.)"""
+    index has one, is named by the manifest.) ``search``: "auto" searches a big index
+    approximately and a small one exactly (index/derived.py); "exact" and "approximate"
+    search any index so (for measuring one against the other)."""
     manifest = read_manifest(folder)
     if manifest is None or not (folder / DB_NAME).exists():
         raise IndexNotFound(
@@ -98,21 +104,29 @@ def open_snapshot(folder: Path, *, model: str | None = None) -> Snapshot:
     try:
         if read_manifest(folder) != manifest:  # a rebuild was swapped in meanwhile
             store.close()
-            return open_snapshot(folder, model=model)
+            return open_snapshot(folder, model=model, search=search)
         with store.reading():
             generation = store.generation()
-            derived = load_derived(folder, store, manifest, generation)
+            derived = load_derived(
+                folder, store, manifest, generation, approximate=search != "exact"
+            )
+            approximate = derived.approximate
             vectors = cross = None
-            if derived.approximate is None:
+            if approximate is None:
                 vectors, cross = load_vectors(store, manifest)
-            scripts = script_masks(store, derived.lexical.row_ids)
+            scripts = (
+                derived.scripts()
+                if derived.groups is not None
+                else script_masks(store, derived.lexical.row_ids)
+            )
     except BaseException:
         store.close()
         raise
-    return Snapshot(
+    snapshot = Snapshot(
         folder, manifest, store, vectors, derived.lexical, cross, generation,
-        derived.rebuilt_in_memory, scripts, derived.approximate,
+        derived.rebuilt_in_memory, scripts, approximate,
     )  # fmt: skip
+    return approximated(snapshot) if search == "approximate" else snapshot
 
 
 def approximated(snapshot: Snapshot) -> Snapshot:

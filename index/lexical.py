@@ -77,7 +77,7 @@ class LexicalIndex:
         row_ids = np.load(folder / "row_ids.npy")
         retriever = None
         if len(row_ids):
-            retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+            retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
         return cls(retriever, row_ids)
 
     def idf(self, tokens: list[str]) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Scale benchmark of the embedded index: build time of the derived indexes, search latency,
-peak memory and disk at 10k, 100k and (with --sizes) 1M chunks.
+peak memory and disk at 10k, 100k and (with --sizes) 1M chunks, searched exactly and
+approximately (index/derived.py), and how often the two give the same top results.
 
-    python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200]
+    python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200] [--keep DIR]
 
 Embedding a million chunks here is not possible (about 12 hours), so the chunks are real ones
 repeated: the passages of the DRCD index (``.cache/eval/drcd``, built by scripts/eval.py), in
@@ -10,8 +11,9 @@ renormalised (a copy keeps its passage's text, so its stored sentence vectors st
 The questions are held-out DRCD questions, embedded once with the real models before the
 runs; each run looks their vectors up instead of embedding them, so the latencies are of
 retrieval and answering alone (embedding a question adds about 10 ms whatever the size:
-scripts/bench_qa.py). Every size runs in its own process, so its peak
-resident memory is its own. Writes ``results/bench_scale.md`` (and .json) and, with
+scripts/bench_qa.py). Every size is built in a process of its own and served in
+two more (exact, approximate), so each peak of resident memory is its own. With ``--keep``,
+the indexes are kept in DIR and a later run serves them again without building. Writes ``results/bench_scale.md`` (and .json) and, with
 matplotlib installed (``pip install -e '.[bench]'``), ``results/bench_scale.png``.
 
 Run it by hand on an otherwise idle machine; it is not a test.
@@ -38,6 +40,7 @@ from benchlib import peak_rss_mb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from index.derived import APPROXIMATE_FROM  # noqa: E402
 from index.embedder import Kind  # noqa: E402
 from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
@@ -78,8 +81,8 @@ def embed_questions(source: Path, count: int, out: Path) -> None:
 
     splits = read_splits(PATHS.splits)
     (questions_file,) = SETS["drcd"].questions
-    questions = [g.question for g in read_part(PATHS.eval_dir, questions_file, "held_out", splits)]
-    questions = questions[:count]
+    gold = read_part(PATHS.eval_dir, questions_file, "held_out", splits)[:count]
+    questions = [g.question for g in gold]
     snapshot = open_snapshot(source)
     snapshot.close()
     main, cross = embedders(get_settings(), snapshot.manifest.model)
@@ -89,6 +92,7 @@ def embed_questions(source: Path, count: int, out: Path) -> None:
         questions=np.array(questions),
         dense=main.embed(questions, "query"),
         cross=cross.embed(questions, "query"),
+        gold=np.array([json.dumps(sorted(g.positive_ids)) for g in gold]),
     )
 
 
@@ -97,8 +101,8 @@ def embed_questions(source: Path, count: int, out: Path) -> None:
 
 def build(source: Path, folder: Path, size: int) -> dict[str, float]:
     """An index of ``size`` chunks made of ``source``'s chunks repeated (see above)."""
+    from index.derived import add_approximate, save_derived
     from index.documents import Chunk, DocumentRecord, content_hash
-    from index.folder import save_derived
     from index.manifest import read_manifest, write_manifest
     from index.normalise import search_form
     from index.store import DB_NAME, Store, now
@@ -147,10 +151,17 @@ def build(source: Path, folder: Path, size: int) -> dict[str, float]:
                 )  # fmt: skip
     inserted = time.perf_counter() - started
     started = time.perf_counter()
-    save_derived(folder, store, manifest)
+    save_derived(folder, store, manifest, approximate=False)
     bm25 = time.perf_counter() - started
+    started = time.perf_counter()
+    add_approximate(folder, store, manifest)
+    ann = time.perf_counter() - started
     store.close()
-    return {"insert_s": round(inserted, 1), "bm25_build_s": round(bm25, 1)}
+    return {
+        "insert_s": round(inserted, 1),
+        "bm25_build_s": round(bm25, 1),
+        "ann_build_s": round(ann, 1),
+    }
 
 
 def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -160,14 +171,17 @@ def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def measure(folder: Path, vectors: Path, rounds: int) -> dict[str, Any]:
+def measure(
+    folder: Path, source: Path, vectors: Path, rounds: int, search: str, ranked: Path
+) -> dict[str, Any]:
     from index.folder import open_snapshot
+    from qa.query import parse_query
     from qa.service import QAService
 
     data = np.load(vectors)
     questions = [str(q) for q in data["questions"]]
     started = time.perf_counter()
-    snapshot = open_snapshot(folder)
+    snapshot = open_snapshot(folder, search=search)  # type: ignore[arg-type]
     opened = time.perf_counter() - started
     manifest = snapshot.manifest
     main = LookupEmbedder(manifest.model, dict(zip(questions, data["dense"], strict=True)))
@@ -175,9 +189,11 @@ def measure(folder: Path, vectors: Path, rounds: int) -> dict[str, Any]:
         manifest.cross_model or "", dict(zip(questions, data["cross"], strict=True))
     )
     service = QAService(snapshot, main, cross, cross)
-    for q in questions[:5]:  # warm up
+    timings: dict[str, list[float]] = {"first": [], "search": [], "ask": []}
+    for q in questions:  # the first pass reads from disk what later ones find in memory
+        t = time.perf_counter()
         service.search(q, K)
-    timings: dict[str, list[float]] = {"search": [], "ask": []}
+        timings["first"].append(time.perf_counter() - t)
     for i in range(rounds):
         q = questions[i % len(questions)]
         t = time.perf_counter()
@@ -186,6 +202,17 @@ def measure(folder: Path, vectors: Path, rounds: int) -> dict[str, Any]:
         t = time.perf_counter()
         service.ask(q, K)
         timings["ask"].append(time.perf_counter() - t)
+    # every question's top 10 passages, and the DRCD documents their texts come from
+    origin = origin_documents(source)
+    tops = [service.retriever.search(parse_query(q), 10) for q in questions]
+    ranked.write_text(
+        json.dumps(
+            {
+                "chunks": [[f"{h.chunk.doc_id}:{h.chunk.ordinal}" for h in hits] for hits in tops],
+                "documents": [[origin[h.chunk.text] for h in hits] for hits in tops],
+            }
+        )
+    )
     service.close()
     return {"open_s": round(opened, 2)} | {name: percentiles(v) for name, v in timings.items()}
 
@@ -195,7 +222,7 @@ def one(args: argparse.Namespace) -> None:
     one built and measure it: two processes, so each peak of memory is its own."""
     folder = Path(args.folder)
     if args.serve:
-        result = measure(folder, args.vectors, args.rounds)
+        result = measure(folder, args.source, args.vectors, args.rounds, args.serve, args.ranked)
         result |= {"disk_mb": disk_mb(folder), "serve_peak_rss_mb": peak_rss_mb()}
     else:
         result = build(args.source, folder, args.one) | {"build_peak_rss_mb": peak_rss_mb()}
@@ -207,24 +234,98 @@ def one(args: argparse.Namespace) -> None:
 
 def report(rows: list[dict[str, Any]], questions: int) -> str:
     lines = [
-        "# Scale: the embedded index, exact search",
+        "# Scale: the embedded index, exact and approximate search",
         "",
         f"Chunks: DRCD passages repeated with noisy copies of their vectors (see the script); "
         f"{questions} held-out DRCD questions, embedded once beforehand, k = {K}; "
-        f"{os.cpu_count()} cores; each size in its own process. Latency excludes embedding the "
-        "question (about 10 ms). Search: exact, every chunk scored by every signal.",
+        f"{os.cpu_count()} cores; each build and each search mode in its own process. Latency "
+        "excludes embedding the question (about 10 ms). Exact: every chunk scored by every "
+        "signal, all vectors in memory. Approximate: BM25 over every chunk, IVF-SQ8 candidates "
+        "for each vector signal, the candidates scored from their stored vectors "
+        "(index/derived.py); what citeqa does from "
+        f"{APPROXIMATE_FROM:,} chunks on. R@k and MRR@10 are over the DRCD documents the "
+        "passages found were copied from (the copies of a passage crowd each other as the "
+        "index grows, so they fall with size for both).",
         "",
-        "| chunks | insert s | BM25 build s | build peak RSS MB | open s | search p50 / p95 ms "
-        "| ask p50 / p95 ms | serving peak RSS MB | disk MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "Building:",
+        "",
+        "| chunks | insert s | BM25 build s | IVF build s | build peak RSS MB | disk MB |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['chunks']:,} | {r['insert_s']} | {r['bm25_build_s']} | {r['build_peak_rss_mb']} "
-            f"| {r['open_s']} | {r['search']['p50']} / {r['search']['p95']} | {r['ask']['p50']} / "
-            f"{r['ask']['p95']} | {r['serve_peak_rss_mb']} | {r['disk_mb']} |"
+            f"| {r['chunks']:,} | {r['insert_s']} | {r['bm25_build_s']} | {r['ann_build_s']} "
+            f"| {r['build_peak_rss_mb']} | {r['exact']['disk_mb']} |"
         )
+    lines += [
+        "",
+        "Serving:",
+        "",
+        "| chunks | search | open s | first pass p50 / p95 ms | search p50 / p95 ms "
+        "| ask p50 / p95 ms | peak RSS MB | R@1 / R@5 / MRR@10 | same top 5 as exact "
+        "| exact top 10 kept |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        for mode in ("exact", "approximate"):
+            m = r[mode]
+            agree = (
+                f"{r['same_top5']:.3f} | {r['top10_kept']:.3f}"
+                if mode == "approximate"
+                else "— | —"
+            )
+            lines.append(
+                f"| {r['chunks']:,} | {mode} | {m['open_s']} | {m['first']['p50']} / "
+                f"{m['first']['p95']} | {m['search']['p50']} / "
+                f"{m['search']['p95']} | {m['ask']['p50']} / {m['ask']['p95']} "
+                f"| {m['serve_peak_rss_mb']} | {m['R@1']:.3f} / {m['R@5']:.3f} / "
+                f"{m['MRR@10']:.3f} | {agree} |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def origin_documents(source: Path) -> dict[str, str]:
+    """The DRCD document (its file's stem, as the gold answers name it) of each passage text."""
+    from index.store import DB_NAME, Store
+
+    store = Store(source / DB_NAME, readonly=True)
+    key = {d.id: Path(d.source).stem for d in store.documents()}
+    ids, _ = store.all_search_texts()
+    out = {c.chunk.text: key[c.chunk.doc_id] for c in store.chunks(ids.tolist())}
+    store.close()
+    return out
+
+
+def run(command: list[str], size: int) -> str:
+    """A child's one line of JSON."""
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"the run of {size:,} chunks failed:\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def agreement(exact: Path, approximate: Path) -> dict[str, float]:
+    """How often approximate search gives exact search's top 5 passages in the same order, and
+    the share of exact search's top 10 that its top 10 holds."""
+    mine = json.loads(exact.read_text())["chunks"]
+    theirs = json.loads(approximate.read_text())["chunks"]
+    same = sum(a[:5] == b[:5] for a, b in zip(mine, theirs, strict=True))
+    kept = sum(len(set(a) & set(b)) / max(len(a), 1) for a, b in zip(mine, theirs, strict=True))
+    return {"same_top5": round(same / len(mine), 3), "top10_kept": round(kept / len(mine), 3)}
+
+
+def recall(ranked: Path, vectors: Path) -> dict[str, float]:
+    """R@1, R@5 and MRR@10 over the DRCD documents the passages come from."""
+    with np.load(vectors) as data:
+        gold = [set(json.loads(str(g))) for g in data["gold"]]
+    found = json.loads(ranked.read_text())["documents"]
+    hits = {"R@1": 0.0, "R@5": 0.0, "MRR@10": 0.0}
+    for docs, wanted in zip(found, gold, strict=True):
+        order = list(dict.fromkeys(docs))  # documents in order of their best passage
+        hits["R@1"] += bool(set(order[:1]) & wanted)
+        hits["R@5"] += bool(set(order[:5]) & wanted)
+        hits["MRR@10"] += next((1 / (i + 1) for i, d in enumerate(order[:10]) if d in wanted), 0)
+    return {name: round(v / len(gold), 4) for name, v in hits.items()}
 
 
 def plot(rows: list[dict[str, Any]], out: Path) -> bool:
@@ -237,13 +338,17 @@ def plot(rows: list[dict[str, Any]], out: Path) -> bool:
         return False
     sizes = [r["chunks"] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(sizes, [r["search"]["p50"] for r in rows], "o-", label="search p50")
-    left.plot(sizes, [r["ask"]["p50"] for r in rows], "s-", label="ask p50")
-    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency")
-    left.legend()
-    right.plot(sizes, [r["serve_peak_rss_mb"] for r in rows], "o-", label="serving")
-    right.plot(sizes, [r["build_peak_rss_mb"] for r in rows], "s-", label="building")
+    for mode, mark in (("exact", "o"), ("approximate", "s")):
+        left.plot(
+            sizes, [r[mode]["search"]["p50"] for r in rows], f"{mark}-", label=f"{mode} search p50"
+        )
+        right.plot(
+            sizes, [r[mode]["serve_peak_rss_mb"] for r in rows], f"{mark}-", label=f"{mode} serving"
+        )
+    right.plot(sizes, [r["build_peak_rss_mb"] for r in rows], "^--", label="building")
+    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="search latency")
     right.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="peak RSS")
+    left.legend()
     right.legend()
     fig.tight_layout()
     fig.savefig(out, dpi=100)
@@ -260,7 +365,9 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="keep the indexes in DIR, and reuse them")
+    parser.add_argument("--serve", choices=("exact", "approximate"), help=argparse.SUPPRESS)
+    parser.add_argument("--ranked", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         one(args)
@@ -272,19 +379,27 @@ def main() -> None:
         vectors = Path(tmp) / "questions.npz"
         embed_questions(args.source, args.questions, vectors)
         for size in args.sizes:
-            folder = Path(tmp) / f"idx-{size}"
+            folder = (args.keep or Path(tmp)) / f"idx-{size}"
             command = [sys.executable, __file__, "--one", str(size), "--folder", str(folder),
                        "--vectors", str(vectors), "--source", str(args.source),
                        "--rounds", str(args.rounds)]  # fmt: skip
-            row: dict[str, Any] = {"chunks": size}
-            for extra in ([], ["--serve"]):
-                done = subprocess.run(command + extra, capture_output=True, text=True, cwd=ROOT)
-                if done.returncode != 0:
-                    raise SystemExit(f"the run of {size:,} chunks failed:\n{done.stderr[-3000:]}")
-                row |= json.loads(done.stdout.strip().splitlines()[-1])
+            built = folder.with_suffix(".build.json")
+            if not (args.keep and built.exists()):
+                shutil.rmtree(folder, ignore_errors=True)
+                built.write_text(run(command, size))
+            row: dict[str, Any] = {"chunks": size} | json.loads(built.read_text())
+            for search in ("exact", "approximate"):
+                ranked = Path(tmp) / f"ranked-{size}-{search}.json"
+                row[search] = json.loads(
+                    run(command + ["--serve", search, "--ranked", str(ranked)], size)
+                ) | recall(ranked, vectors)
+            row |= agreement(
+                *(Path(tmp) / f"ranked-{size}-{s}.json" for s in ("exact", "approximate"))
+            )
             rows.append(row)
             print(json.dumps(row), flush=True)
-            shutil.rmtree(folder, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(rows, args.questions), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

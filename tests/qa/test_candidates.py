@@ -111,6 +111,9 @@ def test_a_big_index_keeps_approximate_indexes_and_loads_no_vectors(
     big = QAService(open_snapshot(tmp_path / "big"), main, cross, cross)
     assert big.snapshot.vectors is None and big.snapshot.cross is None
     assert big.snapshot.approximate is not None and len(big.snapshot.approximate["cross"])
+    assert small.snapshot.scripts is not None and big.snapshot.scripts is not None
+    for script, mask in small.snapshot.scripts.items():
+        np.testing.assert_array_equal(big.snapshot.scripts[script], mask)
     for question in QUESTIONS:
         want = [(c.source, c.char_start, c.char_end) for c in small.search(question, 3).citations]
         assert [

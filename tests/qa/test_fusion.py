@@ -44,3 +44,19 @@ def test_top_k_and_ranks() -> None:
     assert top_k(scores, 3).tolist() == [1, 3, 2]
     assert top_k(scores, 10).tolist() == [1, 3, 2, 0]
     assert rank_of(scores, np.array([2, 0])).tolist() == [3, 4]
+
+
+def test_top_k_of_many_scores_is_that_of_a_full_sort() -> None:
+    rng = np.random.default_rng(5)
+    arrays = [
+        rng.standard_normal(200_000).astype(np.float32),
+        rng.integers(0, 4, 100_000).astype(np.float32),  # ties everywhere
+        np.sort(rng.standard_normal(100_000)).astype(np.float32),  # the best at one end
+        np.zeros(70_000, np.float32),
+    ]
+    for scores in arrays:
+        for k in (1, 50, 200, 1_500):
+            got = top_k(scores, k)
+            assert len(got) == k and len(set(got.tolist())) == k
+            want = np.sort(scores)[::-1][:k]
+            np.testing.assert_array_equal(scores[got], want)
