@@ -3,6 +3,7 @@ PY ?= python3
 STAMP := .make/installed-$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 SAMPLE_INDEX := data/sample-index
 CHROMIUM := /usr/bin/chromium
+IP := /usr/sbin/ip
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: install demo test test-fast lint bench-ingest eval fit bench-qa clean
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
 	@# the pure-python OpenCC port, used before, installs the same `opencc` module: remove it
 	-$(PY) -m pip uninstall --quiet --yes opencc-python-reimplemented 2>/dev/null
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	@mkdir -p .make && touch $(STAMP)
 
 # Debian's Chromium (and a CJK font for readable screenshots) for the web page test, which
@@ -23,11 +24,16 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-zenhei
 
+# iproute2's `ip`, for the Ray tests' network namespace of loopback only (tests/index/test_ray.py)
+$(IP):
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y iproute2
+
 demo: install
 	$(PY) -m api index data/sample --index $(SAMPLE_INDEX)
 	$(PY) -m api info --index $(SAMPLE_INDEX)
 
-test: install $(CHROMIUM)
+test: install $(CHROMIUM) $(IP)
 	$(PY) -m pytest
 
 test-fast: install

@@ -64,8 +64,18 @@ def index_cmd(
         bool, typer.Option(help="add every file or none, when any cannot be read")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="embed on a Ray cluster (ray://host:10001, host:6379), or auto for a local one",
+        ),
+    ] = None,  # fmt: skip
 ) -> None:
     """Index files and folders (.txt .md .html .pdf .docx): only what changed is embedded."""
+    from contextlib import nullcontext
+
     from index.chunking import ChunkingOptions
     from index.pipeline import IngestOptions, ingest
 
@@ -81,9 +91,10 @@ def index_cmd(
             rebuild=rebuild,
             all_or_nothing=all_or_nothing,
         )
-        embedder, cross = _embedders(model)
-        with RichIngestProgress(err, enabled=not quiet) as progress:
-            report = ingest(paths, folder, embedder, options, progress, cross=cross)
+        with _ray_pool(ray, model) if ray else nullcontext() as pool:
+            embedder, cross = pool.embedders() if pool else _embedders(model)
+            with RichIngestProgress(err, enabled=not quiet) as progress:
+                report = ingest(paths, folder, embedder, options, progress, cross=cross)
     except CiteqaError as exc:
         raise _fail(exc) from exc
     except KeyboardInterrupt:
@@ -355,6 +366,16 @@ def _service(index: Path | None):  # type: ignore[no-untyped-def]
     from api.settings import open_index
 
     return open_index(get_settings(), index)
+
+
+def _ray_pool(address: str, model: str | None):  # type: ignore[no-untyped-def]
+    """Actors on the Ray cluster at ``address``, each making the index's models itself."""
+    from api.settings import recipes
+    from index.ray_embedder import RayPool
+
+    pool = RayPool(address, recipes(get_settings(), model))
+    err.print(f"embedding on Ray: {pool.workers} workers", highlight=False)
+    return pool
 
 
 def _embedders(model: str | None):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from index.embedder import Embedder
+    from index.ray_embedder import Recipe
     from qa.service import QAService
 
 # Comma-separated in the environment (CITEQA_API_KEYS=key1,key2), a list in Python.
@@ -202,6 +203,27 @@ def open_index(settings: Settings, index: Path | None = None) -> QAService:
         max_question_chars=settings.max_question_chars,
         runtime=settings.runtime,
     )
+
+
+def recipes(settings: Settings, model: str | None = None) -> dict[str, Recipe]:
+    """``embedders`` as recipes a Ray worker makes them from, one thread each (a worker per
+    CPU): "main", and "cross" unless turned off."""
+    from index.embedder import UseEmbedder, load_embedder
+    from index.ray_embedder import recipe
+
+    out = {
+        "main": recipe(
+            load_embedder,
+            model=model or settings.model,
+            model_dir=settings.model_dir,
+            batch_size=settings.batch_size,
+            threads=1,
+            runtime=settings.runtime,
+        )  # fmt: skip
+    }
+    if settings.cross_model == "use":
+        out["cross"] = recipe(UseEmbedder, threads=1)
+    return out
 
 
 def embedders(

@@ -160,10 +160,16 @@ def group_of(store: Store, row_ids: np.ndarray) -> np.ndarray:
     return groups
 
 
+def search_kind(folder: Path, generation: int) -> str:
+    """How a reader searches the index at ``generation``: "approximate" or "exact"."""
+    return "approximate" if _has_approximate(generation_folder(folder, generation)) else "exact"
+
+
 def _has_approximate(saved: Path) -> bool:
-    return ApproximateIndex.saved(saved / "vectors", "dense") and (
-        saved / "vectors" / "groups.npy"
-    ).exists()
+    return (
+        ApproximateIndex.saved(saved / "vectors", "dense")
+        and (saved / "vectors" / "groups.npy").exists()
+    )
 
 
 def _vector_sets(manifest: Manifest) -> list[tuple[str, VectorColumn]]:

@@ -186,7 +186,7 @@ def ingest(
             missing = store.texts_without_sentence_vectors()
             if missing:
                 with report.timing("embed"):
-                    packed = embed_passages(missing, cross)
+                    packed = embed_passages(missing, cross, step=_sentence_step(cross))
                 with report.timing("store"), store.transaction():
                     store.put_sentence_vectors(packed)
     report.seconds = time.perf_counter() - started
@@ -280,7 +280,13 @@ def _sentences_for(texts: dict[str, str], store: Store, cross: Embedder) -> dict
     """Packed answer-sentence vectors for the passage texts: stored ones reused, the others
     embedded."""
     have = store.sentence_vectors(texts)
-    return have | embed_passages({h: t for h, t in texts.items() if h not in have}, cross)
+    wanted = {h: t for h, t in texts.items() if h not in have}
+    return have | embed_passages(wanted, cross, step=_sentence_step(cross))
+
+
+def _sentence_step(embedder: Embedder) -> int:
+    """Sentences to embed at once: 256, or more for an embedder spread over workers (Ray)."""
+    return max(256, getattr(embedder, "batch", 0))
 
 
 def _stack(vectors: dict[str, np.ndarray], hashes: list[str], dimension: int) -> np.ndarray:
@@ -306,6 +312,7 @@ def _embed_missing(
 ) -> None:  # fmt: skip
     # similar lengths side by side: a model batch is padded to its longest text
     items = sorted(missing.items(), key=lambda item: len(item[1]))
+    step = getattr(embedder, "batch", step)  # more at once for one spread over workers (Ray)
     for i in range(0, len(items), step):
         part = items[i : i + step]
         embedded = embedder.embed([text for _, text in part], kind="passage")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from index.derived import DERIVED, search_kind
 from index.errors import IndexNotFound
-from index.folder import DERIVED
 from index.manifest import read_manifest
 from index.store import DB_NAME, Store
 
@@ -43,6 +43,8 @@ def describe(folder: Path) -> dict[str, Any]:
         "chunks": stats.chunks,
         "characters": stats.characters,
         "generation": stats.generation,
+        # from index.derived.APPROXIMATE_FROM chunks on, approximately (index/derived.py)
+        "search": search_kind(folder, stats.generation),
         "database_bytes": db_bytes,
         "derived_bytes": derived_bytes,
         "bytes_per_1000_chunks": round((db_bytes + derived_bytes) * 1000 / stats.chunks)

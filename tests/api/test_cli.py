@@ -30,6 +30,7 @@ def test_index_then_info(corpus: Path, tmp_path: Path) -> None:
     info = runner.invoke(cli.app, ["info", "--index", str(folder), "--json"])
     summary = json.loads(info.output)
     assert (summary["documents"], summary["model"], summary["dimension"]) == (3, "hashing-32", 32)
+    assert summary["search"] == "exact"  # a small index
     assert sorted(d["title"] for d in summary["documents_list"])[0].startswith(
         "一、推动传统产业转型"
     )

@@ -15,6 +15,7 @@ from index.derived import DERIVED
 from index.embedder import HashingEmbedder
 from index.folder import approximated, open_snapshot
 from index.pipeline import ingest
+from index.summary import describe
 from qa.candidates import Groups, candidates
 from qa.query import parse_query
 from qa.service import QAService
@@ -105,6 +106,7 @@ def test_a_big_index_keeps_approximate_indexes_and_loads_no_vectors(
     monkeypatch.setattr(index.derived, "APPROXIMATE_FROM", 1)
     ingest([corpus], tmp_path / "big", main, cross=cross)
     (generation,) = (tmp_path / "big" / DERIVED).iterdir()
+    assert describe(tmp_path / "big")["search"] == "approximate"
     for name in ("dense", "cross"):
         assert ApproximateIndex.saved(generation / "vectors", name)
     small = QAService(open_snapshot(tmp_path / "small"), main, cross, cross)
