@@ -98,7 +98,8 @@ def save_derived(
         LexicalIndex.build(texts, text_ids).save(tmp / "lexical")
         del texts
         if approximate if approximate is not None else len(text_ids) >= APPROXIMATE_FROM:
-            _write_approximate(tmp / "vectors", store, manifest, text_ids)
+            trained = _newest_vectors(folder, generation)
+            _write_approximate(tmp / "vectors", store, manifest, text_ids, trained)
         os.replace(tmp, final)
     except BaseException:  # a full disk: readers rebuild them from the database meanwhile
         shutil.rmtree(tmp, ignore_errors=True)
@@ -119,7 +120,9 @@ def add_approximate(folder: Path, store: Store, manifest: Manifest) -> None:
     tmp = saved / f".tmp-vectors-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        _write_approximate(tmp, store, manifest, row_ids)
+        _write_approximate(
+            tmp, store, manifest, row_ids, _newest_vectors(folder, store.generation())
+        )
         shutil.rmtree(saved / "vectors", ignore_errors=True)
         os.replace(tmp, saved / "vectors")
     except BaseException:
@@ -127,19 +130,22 @@ def add_approximate(folder: Path, store: Store, manifest: Manifest) -> None:
         raise
 
 
-def _write_approximate(target: Path, store: Store, manifest: Manifest, row_ids: np.ndarray) -> None:
+def _write_approximate(
+    target: Path, store: Store, manifest: Manifest, row_ids: np.ndarray, trained: Path | None
+) -> None:
     target.mkdir(parents=True)
-    indexes, groups = build_approximate(store, manifest, row_ids)
+    indexes, groups = build_approximate(store, manifest, row_ids, trained)
     for name, index in indexes.items():
         index.save(target, name)
     np.save(target / "groups.npy", groups)
 
 
 def build_approximate(
-    store: Store, manifest: Manifest, row_ids: np.ndarray
+    store: Store, manifest: Manifest, row_ids: np.ndarray, trained: Path | None = None
 ) -> tuple[dict[str, ApproximateIndex], np.ndarray]:
     """The approximate index of each vector set, over ``row_ids`` (every chunk, in order),
-    and each chunk's index into GROUPS."""
+    and each chunk's index into GROUPS. ``trained``: the vectors folder of an earlier
+    generation, whose trained lists are reused when they still suit (ApproximateIndex.build)."""
     groups = group_of(store, row_ids)
     out = {}
     for name, column in _vector_sets(manifest):
@@ -147,7 +153,8 @@ def build_approximate(
         ids, vectors = store.all_vectors(dimension, column)
         if not np.array_equal(ids, row_ids):
             raise ValueError(f"the {column}s stored do not cover every chunk")
-        out[name] = ApproximateIndex.build(vectors, groups)
+        earlier = ApproximateIndex.trained_file(trained, name) if trained is not None else None
+        out[name] = ApproximateIndex.build(vectors, groups, trained=earlier)
         del vectors
     return out, groups
 
@@ -163,6 +170,16 @@ def group_of(store: Store, row_ids: np.ndarray) -> np.ndarray:
 def search_kind(folder: Path, generation: int) -> str:
     """How a reader searches the index at ``generation``: "approximate" or "exact"."""
     return "approximate" if _has_approximate(generation_folder(folder, generation)) else "exact"
+
+
+def _newest_vectors(folder: Path, before: int) -> Path | None:
+    """The vectors folder of the newest generation before ``before`` that has one."""
+    found = []
+    for saved in (folder / DERIVED).glob("gen-*"):
+        number = saved.name.removeprefix("gen-")
+        if number.isdigit() and int(number) < before and _has_approximate(saved):
+            found.append((int(number), saved / "vectors"))
+    return max(found)[1] if found else None
 
 
 def _has_approximate(saved: Path) -> bool:

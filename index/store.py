@@ -232,22 +232,24 @@ class Store:
         return ids, matrix.reshape(len(rows), dimension)
 
     def vectors_of(
-        self, row_ids: Sequence[int], dimension: int, column: VectorColumn = "vector"
-    ) -> np.ndarray:
-        """The stored vectors of these chunks, a row each in the order asked (zeros for a chunk
-        that is gone: deleted since the caller read its row id)."""
-        out = np.zeros((len(row_ids), dimension), np.float32)
-        if not row_ids:
+        self, row_ids: Sequence[int], columns: Sequence[tuple[VectorColumn, int]]
+    ) -> list[np.ndarray]:
+        """The stored vectors of these chunks, for each (column, dimension) asked a matrix
+        with a row per chunk in the order asked (zeros for a chunk that is gone: deleted
+        since the caller read its row id)."""
+        out = [np.zeros((len(row_ids), dimension), np.float32) for _, dimension in columns]
+        if not row_ids or not columns:
             return out
         where = {row_id: i for i, row_id in enumerate(row_ids)}
+        names = ", ".join(column for column, _ in columns)
         marks = ",".join("?" * len(where))
         rows = self._db.execute(
-            f"SELECT row_id, {column} FROM chunks WHERE row_id IN ({marks}) "
-            f"AND {column} IS NOT NULL",
-            list(where),
+            f"SELECT row_id, {names} FROM chunks WHERE row_id IN ({marks})", list(where)
         )
-        for row_id, blob in rows:
-            out[where[row_id]] = np.frombuffer(blob, dtype=np.float32)
+        for row_id, *blobs in rows:
+            for matrix, blob in zip(out, blobs, strict=True):
+                if blob is not None:
+                    matrix[where[row_id]] = np.frombuffer(blob, dtype=np.float32)
         return out
 
     def script_rows(self) -> dict[str, np.ndarray]:

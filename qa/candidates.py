@@ -18,6 +18,7 @@ import numpy as np
 
 from index.ann import GROUPS, Subset
 from index.folder import Snapshot
+from index.store import VectorColumn
 from qa.fusion import Signal, top_k
 
 CANDIDATES = 200  # per signal and question vector: four times the second stage's pool
@@ -91,15 +92,17 @@ def candidates(
             found.append(approximate["cross"].search(cross, count, kept))
         positions = np.unique(np.concatenate(found))
     rows = snapshot.row_ids[positions].tolist()
-    store, manifest = snapshot.store, snapshot.manifest
-    vectors = store.vectors_of(rows, manifest.dimension)
+    manifest = snapshot.manifest
+    columns: list[tuple[VectorColumn, int]] = [("vector", manifest.dimension)]
+    if cross is not None:
+        columns.append(("cross_vector", manifest.cross_dimension or 0))
+    stored = snapshot.store.vectors_of(rows, columns)
     scores = {
         "lexical": lexical[positions],
-        "dense": np.einsum("nd,nd->n", vectors, dense[groups.of[positions]]).astype(np.float32),
+        "dense": np.einsum("nd,nd->n", stored[0], dense[groups.of[positions]]).astype(np.float32),
     }
     stats["dense"] = approximate["dense"].moments.stats(dense)
     if cross is not None:
-        crossed = store.vectors_of(rows, manifest.cross_dimension or 0, "cross_vector")
-        scores["cross"] = (crossed @ cross).astype(np.float32)
+        scores["cross"] = (stored[1] @ cross).astype(np.float32)
         stats["cross"] = approximate["cross"].moments.stats(np.tile(cross, (len(GROUPS), 1)))
     return Candidates(positions, scores, stats)

@@ -131,3 +131,31 @@ def test_a_big_index_keeps_approximate_indexes_and_loads_no_vectors(
     assert [(c.source, c.char_start) for c in again.search(QUESTIONS[0], 3).citations] == want
     again.close()
     small.close()
+
+
+def test_a_write_to_a_big_index_reuses_its_trained_lists(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    monkeypatch.setattr(index.derived, "APPROXIMATE_FROM", 1)
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([corpus], tmp_path / "big", main, cross=cross)
+
+    def centroids() -> np.ndarray:
+        (generation,) = (tmp_path / "big" / DERIVED).iterdir()
+        trained = faiss.read_index(
+            str(ApproximateIndex.trained_file(generation / "vectors", "dense"))
+        )
+        ivf = faiss.extract_index_ivf(trained)
+        return faiss.rev_swig_ptr(
+            faiss.downcast_index(ivf.quantizer).get_xb(), ivf.nlist * ivf.d
+        ).copy()
+
+    before = centroids()
+    (corpus / "more.txt").write_text("城镇新增就业人数超过预期。", encoding="utf-8")
+    ingest([corpus], tmp_path / "big", main, cross=cross)
+    np.testing.assert_array_equal(centroids(), before)
+    service = QAService(open_snapshot(tmp_path / "big"), main, cross, cross)
+    assert "就业" in service.search("城镇新增就业", 1).citations[0].text
+    service.close()
