@@ -47,6 +47,10 @@ class IndexLocked(CiteqaError):
     """Another process is writing to the index."""
 
 
+class ClusterError(CiteqaError):
+    """A Ray cluster to embed on cannot be reached or failed (index/ray_embedder.py)."""
+
+
 class ModelError(CiteqaError):
     """The embedding model could not be found, converted or loaded."""
 

@@ -17,13 +17,14 @@ starts a Ray runtime on this machine (or joins the one ``RAY_ADDRESS`` names).
 from __future__ import annotations
 
 import functools
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from index.embedder import Embedder, Kind
-from index.errors import ModelError
+from index.errors import ClusterError
 
 Recipe = Callable[[], Embedder]  # picklable: makes the embedder in the process it runs in
 SHARD = 64  # texts per task: a model batch or two
@@ -60,13 +61,17 @@ class RayPool:
         try:
             import ray
         except ImportError as exc:
-            raise ModelError(
+            raise ClusterError(
                 "--ray needs Ray, which is not installed: pip install 'citeqa[ray]'"
             ) from exc
         self._ray = ray
         self._recipes = dict(recipes)
         self._started = not ray.is_initialized()
+        self._actors: list[Any] = []
+        self._next = 0
         if self._started:
+            if address != "auto":
+                _check_reachable(address)
             try:
                 ray.init(
                     address=None if address == "auto" else address,
@@ -75,12 +80,11 @@ class RayPool:
                     configure_logging=False,
                 )
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise ModelError(f"cannot reach a Ray cluster at {address!r}: {exc}") from exc
+                raise ClusterError(f"cannot reach a Ray cluster at {address!r}: {exc}") from exc
         try:
             cpus = int(ray.cluster_resources().get("CPU", 1))
             actor = ray.remote(num_cpus=1)(_Worker)
-            self._actors = [actor.remote(recipes) for _ in range(max(1, workers or cpus))]
-            self._next = 0
+            self._actors += [actor.remote(recipes) for _ in range(max(1, workers or cpus))]
         except BaseException:
             self.close()
             raise
@@ -95,7 +99,7 @@ class RayPool:
         return main, self.embedder("cross") if "cross" in self._recipes else None
 
     def embedder(self, role: str) -> RayEmbedder:
-        name, dimension = self._ray.get(self._actors[0].describe.remote(role))
+        name, dimension = self._get(self._actors[0].describe.remote(role), f"make the {role} model")
         return RayEmbedder(self, role, name, dimension)
 
     def run(self, role: str, texts: Sequence[str], kind: Kind) -> np.ndarray:
@@ -106,16 +110,22 @@ class RayPool:
             actor = self._actors[self._next % len(self._actors)]
             self._next += 1
             futures.append(actor.embed.remote(role, list(texts[start : start + SHARD]), kind))
-        try:
-            parts = self._ray.get(futures)
-        except self._ray.exceptions.RayError as exc:
-            raise ModelError(f"embedding on Ray failed: {exc}") from exc
+        parts = self._get(futures, "embed")
         return np.concatenate(parts) if parts else np.empty((0, 0), np.float32)
 
+    def _get(self, futures: Any, what: str) -> Any:
+        """``ray.get``, a worker's failure told in one line as ClusterError."""
+        try:
+            return self._ray.get(futures)
+        except self._ray.exceptions.RayError as exc:
+            cause = getattr(exc, "cause", None) or exc
+            last = (str(cause).strip().splitlines() or [type(cause).__name__])[-1]
+            raise ClusterError(f"a Ray worker could not {what}: {last}") from exc
+
     def close(self) -> None:
-        for actor in getattr(self, "_actors", []):
+        for actor in self._actors:
             self._ray.kill(actor)
-        self._actors = []
+        self._actors.clear()
         if self._started and self._ray.is_initialized():
             self._ray.shutdown()
 
@@ -144,6 +154,24 @@ class RayEmbedder:
         if not texts:
             return np.empty((0, self._dimension), np.float32)
         return self._pool.run(self._role, texts, kind)
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, naming the address, when nothing listens there (Ray itself retries for
+    minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(
+            f"{address!r} is not a Ray address: give host:port (the head's GCS, 6379 by "
+            "default), ray://host:port (Ray Client, 10001), or auto"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot reach a Ray cluster at {address}: {exc.strerror or exc}. Start one with "
+            "`ray start --head` on the head machine, or use --ray auto for one on this machine"
+        ) from exc
 
 
 def recipe(make: Callable[..., Embedder], /, **options: Any) -> Recipe:

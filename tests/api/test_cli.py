@@ -195,3 +195,15 @@ def test_ctrl_c_stops_a_batch_cleanly_and_the_next_run_carries_on(
         again.exit_code == 0
         and "40 of 40 questions answered (32 from an earlier run)" in again.output
     )
+
+
+def test_index_on_a_ray_cluster_that_is_not_there_is_one_clear_line(
+    corpus: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray")
+    result = runner.invoke(
+        cli.app, ["index", str(corpus), "--index", str(tmp_path / "i"), "--ray", "127.0.0.1:1"]
+    )
+    assert result.exit_code == 1
+    assert "cannot reach a Ray cluster at 127.0.0.1:1" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "i").exists()

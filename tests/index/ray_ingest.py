@@ -17,5 +17,6 @@ recipes = {
     "cross": recipe(HashingEmbedder, dimension=32),
 }
 with RayPool("auto", recipes, workers=2) as pool:
-    report = ingest([corpus], remote, pool.embedder("main"), cross=pool.embedder("cross"))
-print(f"ray: {report.chunks_embedded} chunks embedded on {pool.workers} workers")
+    main, cross = pool.embedders()
+    report = ingest([corpus], remote, main, cross=cross)
+    print(f"ray: {report.chunks_embedded} chunks embedded on {pool.workers} workers")

@@ -17,7 +17,6 @@ from index.folder import open_snapshot
 from tests.conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def _loopback_only(command: list[str]) -> list[str]:
@@ -26,8 +25,9 @@ def _loopback_only(command: list[str]) -> list[str]:
     return ["unshare", "--net", "--", "sh", "-c", script]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _needs_ray_and_a_namespace() -> None:
+@pytest.fixture(scope="module")
+def namespace() -> None:
+    """Skip unless Ray is installed and a network namespace can be made (root)."""
     pytest.importorskip("ray")
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("needs unshare and ip (util-linux, iproute2)")
@@ -69,7 +69,8 @@ def _assert_same_index(local: Path, remote: Path) -> None:
         assert cosines.min() >= 0.9999
 
 
-def test_an_index_embedded_on_ray_is_the_local_one(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_an_index_embedded_on_ray_is_the_local_one(namespace: None, tmp_path: Path) -> None:
     done = _run(
         [
             sys.executable,
@@ -83,8 +84,9 @@ def test_an_index_embedded_on_ray_is_the_local_one(tmp_path: Path) -> None:
     _assert_same_index(tmp_path / "local", tmp_path / "ray")
 
 
+@pytest.mark.slow
 @pytest.mark.model
-def test_citeqa_index_with_ray_auto_gives_the_local_index(tmp_path: Path) -> None:
+def test_citeqa_index_with_ray_auto_gives_the_local_index(namespace: None, tmp_path: Path) -> None:
     citeqa = [sys.executable, "-m", "api"]
     _run([*citeqa, "index", str(SEEDS), "--index", str(tmp_path / "local"), "--quiet"])
     done = _run(
@@ -92,3 +94,18 @@ def test_citeqa_index_with_ray_auto_gives_the_local_index(tmp_path: Path) -> Non
     )
     assert "chunks embedded" in done.stdout
     _assert_same_index(tmp_path / "local", tmp_path / "ray")
+
+
+@pytest.mark.parametrize(
+    ("address", "told"),
+    [("127.0.0.1:1", "cannot reach a Ray cluster at 127.0.0.1:1"),
+     ("ray://127.0.0.1:1", "cannot reach a Ray cluster"),
+     ("nonsense", "is not a Ray address")],
+)  # fmt: skip
+def test_a_cluster_that_is_not_there_is_told_at_once(address: str, told: str) -> None:
+    pytest.importorskip("ray")
+    from index.errors import ClusterError
+    from index.ray_embedder import RayPool
+
+    with pytest.raises(ClusterError, match=told):
+        RayPool(address, {})
