@@ -69,6 +69,9 @@ class RichIngestProgress(_Bar):
         rate = f"{self._chunks / elapsed:.1f} chunks/s" if elapsed else ""
         self._progress.update(self._task, chunks=self._chunks, rate=rate)
 
+    def building_search_indexes(self) -> None:
+        self._progress.update(self._task, description="building the search indexes")
+
 
 class RichCountProgress(_Bar):
     """A bar over a known count (questions answered, evaluated)."""

@@ -94,6 +94,9 @@ class _JobProgress:
     def chunks_embedded(self, count: int) -> None:
         pass
 
+    def building_search_indexes(self) -> None:
+        pass
+
 
 @dataclass
 class _Kept:

@@ -12,9 +12,9 @@ q·x over all chunks is q·mean(x), and its mean square is qᵀ(E[x xᵀ])q. The
 of chunks (written in Traditional, in Simplified, in neither), so that a question scored
 against each group in that group's script is standardised exactly too.
 
-Chosen by measurement (scripts/bench_scale.py; 100,000 chunks, candidates of 200): IVF-SQ8
-probing 5% of its lists kept .995 of the exact top 10 among its 200 candidates in 0.4 ms;
-HNSW32-SQ8 kept .948 at efSearch 256; IVF-PQ48 .989 at an eighth of the memory.
+Chosen by measurement (scripts/bench_ann.py, results/bench_ann.md; 100,000 chunks, 200
+candidates a question): IVF-SQ8 probing 5% of its lists kept .995 of the exact top 10 in
+0.43 ms; IVF-PQ48 kept .987 in a fifth of the memory; HNSW32-SQ8 kept .941 at efSearch 256.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ class ApproximateIndex:
         """The index of these vectors. ``trained``: a trained, empty index saved by an earlier
         build (``save``), whose lists are reused while they suit the number of vectors (from
         two thirds to one and a half times as many lists as would be trained now): a write to
-        a big index then adds its vectors without training (half the build, measured)."""
+        a big index then adds its vectors without training (at a million chunks 95 s instead
+        of 173: results/bench_scale.md)."""
         import faiss
 
         n, d = vectors.shape

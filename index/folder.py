@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 
 from index.ann import ApproximateIndex
-from index.derived import DERIVED, load_derived, save_derived
+from index.derived import DERIVED, group_of, load_derived, save_derived
 from index.errors import IndexLocked, IndexNotFound, StorageFull
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
@@ -133,8 +133,6 @@ def approximated(snapshot: Snapshot) -> Snapshot:
     """The snapshot searched as a big index is (index/derived.py), whatever its size: its
     approximate indexes built in memory from its vectors. For measuring what approximate
     search costs in quality (scripts/eval_approximate.py) and for tests."""
-    from index.derived import group_of
-
     if snapshot.approximate is not None or snapshot.vectors is None:
         return snapshot
     groups = group_of(snapshot.store, snapshot.row_ids)

@@ -41,6 +41,7 @@ class IngestProgress(Protocol):
     def files_found(self, total: int) -> None: ...
     def file_done(self, path: Path, chunks: int) -> None: ...
     def chunks_embedded(self, count: int) -> None: ...
+    def building_search_indexes(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ def ingest(
                     packed = embed_passages(missing, cross, step=_sentence_step(cross))
                 with report.timing("store"), store.transaction():
                     store.put_sentence_vectors(packed)
+        if progress:  # leaving the block builds them: minutes, in an index of a million chunks
+            progress.building_search_indexes()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -181,36 +181,27 @@ class Store:
         self, hashes: Iterable[str], column: VectorColumn = "vector"
     ) -> dict[str, np.ndarray]:
         """Stored vectors of passages with these text hashes, to reuse instead of embedding."""
-        wanted = list(set(hashes))
-        found: dict[str, np.ndarray] = {}
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT text_hash, {column} FROM chunks WHERE text_hash IN ({marks}) "
-                f"AND {column} IS NOT NULL",
-                part,
-            )
-            for text_hash, blob in rows:
-                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        rows = self._by_text_hash(column, hashes)
+        return {text_hash: np.frombuffer(blob, dtype=np.float32) for text_hash, blob in rows}
 
     def sentence_vectors(self, hashes: Iterable[str]) -> dict[str, bytes]:
         """Stored answer-sentence vectors of the passages with these text hashes."""
-        wanted = list(set(hashes))
-        found: dict[str, bytes] = {}
         try:
-            for i in range(0, len(wanted), 500):
-                part = wanted[i : i + 500]
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT text_hash, sentence_vectors FROM chunks WHERE text_hash IN ({marks}) "
-                    "AND sentence_vectors IS NOT NULL",
-                    part,
-                )
-                found.update(rows)
+            return dict(self._by_text_hash("sentence_vectors", hashes))
         except sqlite3.OperationalError:  # read-only, of an index written before they were kept
             return {}
+
+    def _by_text_hash(self, column: str, hashes: Iterable[str]) -> list[tuple[str, bytes]]:
+        """(text hash, ``column``) of the chunks with these text hashes where it is set."""
+        wanted = list(set(hashes))
+        found: list[tuple[str, bytes]] = []
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            found += self._db.execute(
+                f"SELECT text_hash, {column} FROM chunks WHERE text_hash IN "
+                f"({','.join('?' * len(part))}) AND {column} IS NOT NULL",
+                part,
+            ).fetchall()
         return found
 
     def texts_without_sentence_vectors(self) -> dict[str, str]:

@@ -1,7 +1,7 @@
-"""Retrieval: every signal scores every chunk, the question's language picks the weights, the
-fused score ranks them; then the second stage (``qa/rerank.py``) re-scores the best of them.
-Each hit keeps its per-signal ranks and scores and the second stage's features (the
-``explain`` view)."""
+"""Retrieval: every signal scores every chunk (in a big index, each signal's candidates,
+``qa/candidates.py``), the question's language picks the weights, the fused score ranks them;
+then the second stage (``qa/rerank.py``) re-scores the best of them. Each hit keeps its
+per-signal ranks and scores and the second stage's features (the ``explain`` view)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ MAX_K = 100
 
 @dataclass(frozen=True)
 class SignalScore:
-    rank: int  # 1-based, among all chunks
+    rank: int  # 1-based, among the chunks scored (all, or in a big index the candidates)
     score: float  # raw: BM25 score or cosine similarity
     z: float  # standardised over all chunks, what the fusion adds up
 

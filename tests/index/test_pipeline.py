@@ -228,3 +228,31 @@ def test_documents_show_their_path_under_the_indexed_folder_never_a_full_path(
     store = Store(folder / DB_NAME, readonly=True)
     assert "docs/sub/jincheng.txt" in {d.shown for d in store.documents()}
     store.close()
+
+
+def test_progress_is_told_each_file_each_embedding_and_the_search_indexes_last(
+    corpus: Path, tmp_path: Path
+) -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.events: list[tuple[str, object]] = []
+
+        def files_found(self, total: int) -> None:
+            self.events.append(("files", total))
+
+        def file_done(self, path: Path, chunks: int) -> None:
+            self.events.append(("file", path.name))
+
+        def chunks_embedded(self, count: int) -> None:
+            self.events.append(("embedded", count))
+
+        def building_search_indexes(self) -> None:
+            self.events.append(("search indexes", None))
+
+    seen = Recorder()
+    ingest([corpus], tmp_path / "idx", HashingEmbedder(16), progress=seen)
+    assert seen.events[0] == ("files", 3) and seen.events[-1] == ("search indexes", None)
+    assert sorted(name for kind, name in seen.events if kind == "file") == [
+        "coal.txt", "green.txt", "jincheng.txt",
+    ]  # fmt: skip
+    assert sum(n for kind, n in seen.events if kind == "embedded") == 4  # type: ignore[misc]
