@@ -4,7 +4,10 @@
 derived/gen-N/
   lexical/             BM25 over every chunk (index/lexical.py)
   vectors/             in an index of APPROXIMATE_FROM chunks or more: approximate search
-    dense.ivf, dense.moments.npz, cross.ivf, cross.moments.npz      (index/ann.py)
+    dense.ivf, cross.ivf                  IVF-SQ8 over each vector set (index/ann.py)
+    dense.moments.npz, cross.moments.npz  the vectors' moments, per group of chunks
+    dense.trained.ivf, cross.trained.ivf  the trained lists, empty, for the next write
+    groups.npy                            each chunk's group: Traditional, Simplified, other
 ```
 
 A small index keeps every vector in memory and scores every chunk exactly. From

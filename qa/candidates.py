@@ -39,11 +39,17 @@ class Groups:
         self.of = np.full(len(snapshot.row_ids), GROUPS.index("other"), dtype=np.int8)
         for script, mask in (snapshot.scripts or {}).items():
             self.of[mask] = GROUPS.index(script)
+        self._masks: dict[tuple[int, ...], np.ndarray] = {}
         self._subsets: dict[tuple[int, ...], Subset] = {}
+
+    def mask(self, groups: tuple[int, ...]) -> np.ndarray:
+        if groups not in self._masks:
+            self._masks[groups] = np.isin(self.of, groups)
+        return self._masks[groups]
 
     def subset(self, groups: tuple[int, ...]) -> Subset:
         if groups not in self._subsets:
-            self._subsets[groups] = Subset.of(np.isin(self.of, groups))
+            self._subsets[groups] = Subset.of(self.mask(groups))
         return self._subsets[groups]
 
 
@@ -79,14 +85,9 @@ def candidates(
             using = tuple(int(g) for g in np.flatnonzero(users.ravel() == v))
             subset = kept
             if len(using) < len(GROUPS):
-                subset = groups.subset(using)
-                if kept is not None:
-                    subset = Subset.of(
-                        np.unpackbits(subset.bits, count=len(lexical), bitorder="little").astype(
-                            bool
-                        )
-                        & mask
-                    )
+                subset = (
+                    groups.subset(using) if kept is None else Subset.of(groups.mask(using) & mask)
+                )
             found.append(approximate["dense"].search(vector, count, subset))
         if cross is not None:
             found.append(approximate["cross"].search(cross, count, kept))

@@ -81,6 +81,33 @@ def test_candidates_hold_each_signals_best(tmp_path: Path) -> None:
             assert best <= set(found.positions.tolist()), (question, name)
 
 
+def test_candidates_of_a_document_filter_are_its_best(tmp_path: Path) -> None:
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([SEEDS], tmp_path / "idx", main, cross=cross)
+    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross)
+    snapshot = approximated(service.snapshot)
+    docs = [d.id for d in snapshot.store.documents()][:2]
+    within = service.retriever._positions_in(set(docs))
+    assert len(within) > 20
+    for question in ("城镇新增就業人数", "煤炭产业占工业比重"):  # the first in both scripts
+        query = parse_query(question)
+        (exact,) = service.retriever.signals([query])
+        dense = service.retriever._by_group(
+            query, exact.vectors["dense"], service.retriever._flipped([query]).get(0)
+        )
+        found = candidates(
+            snapshot, Groups(snapshot), query.search_text, dense, exact.vectors["cross"],
+            within, count=5,
+        )  # fmt: skip
+        assert set(found.positions.tolist()) <= set(within.tolist())
+        for name, scores in exact.scores.items():
+            mine = scores[within]
+            sixth = np.sort(mine)[-6]
+            best = set(within[mine > max(sixth + 0.01, 0)].tolist())
+            assert best <= set(found.positions.tolist()), (question, name)
+    service.close()
+
+
 def test_a_document_filter_keeps_to_its_documents(service: QAService) -> None:
     approximate = service.with_snapshot(approximated(service.snapshot))
     docs = {d.id: d for d in service.snapshot.store.documents()}
