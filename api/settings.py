@@ -219,7 +219,7 @@ def recipes(settings: Settings, model: str | None = None) -> dict[str, Recipe]:
             batch_size=settings.batch_size,
             threads=1,
             runtime=settings.runtime,
-        )  # fmt: skip
+        )
     }
     if settings.cross_model == "use":
         out["cross"] = recipe(UseEmbedder, threads=1)
