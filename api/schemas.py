@@ -317,6 +317,10 @@ class ReadyResponse(BaseModel):
     documents: int
     chunks: int
     generation: int
+    search: Literal["exact", "approximate"] = Field(
+        description="how the default collection is searched: every chunk scored (exact), or "
+        "candidates from approximate vector search, from 50,000 chunks on"
+    )
     llm: bool = Field(description="whether answers may be written by an LLM")
     collections: list[str] = Field(
         description="the collections served; documents, chunks and generation are the "

@@ -36,6 +36,7 @@ def readyz(request: Request) -> dict[str, Any]:
             "documents": stats.documents,
             "chunks": stats.chunks,
             "generation": service.snapshot.generation,
+            "search": "exact" if service.snapshot.approximate is None else "approximate",
             "llm": state.writer is not None,
             "collections": list(state.collections),
         }

@@ -27,6 +27,7 @@ def test_health_and_readiness(client: TestClient) -> None:
         "documents": 3,
         "chunks": ready["chunks"],
         "generation": ready["generation"],
+        "search": "exact",
         "llm": False,
         "collections": ["idx"],
     }
