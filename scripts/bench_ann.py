@@ -4,8 +4,9 @@ IVF with product quantisation, and HNSW with 8-bit codes, on the e5 vectors of a
     python scripts/bench_ann.py INDEX [--candidates 200] [--questions 200]
 
 INDEX is an index of many chunks, such as one that ``scripts/bench_scale.py --keep DIR``
-leaves (``DIR/idx-100000``). The questions are held-out DRCD questions embedded with the real
-model. For each kind it measures what a candidate list needs: the share of exact search's top
+leaves (``DIR/idx-100000``). The questions are DRCD questions of the fitting part (this
+chooses the index kind and its settings; the held-out parts then report what the choice
+costs: scripts/eval_approximate.py), embedded with the real model. For each kind it measures what a candidate list needs: the share of exact search's top
 10 found among the ``--candidates`` it returns, its latency on one thread, its build time and
 its bytes per vector. Writes ``results/bench_ann.md`` (and .json). Run it by hand on an
 otherwise idle machine; it is not a test.
@@ -37,7 +38,7 @@ def questions(count: int, model: str) -> np.ndarray:
     from api.settings import embedders, get_settings
 
     (source,) = SETS["drcd"].questions
-    gold = read_part(PATHS.eval_dir, source, "held_out", read_splits(PATHS.splits))[:count]
+    gold = read_part(PATHS.eval_dir, source, "fit", read_splits(PATHS.splits))[:count]
     main, _ = embedders(get_settings(), model)
     return np.asarray(main.embed([g.question for g in gold], "query"), dtype=np.float32)
 
@@ -112,7 +113,7 @@ def main() -> None:
     lines = [
         "# Candidates from approximate vector indexes",
         "",
-        f"{n:,} e5 vectors of {args.index.name}, {len(asked)} held-out DRCD questions, "
+        f"{n:,} e5 vectors of {args.index.name}, {len(asked)} DRCD questions of the fitting part, "
         f"{args.candidates} candidates a question, one thread "
         "(`scripts/bench_ann.py`). Kept: the share of exact search's top 10 among them.",
         "",

@@ -70,13 +70,20 @@ def report(rows: list[dict[str, Any]], questions: int) -> str:
 
 
 def agreement(exact: Path, approximate: Path) -> dict[str, float]:
-    """How often approximate search gives exact search's top 5 passages in the same order, and
-    the share of exact search's top 10 that its top 10 holds."""
+    """``agreement_of`` the top passages the two serving runs wrote."""
     mine = json.loads(exact.read_text())["chunks"]
     theirs = json.loads(approximate.read_text())["chunks"]
+    return agreement_of(mine, theirs)
+
+
+def agreement_of(mine: list[list[Any]], theirs: list[list[Any]]) -> dict[str, float]:
+    """How often approximate search gives exact search's top 5 passages in the same order
+    (``mine``: exact search's top 10 for each question, best first; ``theirs``: approximate
+    search's), and the share of exact search's top 10 that its top 10 holds."""
     same = sum(a[:5] == b[:5] for a, b in zip(mine, theirs, strict=True))
     kept = sum(len(set(a) & set(b)) / max(len(a), 1) for a, b in zip(mine, theirs, strict=True))
-    return {"same_top5": round(same / len(mine), 3), "top10_kept": round(kept / len(mine), 3)}
+    n = max(len(mine), 1)
+    return {"same_top5": round(same / n, 4), "top10_kept": round(kept / n, 4)}
 
 
 def recall(ranked: Path, vectors: Path) -> dict[str, float]:

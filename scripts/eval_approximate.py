@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_scale_report import agreement_of  # noqa: E402
+
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import approximated, open_snapshot  # noqa: E402
 from qa.evalsets import PARTS, SETS, Layout, read_part, read_splits  # noqa: E402
@@ -67,20 +69,16 @@ def main() -> None:
 
 
 def agreement(exact: QAService, approximate: QAService, questions: list[str]) -> dict[str, float]:
-    """How often the two give the same top 5 chunks in the same order, and the share of the
-    exact top 10 chunks that the approximate top 10 holds."""
-    same = overlap = 0
+    """bench_scale_report.agreement_of the two services' top 10 chunks for each question."""
+    ranked: list[list[list[int]]] = [[], []]
     for start in range(0, len(questions), 64):
         queries = [exact.parse(q) for q in questions[start : start + 64]]
-        ranked = [
-            [service.retriever.ranking(s, 10).positions.tolist() for s in service.retriever.signals(queries)]
-            for service in (exact, approximate)
-        ]  # fmt: skip
-        for mine, theirs in zip(*ranked, strict=True):
-            same += mine[:5] == theirs[:5]
-            overlap += len(set(mine) & set(theirs)) / max(len(mine), 1)
-    n = max(len(questions), 1)
-    return {"same_top5": round(same / n, 4), "top10_overlap": round(overlap / n, 4)}
+        for mine, service in zip(ranked, (exact, approximate), strict=True):
+            mine += [
+                service.retriever.ranking(s, 10).positions.tolist()
+                for s in service.retriever.signals(queries)
+            ]
+    return agreement_of(*ranked)
 
 
 def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
@@ -101,7 +99,7 @@ def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
         cells = " | ".join(f"{exact[m]:.3f} / {approx[m]:.3f}" for m in MEASURES)
         lines.append(
             f"| {r['set']} | {r['questions']} | {cells} | {drop:+.3f} | {r['same_top5']:.3f} "
-            f"| {r['top10_overlap']:.3f} |"
+            f"| {r['top10_kept']:.3f} |"
         )
     return "\n".join(lines) + "\n"
 
