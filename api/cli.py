@@ -72,6 +72,14 @@ def index_cmd(
             help="embed on a Ray cluster (ray://host:10001, host:6379), or auto for a local one",
         ),
     ] = None,  # fmt: skip
+    milvus: Annotated[
+        str | None,
+        typer.Option(
+            "--milvus",
+            metavar="URI",
+            help="hold a new index in Milvus: a Milvus Lite file (PATH.db) or http://host:19530",
+        ),
+    ] = None,  # fmt: skip
 ) -> None:
     """Index files and folders (.txt .md .html .pdf .docx): only what changed is embedded."""
     from contextlib import nullcontext
@@ -90,6 +98,7 @@ def index_cmd(
             prune=prune,
             rebuild=rebuild,
             all_or_nothing=all_or_nothing,
+            milvus=milvus,
         )
         with _ray_pool(ray, model) if ray else nullcontext() as pool:
             embedder, cross = pool.embedders() if pool else _embedders(model)

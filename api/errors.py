@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.holder import ServiceClosed
 from index.errors import (
+    BackendError,
     CiteqaError,
     DocumentError,
     IndexLocked,
@@ -45,6 +46,7 @@ DOMAIN_ERRORS: tuple[tuple[type[CiteqaError], int, str], ...] = (
     (IndexNotFound, 503, "index_not_found"),
     (IndexMismatch, 503, "index_mismatch"),
     (ModelError, 503, "model_error"),
+    (BackendError, 503, "backend_unavailable"),
     (ServiceClosed, 503, "not_ready"),
 )
 

@@ -80,7 +80,7 @@ class ServiceHolder:
         service = self._current
         if service is None:
             return False
-        on_disk = read_generation(service.snapshot.folder / DB_NAME)
+        on_disk = _generation_now(service)
         if on_disk is None or on_disk == service.snapshot.generation or on_disk == self._refused:
             return False
         with self._reloading:
@@ -120,3 +120,15 @@ class ServiceHolder:
                 del self._leases[s]
         for s in idle:
             s.close()
+
+
+def _generation_now(service: QAService) -> int | None:
+    """The generation of the index the service reads, as it is now (None when gone)."""
+    snapshot = service.snapshot
+    if snapshot.remote is not None:  # Milvus: the store reads it live
+        try:
+            return snapshot.store.generation()
+        except CiteqaError as exc:
+            logger.warning("cannot read the index's generation: %s", exc)
+            return None
+    return read_generation(snapshot.folder / DB_NAME)

@@ -23,9 +23,8 @@ from api.holder import ServiceHolder
 from api.jobs import Job, JobFailed, JobRegistry
 from api.uploads import StagedFile, keep_upload, kept_path
 from index.chunking import ChunkingOptions
-from index.folder import storage_errors
+from index.folder import open_store, storage_errors
 from index.pipeline import IngestOptions, NothingAdded, document_id, ingest, remove_documents
-from index.store import DB_NAME, Store
 from qa.batch import run_batch
 from qa.batch_io import write_answers
 from qa.service import DEFAULT_K
@@ -111,7 +110,7 @@ class _Kept:
 
 def indexed_sources(folder: Path) -> dict[str, str]:
     """{document id: source} of what the index holds now (not what a snapshot shows)."""
-    store = Store(folder / DB_NAME, readonly=True)
+    store = open_store(folder, readonly=True)
     try:
         return {doc_id: source for source, (doc_id, _) in store.file_hashes().items()}
     finally:

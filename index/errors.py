@@ -51,6 +51,11 @@ class ClusterError(CiteqaError):
     """A Ray cluster to embed on cannot be reached or failed (index/ray_embedder.py)."""
 
 
+class BackendError(CiteqaError):
+    """The Milvus an index is held in cannot be reached, or refused a request
+    (index/milvus.py)."""
+
+
 class ModelError(CiteqaError):
     """The embedding model could not be found, converted or loaded."""
 

@@ -38,14 +38,18 @@ import numpy as np
 
 from index.ann import ApproximateIndex
 from index.derived import DERIVED, group_of, load_derived, save_derived
-from index.errors import IndexLocked, IndexNotFound, StorageFull
+from index.errors import IndexLocked, IndexMismatch, IndexNotFound, StorageFull
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
+from index.milvus import collection_prefix, normalise_uri
+from index.milvus_search import MilvusSearch
+from index.milvus_store import MilvusStore
 from index.store import DB_NAME, Store, read_generation
 from index.swap import exchange, recover_interrupted_swap
 from index.vectors import VectorIndex
 
 LOCK_NAME = ".write.lock"
+IndexStore = Store | MilvusStore
 _REBUILDING = ".rebuilding"
 SearchMode = Literal["auto", "exact", "approximate"]
 # what belongs to the index itself; anything else in its folder (uploads/, jobs/) is kept
@@ -61,10 +65,10 @@ class Snapshot:
 
     folder: Path
     manifest: Manifest
-    store: Store
+    store: IndexStore
     # every chunk's vectors, in memory; None in an index searched approximately
     vectors: VectorIndex | None
-    lexical: LexicalIndex
+    lexical: LexicalIndex | None  # None in an index held in Milvus
     cross: VectorIndex | None
     generation: int
     rebuilt_in_memory: bool = False
@@ -75,11 +79,18 @@ class Snapshot:
     # in an index of APPROXIMATE_FROM chunks or more (index/derived.py): approximate search
     # for each vector set, by signal ("dense", "cross"), instead of ``vectors`` and ``cross``
     approximate: dict[str, ApproximateIndex] | None = None
+    # an index held in Milvus: its search, instead of every other index here
+    remote: MilvusSearch | None = None
 
     @property
     def row_ids(self) -> np.ndarray:
-        """Every chunk's row id, in the order of every per-chunk array."""
-        return self.lexical.row_ids
+        """Every chunk's row id, in the order of every per-chunk array (an index held in
+        Milvus has no such arrays: none)."""
+        return self.lexical.row_ids if self.lexical is not None else np.empty(0, np.int64)
+
+    @property
+    def chunk_count(self) -> int:
+        return self.remote.chunks if self.remote is not None else len(self.row_ids)
 
     def close(self) -> None:
         self.store.close()
@@ -93,13 +104,19 @@ def open_snapshot(
     index has one, is named by the manifest.) ``search``: "auto" searches a big index
     approximately and a small one exactly (index/derived.py); "exact" and "approximate"
     search any index so (for measuring one against the other)."""
-    manifest = read_manifest(folder)
-    if manifest is None or not (folder / DB_NAME).exists():
-        raise IndexNotFound(
-            f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
-        )
+    manifest = found_manifest(folder)
     if model is not None and model != manifest.model:
         manifest.check_matches(replace(manifest, model=model), folder)
+    if manifest.milvus_uri:
+        remote_store = MilvusStore(manifest, readonly=True)
+        try:
+            remote = MilvusSearch(remote_store, manifest)
+        except BaseException:
+            remote_store.close()
+            raise
+        return Snapshot(
+            folder, manifest, remote_store, None, None, None, remote.generation, remote=remote
+        )
     store = Store(folder / DB_NAME, readonly=True)
     try:
         if read_manifest(folder) != manifest:  # a rebuild was swapped in meanwhile
@@ -129,12 +146,70 @@ def open_snapshot(
     return approximated(snapshot) if search == "approximate" else snapshot
 
 
+def search_of(snapshot: Snapshot) -> str:
+    """How the snapshot is searched: "exact", "approximate" (a big index, index/derived.py)
+    or "milvus"."""
+    if snapshot.remote is not None:
+        return "milvus"
+    return "exact" if snapshot.approximate is None else "approximate"
+
+
+def found_manifest(folder: Path) -> Manifest:
+    """The manifest of the index at ``folder``; IndexNotFound when there is none."""
+    manifest = read_manifest(folder)
+    if manifest is None or (not manifest.milvus_uri and not (folder / DB_NAME).exists()):
+        raise IndexNotFound(
+            f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
+        )
+    return manifest
+
+
+def open_store(folder: Path, *, readonly: bool = False) -> IndexStore:
+    """The store of the index at ``folder``, wherever it is held."""
+    manifest = found_manifest(folder)
+    if manifest.milvus_uri:
+        return MilvusStore(manifest, readonly=readonly)
+    return Store(folder / DB_NAME, readonly=readonly)
+
+
+def index_generation(folder: Path, manifest: Manifest) -> int | None:
+    """The index's current generation (None when there is none), read without opening it
+    for searching: a server checks it to notice another process's writes."""
+    if not manifest.milvus_uri:
+        return read_generation(folder / DB_NAME)
+    store = MilvusStore(manifest, readonly=True)
+    try:
+        return store.generation()
+    finally:
+        store.close()
+
+
+def held_as(folder: Path, wanted: Manifest, milvus: str | None) -> Manifest:
+    """``wanted`` with where the index is held: in Milvus at ``milvus`` if given (in the
+    collections it already has there), else where the index at ``folder`` already is."""
+    existing = read_manifest(folder)
+    if milvus is None:
+        if existing is None or not existing.milvus_uri:
+            return wanted
+        return replace(
+            wanted, milvus_uri=existing.milvus_uri, milvus_collection=existing.milvus_collection
+        )
+    uri = normalise_uri(milvus)
+    prefix = (
+        existing.milvus_collection
+        if existing is not None and existing.milvus_uri == uri and existing.milvus_collection
+        else collection_prefix(folder)
+    )
+    return replace(wanted, milvus_uri=uri, milvus_collection=prefix)
+
+
 def approximated(snapshot: Snapshot) -> Snapshot:
     """The snapshot searched as a big index is (index/derived.py), whatever its size: its
     approximate indexes built in memory from its vectors. For measuring what approximate
     search costs in quality (scripts/eval_approximate.py) and for tests."""
     if snapshot.approximate is not None or snapshot.vectors is None:
         return snapshot
+    assert isinstance(snapshot.store, Store)
     groups = group_of(snapshot.store, snapshot.row_ids)
     approximate = {"dense": ApproximateIndex.build(snapshot.vectors.matrix, groups)}
     if snapshot.cross is not None:
@@ -202,13 +277,19 @@ def write_lock(folder: Path) -> Iterator[None]:
 
 
 @contextmanager
-def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -> Iterator[Store]:
+def open_for_writing(
+    folder: Path, wanted: Manifest, *, rebuild: bool = False
+) -> Iterator[IndexStore]:
     """Lock the index, check (or write) its manifest and yield its store; on leaving, rebuild
     the derived indexes for whatever was committed. With ``rebuild``, an index built with other
     settings is built again aside and swapped in whole at the end (``_rebuilding``)."""
     recover_interrupted_swap(folder)
     with storage_errors(folder), write_lock(folder):
         existing = read_manifest(folder)
+        if wanted.milvus_uri or (existing is not None and existing.milvus_uri):
+            with _in_milvus(folder, existing, wanted, rebuild) as remote:
+                yield remote
+            return
         if existing is not None and existing != wanted and rebuild:
             with _rebuilding(folder, wanted) as store:
                 yield store
@@ -225,6 +306,28 @@ def open_for_writing(folder: Path, wanted: Manifest, *, rebuild: bool = False) -
                 save_derived(folder, store, wanted)
         finally:
             store.close()
+
+
+@contextmanager
+def _in_milvus(
+    folder: Path, existing: Manifest | None, wanted: Manifest, rebuild: bool
+) -> Iterator[MilvusStore]:
+    """The store of an index held in Milvus, to write to (its collections made if new)."""
+    if existing is not None:
+        if rebuild and existing != replace(wanted, milvus_collection=existing.milvus_collection):
+            raise IndexMismatch(
+                f"the index at {folder} is held in Milvus, where it is not rebuilt in place; "
+                "index into a new folder with the new settings (citeqa index PATH... --index "
+                "NEW --milvus URI), then remove the old folder"
+            )
+        existing.check_matches(wanted, folder)
+    store = MilvusStore(wanted)
+    try:
+        if existing != wanted:
+            write_manifest(folder, wanted)
+        yield store
+    finally:
+        store.close()
 
 
 @contextmanager

@@ -25,6 +25,9 @@ class Manifest:
     normalisation: str = "clean+nfkc+opencc-t2s"
     normalized_vectors: bool = True
     format_version: int = FORMAT_VERSION
+    # an index held in Milvus (index/milvus.py): its URI and its collections' prefix
+    milvus_uri: str | None = None
+    milvus_collection: str | None = None
 
     def check_matches(self, wanted: Manifest, folder: Path) -> None:
         """Raise IndexMismatch, saying what differs and what to run, unless ``wanted`` can
@@ -39,6 +42,14 @@ class Manifest:
             "model", "dimension", "cross_model", "cross_dimension", "chunk_size", "chunk_overlap",
             "tokenizer", "normalisation",
         )  # fmt: skip
+        if self.milvus_uri != wanted.milvus_uri:
+            held = f"in Milvus at {self.milvus_uri}" if self.milvus_uri else "in its folder"
+            asked = f"Milvus at {wanted.milvus_uri}" if wanted.milvus_uri else "its folder"
+            raise IndexMismatch(
+                f"the index at {folder} is held {held}, but {asked} was asked for; an index "
+                "does not move between stores: index into a new folder instead (citeqa index "
+                "PATH... --index NEW [--milvus URI])"
+            )
         for name in fields:
             have, want = getattr(self, name), getattr(wanted, name)
             if have != want:

@@ -25,12 +25,20 @@ from index.derived import save_derived
 from index.documents import Chunk, DocumentRecord, content_hash
 from index.embedder import Embedder
 from index.errors import CiteqaError, DocumentError, EmptyDocument, IndexNotFound
-from index.folder import open_for_writing, storage_errors, write_lock
+from index.folder import (
+    IndexStore,
+    held_as,
+    open_for_writing,
+    open_store,
+    storage_errors,
+    write_lock,
+)
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
+from index.milvus_store import MilvusStore
 from index.sentence_vectors import embed_passages
-from index.store import DB_NAME, Store, VectorColumn, now
+from index.store import VectorColumn, now
 
 STAGES = ("load", "clean", "chunk", "embed", "store")
 
@@ -57,6 +65,9 @@ class IngestOptions:
     # the name answers show for a file (by its resolved path), where it is not its path under
     # the folder it was found in: an upload's file name
     names: Mapping[str, str] = field(default_factory=dict)
+    # hold the index in Milvus at this URI (index/milvus.py); None: where it already is, or
+    # in its folder for a new index
+    milvus: str | None = None
 
 
 @dataclass
@@ -144,7 +155,7 @@ def ingest(
     if progress:
         progress.files_found(len(files))
 
-    manifest = manifest_for(embedder, cross, options.chunking)
+    manifest = held_as(folder, manifest_for(embedder, cross, options.chunking), options.milvus)
     with open_for_writing(folder, manifest, rebuild=options.rebuild) as store:
         known = store.file_hashes()
         unnamed = store.sources_without_name()  # written before documents had names
@@ -246,7 +257,7 @@ def _prepare(
 
 
 def _flush(
-    pending: list[_Pending], store: Store, embedder: Embedder, cross: Embedder | None,
+    pending: list[_Pending], store: IndexStore, embedder: Embedder, cross: Embedder | None,
     report: IngestReport, progress: IngestProgress | None,
 ) -> None:  # fmt: skip
     """Embed what the batch needs (reusing stored vectors for known texts) and commit it."""
@@ -279,7 +290,7 @@ def _flush(
     pending.clear()
 
 
-def _sentences_for(texts: dict[str, str], store: Store, cross: Embedder) -> dict[str, bytes]:
+def _sentences_for(texts: dict[str, str], store: IndexStore, cross: Embedder) -> dict[str, bytes]:
     """Packed answer-sentence vectors for the passage texts: stored ones reused, the others
     embedded."""
     have = store.sentence_vectors(texts)
@@ -297,7 +308,7 @@ def _stack(vectors: dict[str, np.ndarray], hashes: list[str], dimension: int) ->
 
 
 def _vectors_for(
-    texts: dict[str, str], store: Store, embedder: Embedder, column: VectorColumn,
+    texts: dict[str, str], store: IndexStore, embedder: Embedder, column: VectorColumn,
     report: IngestReport, progress: IngestProgress | None,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """A vector for every text hash: stored ones reused, the others embedded."""
@@ -328,7 +339,7 @@ def _embed_missing(
 
 
 def _prune(
-    store: Store, known: dict[str, tuple[str, str]], seen: set[str], roots: list[Path]
+    store: IndexStore, known: dict[str, tuple[str, str]], seen: set[str], roots: list[Path]
 ) -> int:
     """Delete documents that were indexed from under ``roots`` but whose files are gone."""
     prefixes = [str(r.resolve()) for r in roots]
@@ -351,7 +362,7 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
     if manifest is None:
         raise IndexNotFound(f"no citeqa index at {folder}")
     with storage_errors(folder), write_lock(folder):
-        store = Store(folder / DB_NAME)
+        store = open_store(folder)
         try:
             known = store.file_hashes()
             ids: list[str] = []
@@ -367,7 +378,9 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
                 ids.extend(matched)
             with store.transaction():
                 store.delete_documents(ids)
-            save_derived(folder, store, manifest)
+            if not manifest.milvus_uri:  # Milvus keeps its own
+                assert not isinstance(store, MilvusStore)
+                save_derived(folder, store, manifest)
             return sorted(set(ids))
         finally:
             store.close()

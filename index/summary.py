@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from index.derived import DERIVED, search_kind
-from index.errors import IndexNotFound
-from index.manifest import read_manifest
-from index.store import DB_NAME, Store
+from index.folder import found_manifest, open_store
+from index.store import DB_NAME
 
 
 def _size(path: Path) -> int:
@@ -18,12 +17,8 @@ def _size(path: Path) -> int:
 
 
 def describe(folder: Path) -> dict[str, Any]:
-    manifest = read_manifest(folder)
-    if manifest is None or not (folder / DB_NAME).exists():
-        raise IndexNotFound(
-            f"no citeqa index at {folder}; build one first: citeqa index PATH... --index {folder}"
-        )
-    store = Store(folder / DB_NAME, readonly=True)
+    manifest = found_manifest(folder)
+    store = open_store(folder, readonly=True)
     try:
         stats = store.stats()
         docs = store.documents()
@@ -44,7 +39,9 @@ def describe(folder: Path) -> dict[str, Any]:
         "characters": stats.characters,
         "generation": stats.generation,
         # from index.derived.APPROXIMATE_FROM chunks on, approximately (index/derived.py)
-        "search": search_kind(folder, stats.generation),
+        "search": "milvus" if manifest.milvus_uri else search_kind(folder, stats.generation),
+        "milvus": manifest.milvus_uri,
+        "milvus_collection": manifest.milvus_collection,
         "database_bytes": db_bytes,
         "derived_bytes": derived_bytes,
         "bytes_per_1000_chunks": round((db_bytes + derived_bytes) * 1000 / stats.chunks)

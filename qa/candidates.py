@@ -18,7 +18,8 @@ import numpy as np
 
 from index.ann import GROUPS, Subset
 from index.folder import Snapshot
-from index.store import VectorColumn
+from index.milvus_search import MilvusSearch, where
+from index.store import Store, VectorColumn
 from qa.fusion import Signal, top_k
 
 CANDIDATES = 200  # per signal and question vector: four times the second stage's pool
@@ -67,6 +68,7 @@ def candidates(
     positions a search keeps to (some documents' chunks), or None for all."""
     approximate = snapshot.approximate
     assert approximate is not None, "candidates are for an index searched approximately"
+    assert snapshot.lexical is not None and isinstance(snapshot.store, Store)
     lexical = snapshot.lexical.all_scores(search_text)
     stats = {"lexical": (float(lexical.mean()), float(lexical.std()))}
     if within is not None and len(within) <= count:
@@ -107,3 +109,50 @@ def candidates(
         scores["cross"] = (stored[1] @ cross).astype(np.float32)
         stats["cross"] = approximate["cross"].moments.stats(np.tile(cross, (len(GROUPS), 1)))
     return Candidates(positions, scores, stats)
+
+
+def remote_candidates(
+    search: MilvusSearch,
+    search_text: str,
+    dense: np.ndarray,
+    cross: np.ndarray | None,
+    doc_ids: set[str] | None = None,
+    count: int = CANDIDATES,
+) -> Candidates:
+    """``candidates`` for an index held in Milvus: each signal's best ``count`` (of
+    ``doc_ids``' chunks, if given) searched by Milvus and scored exactly; the statistics from
+    the reader's sample (index/milvus_search.py). The positions are the chunks' row ids."""
+    question = search.frequencies.question_vector(search_text)
+    rows: set[int] = set()
+    if question:
+        rows.update(search.search("sparse", question, count, where(doc_ids)))
+    vectors, users = np.unique(dense, axis=0, return_inverse=True)
+    for v, vector in enumerate(vectors):
+        using = tuple(int(g) for g in np.flatnonzero(users.ravel() == v))
+        rows.update(search.search("dense", vector, count, where(doc_ids, using)))
+    if cross is not None:
+        rows.update(search.search("cross", cross, count, where(doc_ids)))
+    found = search.fetch(sorted(rows))
+    sample = search.sample
+    groups = np.array([f.group for f in found], np.int8)
+    matrix = np.array([f.dense for f in found], np.float32).reshape(-1, dense.shape[1])
+    scores = {
+        "lexical": np.array(
+            [sum(w * f.sparse.get(t, 0.0) for t, w in question.items()) for f in found],
+            np.float32,
+        ),
+        "dense": np.einsum("nd,nd->n", matrix, dense[groups]).astype(np.float32),
+    }
+    stats = {
+        "lexical": _stats(sample.lexical(question)),
+        "dense": _stats(np.einsum("nd,nd->n", sample.dense, dense[sample.groups])),
+    }
+    if cross is not None and sample.cross is not None:
+        crosses = np.array([f.cross for f in found], np.float32).reshape(-1, len(cross))
+        scores["cross"] = (crosses @ cross).astype(np.float32)
+        stats["cross"] = _stats(sample.cross @ cross)
+    return Candidates(np.array([f.row_id for f in found], np.int64), scores, stats)
+
+
+def _stats(scores: np.ndarray) -> tuple[float, float]:
+    return (float(scores.mean()), float(scores.std())) if len(scores) else (0.0, 0.0)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.documents import Chunk, DocumentRecord, content_hash
+from index.folder import IndexStore
 from index.normalise import detect_script, search_form, to_simplified, to_traditional
 from index.sentence_vectors import answer_sentences, stored_sentences
-from index.store import Store
 from qa.features import QuestionTerms
 from qa.query import Query
 from qa.rerank import Rescored
@@ -114,7 +114,7 @@ class ScoredSentence:
 def cite(
     query: Query,
     hits: Sequence[Hit],
-    store: Store,
+    store: IndexStore,
     scorer: SentenceScorer,
     terms: QuestionTerms,
     question_vector: np.ndarray | None = None,

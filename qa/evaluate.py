@@ -124,7 +124,8 @@ def evaluate(
     question, and answer the first ``answers`` (all by default): whether the answer holds a
     gold answer, its confidence, and whether it was given at all."""
     methods = standard_methods(service) if methods is None else methods
-    doc_of = _doc_keys(service)
+    key_of_doc = {d.id: Path(d.source).stem for d in service.snapshot.store.documents()}
+    doc_of: np.ndarray | None = None  # by position: for the methods, which score every chunk
     scores = {name: MethodScores() for name in [*methods, SECOND_STAGE]}
     confidences: list[float] = []
     answer_hits = answers_checked = answered = 0
@@ -143,10 +144,14 @@ def evaluate(
             # the first-stage methods need every chunk's scores: a big index has candidates'
             if sig.positions is not None:
                 skipped_methods.update(methods)
+            elif methods and doc_of is None:
+                doc_of = _doc_keys(service, key_of_doc)
             for name, method in methods.items() if sig.positions is None else ():
+                assert doc_of is not None
                 scores[name].add(_ranked_docs(method(sig), doc_of), g.positive_ids)
             ranking = service.retriever.ranking(sig, 200)
-            scores[SECOND_STAGE].add(_docs_in_order(doc_of[ranking.positions]), g.positive_ids)
+            ranked = (key_of_doc[c.chunk.doc_id] for c in ranking.chunks)
+            scores[SECOND_STAGE].add(_docs_in_order(ranked), g.positive_ids)
             if answers is not None and len(confidences) >= answers:
                 continue
             answer = service.answer(sig, 5)
@@ -168,12 +173,11 @@ def evaluate(
     )
 
 
-def _doc_keys(service: QAService) -> np.ndarray:
+def _doc_keys(service: QAService, key_of_doc: Mapping[str, str]) -> np.ndarray:
     """The document key (source file stem) of each chunk position of the retriever."""
-    store = service.snapshot.store
-    key_of_doc = {d.id: Path(d.source).stem for d in store.documents()}
     rows = service.retriever.row_ids.tolist()
-    doc_of_row = {c.row_id: key_of_doc[c.chunk.doc_id] for c in store.chunks(rows)}
+    chunks = service.snapshot.store.chunks(rows)
+    doc_of_row = {c.row_id: key_of_doc[c.chunk.doc_id] for c in chunks}
     return np.array([doc_of_row[r] for r in rows], dtype=object)
 
 

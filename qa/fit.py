@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import InvalidInput
-from index.store import Store
+from index.folder import IndexStore
 from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.confidence import CONFIDENCE_FEATURES, confidence_features
@@ -93,7 +93,7 @@ def ask_all(
     return out
 
 
-def doc_keys(store: Store) -> dict[str, str]:
+def doc_keys(store: IndexStore) -> dict[str, str]:
     """document id -> the evaluation key gold files name it by (its file name's stem)."""
     return {d.id: Path(d.source).stem for d in store.documents()}
 

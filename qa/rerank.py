@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 
 from index.documents import StoredChunk
+from index.folder import IndexStore
 from index.normalise import search_form
-from index.store import Store
 from qa.features import PASSAGE_FEATURES, QuestionTerms, passage_features
 from qa.fitted import Model
 
@@ -73,7 +73,7 @@ def first_stage_features(
     ).astype(np.float32)
 
 
-def context_of(chunks: Sequence[StoredChunk], store: Store) -> tuple[list[str], list[str]]:
+def context_of(chunks: Sequence[StoredChunk], store: IndexStore) -> tuple[list[str], list[str]]:
     """Each chunk's search text with its neighbours', and its title and section in search
     form."""
     places = {(c.chunk.doc_id, c.chunk.ordinal + d) for c in chunks for d in (-1, 1)}
@@ -105,7 +105,7 @@ def rescore(
     terms: QuestionTerms,
     chunks: Sequence[StoredChunk],
     first_stage: np.ndarray,
-    store: Store,
+    store: IndexStore,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every candidate's RANKER_FEATURES row and the model's logit for it, in the order given."""
     rows = candidate_rows(terms, chunks, first_stage, store)
@@ -113,7 +113,7 @@ def rescore(
 
 
 def candidate_rows(
-    terms: QuestionTerms, chunks: Sequence[StoredChunk], first_stage: np.ndarray, store: Store
+    terms: QuestionTerms, chunks: Sequence[StoredChunk], first_stage: np.ndarray, store: IndexStore
 ) -> np.ndarray:
     """The RANKER_FEATURES row of every candidate (``first_stage``: its first-stage columns)."""
     if not chunks:

@@ -16,7 +16,7 @@ from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput, TooManyPassages
 from index.folder import Snapshot
 from index.normalise import to_simplified, to_traditional
-from qa.candidates import Groups, candidates
+from qa.candidates import Groups, candidates, remote_candidates
 from qa.features import QuestionTerms, question_terms
 from qa.fitted import Fitted, Model, load_fitted
 from qa.fusion import DEFAULT_WEIGHTS, Signal, rank_of, top_k, weighted_sum, zscore
@@ -119,6 +119,10 @@ class Retriever:
         self.fitted = fitted or load_fitted()
         self.second_stage = second_stage
         self._groups = Groups(snapshot) if snapshot.approximate is not None else None
+        self._remote = snapshot.remote
+        self._idf = (
+            self._remote.frequencies.idf if self._remote is not None else snapshot.lexical.idf  # type: ignore[union-attr]
+        )
 
     def signals(
         self, queries: Sequence[Query], *, doc_ids: set[str] | None = None
@@ -133,12 +137,21 @@ class Retriever:
         cross = self.cross.embed(texts, "query") if self.cross else None
         flipped = self._flipped(queries)
         within = None
-        if doc_ids is not None and self._groups is not None:
+        if doc_ids is not None and self._groups is not None and self._remote is None:
             within = self._positions_in(doc_ids)
         out = []
         for i, query in enumerate(queries):
             vectors = {"dense": dense[i]} | ({"cross": cross[i]} if cross is not None else {})
-            terms = question_terms(query.search_text, self.snapshot.lexical.idf)
+            terms = question_terms(query.search_text, self._idf)
+            if self._remote is not None:
+                found = remote_candidates(
+                    self._remote, query.search_text,
+                    self._by_group(query, dense[i], flipped.get(i)), vectors.get("cross"), doc_ids,
+                )  # fmt: skip
+                out.append(
+                    QuerySignals(query, found.scores, vectors, terms, found.positions, found.stats)
+                )
+                continue
             if self._groups is not None:
                 found = candidates(
                     self.snapshot, self._groups, query.search_text,
@@ -148,6 +161,7 @@ class Retriever:
                     QuerySignals(query, found.scores, vectors, terms, found.positions, found.stats)
                 )
                 continue
+            assert self.snapshot.lexical is not None
             scores = {
                 "lexical": self.snapshot.lexical.all_scores(query.search_text),
                 "dense": self._dense_scores(query, dense[i], flipped.get(i)),
@@ -163,7 +177,7 @@ class Retriever:
         above an equal one in the other (on the sample reports, dense R@1 .837 as the
         questions were written, .907 with each passage matched by the question in its script:
         scripts/eval_scripts.py)."""
-        if self.snapshot.scripts is None:
+        if self.snapshot.scripts is None and not (self._remote and self._remote.both_scripts):
             return {}
         other: dict[int, str] = {}
         for i, q in enumerate(queries):
@@ -209,7 +223,7 @@ class Retriever:
         fused = weighted_sum(zs, weights or self.weights[language])
         scored = signals.positions  # None: every chunk
         candidates = np.arange(len(fused))
-        if doc_ids is not None:
+        if doc_ids is not None and self._remote is None:  # Milvus searched only those
             wanted_rows = self._positions_in(doc_ids)
             candidates = (
                 wanted_rows if scored is None else np.flatnonzero(np.isin(scored, wanted_rows))
@@ -219,10 +233,11 @@ class Retriever:
         wanted = max(depth, self.fitted.pool) if model is not None else depth
         local = candidates[top_k(fused[candidates], wanted)]
         positions = local if scored is None else scored[local]
-        chunks = self.snapshot.store.chunks(self.row_ids[positions].tolist())
+        rows = self._rows(positions)
+        chunks = self.snapshot.store.chunks(rows.tolist())
         if len(chunks) < len(positions):  # deleted since the ranking began (a racing write)
             present = {c.row_id for c in chunks}
-            kept = np.array([int(self.row_ids[p]) in present for p in positions], dtype=bool)
+            kept = np.array([int(r) in present for r in rows], dtype=bool)
             local, positions = local[kept], positions[kept]
         scores = fused[local].astype(np.float32)
         features = np.empty((0, 0), np.float32)
@@ -250,7 +265,7 @@ class Retriever:
     ) -> list[Hit]:  # fmt: skip
         """The top ``k`` chunks for one question, optionally only from some documents."""
         check_k(k)
-        if not len(self.row_ids):
+        if not self.snapshot.chunk_count:
             return []
         r = self.ranking(signals, k, doc_ids=doc_ids, weights=weights)
         ranks = {name: rank_of(s, r.local) for name, s in signals.scores.items()}
@@ -275,6 +290,11 @@ class Retriever:
     def search(self, query: Query, k: int, *, doc_ids: set[str] | None = None) -> list[Hit]:
         check_k(k)
         return self.rank(self.signals([query], doc_ids=doc_ids)[0], k, doc_ids=doc_ids)
+
+    def _rows(self, positions: np.ndarray) -> np.ndarray:
+        """The row ids at these positions (in an index held in Milvus, the positions are
+        the row ids)."""
+        return positions if self._remote is not None else self.row_ids[positions]
 
     def _positions_in(self, doc_ids: set[str]) -> np.ndarray:
         """The sorted positions of these documents' chunks."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from api.errors import ApiError
 from api.schemas import ErrorResponse, HealthResponse, ReadyResponse
+from index.folder import search_of
 
 router = APIRouter(tags=["health"])
 
@@ -36,7 +37,7 @@ def readyz(request: Request) -> dict[str, Any]:
             "documents": stats.documents,
             "chunks": stats.chunks,
             "generation": service.snapshot.generation,
-            "search": "exact" if service.snapshot.approximate is None else "approximate",
+            "search": search_of(service.snapshot),
             "llm": state.writer is not None,
             "collections": list(state.collections),
         }

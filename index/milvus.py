@@ -1,0 +1,157 @@
+"""Where an index held in Milvus lives: the connection, and its three collections.
+
+``citeqa index --milvus URI`` keeps an index's chunks, documents and search in Milvus; the
+index folder then holds only its manifest (the URI and the collections' prefix, never a
+token: that comes from ``CITEQA_MILVUS_TOKEN``). The URI is either a local path ending in
+``.db``, which runs Milvus Lite inside the process, or ``http(s)://host:port``, a Milvus
+server (standalone, a cluster, or Milvus Lite's ``milvus-lite server``).
+
+```
+{prefix}_chunks      a row per chunk: its text, citation, script, e5 and USE vectors, and
+                     its BM25 term weights as a sparse vector (index/sparse.py)
+{prefix}_documents   a row per 16,000 characters of each document's text; the first
+                     holds the document's record
+{prefix}_meta        one row: the generation, and the token frequencies BM25's idf needs
+```
+
+Every collection is read with Strong consistency: a write is seen by the next read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from index.errors import BackendError, InvalidInput
+
+TOKEN_ENV = "CITEQA_MILVUS_TOKEN"
+TEXT_PART = 16_000  # characters a documents row holds: at most 64,000 bytes of UTF-8
+MAX_VARCHAR = 65_535
+_PREFIX = re.compile(r"[^A-Za-z0-9_]")
+
+
+def normalise_uri(uri: str) -> str:
+    """The URI as the manifest keeps it: a Milvus Lite file made absolute (the index is then
+    found from any working directory), a server's URI as given."""
+    uri = uri.strip()
+    if uri.startswith(("http://", "https://", "tcp://")):
+        return uri.rstrip("/")
+    if not uri.endswith(".db"):
+        raise InvalidInput(
+            f"--milvus {uri!r} is neither a Milvus Lite file (a path ending in .db) nor a "
+            "server's URI (http://HOST:19530)"
+        )
+    return str(Path(uri).expanduser().resolve())
+
+
+def is_lite_file(uri: str) -> bool:
+    return uri.endswith(".db") and not uri.startswith(("http://", "https://", "tcp://"))
+
+
+def collection_prefix(folder: Path) -> str:
+    """A prefix for a new index's collections: the folder's name and a random part, so two
+    indexes never share collections in one Milvus."""
+    name = _PREFIX.sub("_", folder.resolve().name)[:40] or "index"
+    return f"citeqa_{name}_{os.urandom(4).hex()}"
+
+
+def connect(uri: str) -> Any:
+    """A MilvusClient for ``uri``; BackendError, naming it, when Milvus cannot be reached or
+    pymilvus is not installed."""
+    try:
+        from pymilvus import MilvusClient
+    except ImportError as exc:
+        raise BackendError(
+            f"the index is held in Milvus ({uri}) but pymilvus is not installed; install "
+            "citeqa with its Milvus extra: pip install 'citeqa[milvus]'"
+        ) from exc
+    if is_lite_file(uri):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""), timeout=30)
+    except Exception as exc:  # pymilvus raises its own and grpc's errors
+        raise BackendError(
+            f"cannot reach Milvus at {uri} ({_reason(exc)}); start it, or check the URI and "
+            f"the token in {TOKEN_ENV}"
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc).strip().splitlines()[0][:300]
+
+
+def create_collections(
+    client: Any, prefix: str, dimension: int, cross_dimension: int, lite: bool
+) -> None:
+    """Create the index's collections (those missing). A Milvus Lite file searches its vectors
+    exhaustively (FLAT: it is for collections of some hundred thousand chunks); a server
+    with HNSW graphs."""
+    from pymilvus import DataType
+
+    if not client.has_collection(f"{prefix}_chunks"):
+        s = client.create_schema(auto_id=False)
+        s.add_field("row_id", DataType.INT64, is_primary=True)
+        for name, length in (("chunk_id", 64), ("doc_id", 64), ("text_hash", 64), ("script", 16)):
+            s.add_field(name, DataType.VARCHAR, max_length=length)
+        for name in ("text", "search_text", "sentences"):
+            s.add_field(name, DataType.VARCHAR, max_length=MAX_VARCHAR)
+        for name in ("ordinal", "char_start", "char_end", "length"):
+            s.add_field(name, DataType.INT64)
+        s.add_field("draw", DataType.FLOAT)  # uniform in [0, 1): the sample stats are taken on
+        s.add_field("cite", DataType.JSON)  # section, page
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+        if cross_dimension:
+            s.add_field("cross", DataType.FLOAT_VECTOR, dim=cross_dimension)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        params = client.prepare_index_params()
+        dense: dict[str, Any] = (
+            {"index_type": "FLAT"}
+            if lite
+            else {"index_type": "HNSW", "params": {"M": 32, "efConstruction": 256}}
+        )
+        for name in ("dense", "cross") if cross_dimension else ("dense",):
+            params.add_index(name, metric_type="IP", **dense)
+        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        client.create_collection(
+            f"{prefix}_chunks", schema=s, index_params=params, consistency_level="Strong"
+        )
+    if not client.has_collection(f"{prefix}_documents"):
+        s = client.create_schema(auto_id=False)
+        s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=96)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        s.add_field("part", DataType.INT64)
+        s.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
+        s.add_field("record", DataType.JSON)
+        s.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field
+        params = client.prepare_index_params()
+        params.add_index("unused", index_type="FLAT", metric_type="L2")
+        client.create_collection(
+            f"{prefix}_documents", schema=s, index_params=params, consistency_level="Strong"
+        )
+    if not client.has_collection(f"{prefix}_meta"):
+        s = client.create_schema(auto_id=False)
+        s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=32)
+        s.add_field("df", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_field("state", DataType.JSON)
+        params = client.prepare_index_params()
+        params.add_index("df", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        client.create_collection(
+            f"{prefix}_meta", schema=s, index_params=params, consistency_level="Strong"
+        )
+
+
+def drop_collections(client: Any, prefix: str) -> None:
+    for kind in ("chunks", "documents", "meta"):
+        if client.has_collection(f"{prefix}_{kind}"):
+            client.drop_collection(f"{prefix}_{kind}")
+
+
+def quoted(values: list[str] | set[str] | tuple[str, ...]) -> str:
+    """A list of strings for a Milvus filter (``doc_id in [...]``)."""
+    return (
+        "["
+        + ", ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "]"
+    )

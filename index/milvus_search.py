@@ -1,0 +1,165 @@
+"""Searching an index held in Milvus: each signal's best candidates, and the sample that
+standardises the signals.
+
+The first stage of an index in Milvus works as a big embedded index's does
+(qa/candidates.py): each signal proposes its best candidates (here Milvus searches them, the
+BM25 ones by the sparse vectors of index/sparse.py) and every candidate is scored exactly by
+every signal. What Milvus cannot give is each signal's mean and deviation over every chunk,
+which the fusion standardises with. They are taken on a uniform sample of the chunks
+(``SAMPLE``, drawn by each chunk's ``draw``), held by each reader: in an index of at most
+``SAMPLE`` chunks that is every chunk, and the statistics are exact; beyond it, a mean is off
+by about a 90th of a deviation, which moves no ranking of note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.ann import GROUPS
+from index.manifest import Manifest
+from index.milvus import quoted
+from index.milvus_store import MilvusStore
+
+SAMPLE = 8192
+_SCRIPTS = ("traditional", "simplified")
+
+
+def group_index(script: str) -> int:
+    return GROUPS.index(script) if script in _SCRIPTS else GROUPS.index("other")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Some chunks' vectors: what the signals' statistics are computed on."""
+
+    dense: np.ndarray
+    cross: np.ndarray | None
+    groups: np.ndarray  # each row's index into GROUPS
+    terms: dict[int, int]  # token dimension -> column of ``sparse``
+    sparse: Any  # scipy CSR matrix, a row per chunk
+
+    def lexical(self, question: dict[int, float]) -> np.ndarray:
+        q = np.zeros(self.sparse.shape[1], np.float32)
+        for t, w in question.items():
+            if (j := self.terms.get(t)) is not None:
+                q[j] = w
+        return np.asarray(self.sparse @ q, np.float32)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A candidate: its signals' inputs, as Milvus holds them."""
+
+    row_id: int
+    group: int
+    dense: np.ndarray
+    cross: np.ndarray | None
+    sparse: dict[int, float]
+
+
+class MilvusSearch:
+    """The search side of one reader of an index in Milvus, at the state it opened."""
+
+    def __init__(self, store: MilvusStore, manifest: Manifest) -> None:
+        self.store = store
+        self.manifest = manifest
+        state, self.frequencies = store.state()
+        self.generation = int(state.get("generation", 0))
+        scripts = state.get("scripts", {})
+        # as in the embedded index: each passage matched by the question in its own script
+        self.both_scripts = all(scripts.get(s, 0) > 0 for s in _SCRIPTS)
+        self.sample = self._sample()
+
+    @property
+    def chunks(self) -> int:
+        return self.frequencies.passages
+
+    def _fields(self) -> list[str]:
+        return ["row_id", "script", "dense", "sparse"] + (
+            ["cross"] if self.manifest.cross_model else []
+        )
+
+    def _sample(self) -> Sample:
+        from scipy.sparse import csr_matrix
+
+        share = min(1.0, SAMPLE / max(self.chunks, 1))
+        where = "" if share >= 1.0 else f"draw < {share:.9f}"
+        rows = self.store.query("chunks", where, self._fields())
+        found = [_found(r, self.manifest) for r in rows]
+        terms: dict[int, int] = {}
+        indptr, indices, values = [0], [], []
+        for f in found:
+            for t, w in f.sparse.items():
+                indices.append(terms.setdefault(t, len(terms)))
+                values.append(w)
+            indptr.append(len(indices))
+        sparse = csr_matrix(
+            (np.asarray(values, np.float32), np.asarray(indices, np.int64), indptr),
+            shape=(len(found), max(len(terms), 1)),
+        )
+        dim, cdim = self.manifest.dimension, self.manifest.cross_dimension
+        return Sample(
+            np.array([f.dense for f in found], np.float32).reshape(-1, dim),
+            np.array([f.cross for f in found], np.float32).reshape(-1, cdim)
+            if self.manifest.cross_model
+            else None,
+            np.array([f.group for f in found], np.int8),
+            terms,
+            sparse,
+        )
+
+    def search(
+        self, field: str, vector: np.ndarray | dict[int, float], count: int, where: str
+    ) -> list[int]:
+        """The row ids of the ``count`` best chunks for one vector of ``field`` ("dense",
+        "cross", "sparse") among those matching ``where``."""
+        data = vector if isinstance(vector, dict) else np.asarray(vector, np.float32).tolist()
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if field != "sparse":
+            params["params"] = {"ef": max(256, count)}
+        with self.store.errors():
+            hits = self.store.client.search(
+                self.store.collection("chunks"), [data], anns_field=field, limit=count, filter=where,
+                search_params=params, output_fields=["row_id"],
+            )  # fmt: skip
+        return [int(h["row_id"]) for h in hits[0]]
+
+    def fetch(self, row_ids: list[int]) -> list[Found]:
+        """The candidates' signals' inputs, in the order asked (a chunk deleted since it was
+        found is left out)."""
+        if not row_ids:
+            return []
+        with self.store.errors():
+            rows = self.store.client.get(
+                self.store.collection("chunks"), ids=row_ids, output_fields=self._fields()
+            )
+        by_id = {int(r["row_id"]): r for r in rows}
+        return [_found(by_id[r], self.manifest) for r in row_ids if r in by_id]
+
+
+def where(doc_ids: set[str] | None, groups: tuple[int, ...] | None = None) -> str:
+    """A filter to some documents' chunks and to the chunks of some GROUPS."""
+    parts = []
+    if doc_ids is not None:
+        parts.append(f"doc_id in {quoted(sorted(doc_ids))}")
+    if groups is not None and len(groups) < len(GROUPS):
+        named = [GROUPS[g] for g in groups if GROUPS[g] in _SCRIPTS]
+        if GROUPS.index("other") in groups:
+            shown = quoted([s for s in _SCRIPTS if s not in named])
+            parts.append(f"script not in {shown}")
+        else:
+            parts.append(f"script in {quoted(named)}")
+    return " and ".join(parts)
+
+
+def _found(r: dict[str, Any], manifest: Manifest) -> Found:
+    return Found(
+        int(r["row_id"]),
+        group_index(r["script"]),
+        np.asarray(r["dense"], np.float32),
+        np.asarray(r["cross"], np.float32) if manifest.cross_model else None,
+        {int(t): float(w) for t, w in r["sparse"].items()},
+    )

@@ -1,0 +1,436 @@
+"""The store of an index held in Milvus: what ``Store`` (SQLite) is to an embedded index.
+
+It answers the same reads and takes the same writes, so ingest, deletes, citations and the
+answer step run on it unchanged. Milvus has no transactions, so a ``transaction()`` gathers
+its writes and applies them when the block ends, in an order that keeps a crash harmless:
+a replaced document's old chunks go first, then the new chunks, then the document's rows,
+then the generation. A document whose rows were not written is not cited (citations need
+them) and is not known to the next ingest, which writes it again; what a crash can leave is
+a chunk or two found by search and dropped from the answer until that run.
+
+A reader sees each write when it is made (Strong consistency), not one generation's state
+as SQLite's snapshot gives: a ranking whose chunks were deleted meanwhile leaves them out.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from index.documents import Chunk, DocumentRecord, StoredChunk
+from index.errors import BackendError
+from index.manifest import Manifest
+from index.milvus import MAX_VARCHAR, TEXT_PART, connect, create_collections, is_lite_file, quoted
+from index.normalise import passage_script
+from index.sparse import Frequencies, passage_vector, term_counts
+from index.store import StoreStats, VectorColumn
+
+_FIELD = {"vector": "dense", "cross_vector": "cross"}
+_CHUNK_FIELDS = [
+    "row_id", "chunk_id", "doc_id", "ordinal", "text", "search_text", "char_start", "char_end",
+    "cite",
+]  # fmt: skip
+_TOO_BIG = "-"  # sentence vectors over a row's limit: embedded when asked
+_BATCH = 256
+_IN = 1000  # values of one ``in [...]`` filter
+
+
+def row_id_of(chunk_id: str) -> int:
+    """A chunk's int64 key in Milvus, from its content-hash id (60 of its bits)."""
+    return int(chunk_id[:15], 16)
+
+
+class MilvusStore:
+    """One connection to the collections of an index held in Milvus."""
+
+    def __init__(self, manifest: Manifest, *, readonly: bool = False) -> None:
+        assert manifest.milvus_uri and manifest.milvus_collection
+        self.uri = manifest.milvus_uri
+        self.prefix = manifest.milvus_collection
+        self.manifest = manifest
+        self.readonly = readonly
+        self.client = connect(self.uri)
+        if not readonly:
+            with self.errors():
+                create_collections(
+                    self.client, self.prefix, manifest.dimension, manifest.cross_dimension,
+                    is_lite_file(self.uri),
+                )  # fmt: skip
+        self._pending: list[tuple[str, Any]] | None = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Milvus keeps no read snapshots: reads see every write as it is made."""
+        yield
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        try:
+            yield
+        except BackendError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
+                raise
+            detail = str(getattr(exc, "message", None) or exc).splitlines()[0][:300]
+            raise BackendError(f"Milvus at {self.uri} refused a request: {detail}") from exc
+
+    # -- the collections ------------------------------------------------------------------
+
+    def collection(self, kind: str) -> str:
+        return f"{self.prefix}_{kind}"
+
+    def query(self, kind: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every row matching ``where``, however many."""
+        with self.errors():
+            it = self.client.query_iterator(
+                self.collection(kind), batch_size=4096, filter=where, output_fields=fields
+            )
+            rows: list[dict[str, Any]] = []
+            try:
+                while batch := it.next():
+                    rows.extend(batch)
+            finally:
+                it.close()
+        return rows
+
+    def _query_in(
+        self, kind: str, field: str, values: Sequence[Any], fields: list[str], also: str = ""
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        values = list(values)
+        for i in range(0, len(values), _IN):
+            part = values[i : i + _IN]
+            listed = quoted(part) if isinstance(part[0], str) else str([int(v) for v in part])
+            rows += self.query(kind, f"{field} in {listed}{also}", fields)
+        return rows
+
+    def state(self) -> tuple[dict[str, Any], Frequencies]:
+        """The meta row: the generation and counts, and the BM25 frequencies."""
+        with self.errors():
+            rows = self.client.get(
+                self.collection("meta"), ids=["state"], output_fields=["df", "state"]
+            )
+        if not rows:
+            return {"generation": 0, "documents": 0, "characters": 0, "scripts": {}}, Frequencies()
+        state = dict(rows[0]["state"])
+        return state, Frequencies.from_vector(rows[0]["df"], state["passages"], state["tokens"])
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The block's writes, applied when it ends without an error (see the module's
+        docstring for the order); on an error, none of them."""
+        self._pending = []
+        try:
+            yield
+            pending, self._pending = self._pending, None
+            self._apply(pending)
+        finally:
+            self._pending = None
+
+    def _queue(self, op: str, value: Any) -> None:
+        if self._pending is None:
+            raise RuntimeError("a write to the index outside a transaction")
+        self._pending.append((op, value))
+
+    def put_document(
+        self,
+        record: DocumentRecord,
+        chunks: Sequence[Chunk],
+        hashes: Sequence[str],
+        vectors: np.ndarray,
+        cross_vectors: np.ndarray | None = None,
+        sentence_vectors: Mapping[str, bytes] | None = None,
+    ) -> None:
+        self._queue("put", (record, list(chunks), list(hashes), vectors, cross_vectors,
+                            dict(sentence_vectors or {})))  # fmt: skip
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> int:
+        ids = list(doc_ids)
+        self._queue("delete", ids)
+        return len(ids)
+
+    def put_names(self, names: Mapping[str, str]) -> None:
+        self._queue("names", dict(names))
+
+    def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
+        self._queue("sentences", dict(packed))
+
+    def put_scripts(self, texts: Mapping[int, str]) -> None:
+        """Every chunk's script is written with it: nothing to do."""
+
+    def texts_without_script(self) -> dict[int, str]:
+        return {}
+
+    def sources_without_name(self) -> set[str]:
+        return {d.source for d in self._records() if d.name is None}
+
+    def _apply(self, pending: list[tuple[str, Any]]) -> None:
+        if not pending:
+            return
+        state, freqs = self.state()
+        gone = [i for op, v in pending if op == "delete" for i in v]
+        gone += [v[0].id for op, v in pending if op == "put"]
+        with self.errors():
+            if gone:
+                self._drop(sorted(set(gone)), state, freqs)
+            for op, value in pending:
+                if op == "put":
+                    self._put(*value, state=state, freqs=freqs)
+                elif op == "names":
+                    self._rename(value)
+                elif op == "sentences":
+                    self._set_sentences(value)
+            state["generation"] = int(state.get("generation", 0)) + 1
+            state["passages"], state["tokens"] = freqs.passages, freqs.tokens
+            self.client.upsert(
+                self.collection("meta"), [{"key": "state", "df": freqs.as_vector(), "state": state}]
+            )
+
+    def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
+        docs = {d.id: d for d in self._records(doc_ids)}
+        rows = self._query_in("chunks", "doc_id", doc_ids, ["sparse", "length", "script"])
+        freqs.remove((r["sparse"], int(r["length"])) for r in rows)
+        scripts = state.setdefault("scripts", {})
+        for r in rows:
+            scripts[r["script"]] = scripts.get(r["script"], 0) - 1
+        state["documents"] = state.get("documents", 0) - len(docs)
+        state["characters"] = state.get("characters", 0) - sum(
+            d.n_characters for d in docs.values()
+        )
+        for i in range(0, len(doc_ids), _IN):
+            listed = quoted(doc_ids[i : i + _IN])
+            self.client.delete(self.collection("chunks"), filter=f"doc_id in {listed}")
+            self.client.delete(self.collection("documents"), filter=f"doc_id in {listed}")
+
+    def _put(
+        self, record: DocumentRecord, chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
+        cross: np.ndarray | None, sentences: dict[str, bytes], *, state: dict[str, Any],
+        freqs: Frequencies,
+    ) -> None:  # fmt: skip
+        counts = [term_counts(c.search_text) for c in chunks]
+        freqs.add(counts)
+        average = freqs.average_length
+        scripts = state.setdefault("scripts", {})
+        rows = []
+        for i, (c, h) in enumerate(zip(chunks, hashes, strict=True)):
+            script = passage_script(c.text)
+            scripts[script] = scripts.get(script, 0) + 1
+            row_id = row_id_of(c.id)
+            row = {
+                "row_id": row_id, "chunk_id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal,
+                "text": c.text, "search_text": c.search_text, "char_start": c.char_start,
+                "char_end": c.char_end, "cite": {"section": c.section, "page": c.page},
+                "text_hash": h, "script": script, "length": sum(counts[i].values()),
+                "draw": (row_id & 0xFFFFFF) / float(1 << 24),
+                "sentences": _encoded(sentences.get(h)),
+                "dense": np.asarray(vectors[i], np.float32).tolist(),
+                "sparse": passage_vector(counts[i], average),
+            }  # fmt: skip
+            if cross is not None:
+                row["cross"] = np.asarray(cross[i], np.float32).tolist()
+            rows.append(row)
+        for i in range(0, len(rows), _BATCH):
+            self.client.insert(self.collection("chunks"), rows[i : i + _BATCH])
+        self._write_record(record)
+        state["documents"] = state.get("documents", 0) + 1
+        state["characters"] = state.get("characters", 0) + len(record.text)
+
+    def _write_record(self, record: DocumentRecord) -> None:
+        text = record.text
+        parts = [text[i : i + TEXT_PART] for i in range(0, len(text), TEXT_PART)] or [""]
+        head = {
+            "id": record.id, "source": record.source, "title": record.title,
+            "media_type": record.media_type, "encoding": record.encoding,
+            "file_hash": record.file_hash, "page_starts": list(record.page_starts),
+            "n_chunks": record.n_chunks, "indexed_at": record.indexed_at, "name": record.name,
+            "parts": len(parts), "characters": len(text),
+        }  # fmt: skip
+        rows = [
+            {"key": f"{record.id}:{n:06d}", "doc_id": record.id, "part": n, "text": part,
+             "record": head if n == 0 else {}, "unused": [0.0, 0.0]}
+            for n, part in enumerate(parts)
+        ]  # fmt: skip
+        for i in range(0, len(rows), _BATCH):
+            self.client.upsert(self.collection("documents"), rows[i : i + _BATCH])
+
+    def _rename(self, names: dict[str, str]) -> None:
+        for record in self._records():
+            if record.source in names:
+                head = self._head(record.id)
+                if head is not None:
+                    head["record"]["name"] = names[record.source]
+                    self.client.upsert(self.collection("documents"), [head])
+
+    def _head(self, doc_id: str) -> dict[str, Any] | None:
+        rows = self.client.get(self.collection("documents"), ids=[f"{doc_id}:000000"])
+        return dict(rows[0]) if rows else None
+
+    def _set_sentences(self, packed: dict[str, bytes]) -> None:
+        rows = self._query_in("chunks", "text_hash", sorted(packed), ["*"])
+        for row in rows:
+            row["sentences"] = _encoded(packed[row["text_hash"]])
+        for i in range(0, len(rows), _BATCH):
+            self.client.upsert(self.collection("chunks"), rows[i : i + _BATCH])
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        with self.errors():
+            rows = self.client.get(self.collection("meta"), ids=["state"], output_fields=["state"])
+        return int(rows[0]["state"].get("generation", 0)) if rows else 0
+
+    def stats(self) -> StoreStats:
+        state, freqs = self.state()
+        return StoreStats(
+            int(state.get("documents", 0)), freqs.passages, int(state.get("characters", 0)),
+            int(state.get("generation", 0)),
+        )  # fmt: skip
+
+    def file_hashes(self) -> dict[str, tuple[str, str]]:
+        return {d.source: (d.id, d.file_hash) for d in self._records()}
+
+    def vectors_by_text_hash(
+        self, hashes: Iterable[str], column: VectorColumn = "vector"
+    ) -> dict[str, np.ndarray]:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        rows = self._query_in("chunks", "text_hash", wanted, ["text_hash", _FIELD[column]])
+        return {r["text_hash"]: np.asarray(r[_FIELD[column]], np.float32) for r in rows}
+
+    def sentence_vectors(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        rows = self._query_in("chunks", "text_hash", wanted, ["text_hash", "sentences"])
+        return {
+            r["text_hash"]: base64.b64decode(r["sentences"])
+            for r in rows
+            if r["sentences"] not in ("", _TOO_BIG)
+        }
+
+    def texts_without_sentence_vectors(self) -> dict[str, str]:
+        rows = self.query("chunks", 'sentences == ""', ["text_hash", "text"])
+        return {r["text_hash"]: r["text"] for r in rows}
+
+    def chunks(self, row_ids: Sequence[int]) -> list[StoredChunk]:
+        """The chunks with these row ids, in the order asked (missing ids are left out)."""
+        if not len(row_ids):
+            return []
+        with self.errors():
+            rows = self.client.get(
+                self.collection("chunks"),
+                ids=[int(r) for r in row_ids],
+                output_fields=_CHUNK_FIELDS,
+            )
+        by_id = {int(r["row_id"]): r for r in rows}
+        out = []
+        for rid in row_ids:
+            r = by_id.get(int(rid))
+            if r is not None:
+                out.append(StoredChunk(int(rid), _chunk(r)))
+        return out
+
+    def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        by_doc: dict[str, set[int]] = {}
+        for doc_id, ordinal in places:
+            by_doc.setdefault(doc_id, set()).add(ordinal)
+        found: dict[tuple[str, int], str] = {}
+        for doc_id, ordinals in by_doc.items():
+            rows = self._query_in(
+                "chunks", "ordinal", sorted(ordinals), ["ordinal", "search_text"],
+                also=f" and doc_id == {quoted([doc_id])[1:-1]}",
+            )  # fmt: skip
+            for r in rows:
+                found[(doc_id, int(r["ordinal"]))] = r["search_text"]
+        return found
+
+    def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        if not doc_ids:
+            return {}
+        rows = self._query_in("documents", "doc_id", doc_ids, ["record"], also=" and part == 0")
+        return {r["record"]["id"]: r["record"]["title"] for r in rows}
+
+    def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:
+        if not doc_ids:
+            return []
+        return [int(r["row_id"]) for r in self._query_in("chunks", "doc_id", doc_ids, ["row_id"])]
+
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        """The documents (all, or these), with their whole texts, ordered by source."""
+        if doc_ids is not None and not doc_ids:
+            return []
+        heads = self._records(doc_ids)
+        if not heads:
+            return []
+        parts: dict[str, list[tuple[int, str]]] = {}
+        for r in self._query_in(
+            "documents", "doc_id", [d.id for d in heads], ["doc_id", "part", "text"]
+        ):
+            parts.setdefault(r["doc_id"], []).append((int(r["part"]), r["text"]))
+        out = []
+        for d in heads:
+            pieces = sorted(parts.get(d.id, []))
+            if len(pieces) != d.n_parts:  # being rewritten this moment: left out, as if gone
+                continue
+            out.append(d.record(text="".join(t for _, t in pieces)))
+        return out
+
+    def _records(self, doc_ids: Sequence[str] | None = None) -> list[_Head]:
+        """The documents' records, without their texts, ordered by source."""
+        if doc_ids is None:
+            rows = self.query("documents", "part == 0", ["record"])
+        else:
+            rows = self._query_in("documents", "doc_id", doc_ids, ["record"], also=" and part == 0")
+        heads = [_Head(r["record"]) for r in rows]
+        return sorted(heads, key=lambda h: h.source)
+
+
+class _Head:
+    """A document's record as its first row keeps it."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.id: str = data["id"]
+        self.source: str = data["source"]
+        self.file_hash: str = data["file_hash"]
+        self.name: str | None = data.get("name")
+        self.title: str = data["title"]
+        self.n_parts = int(data["parts"])
+        self.n_characters = int(data["characters"])
+
+    def record(self, text: str) -> DocumentRecord:
+        d = self.data
+        return DocumentRecord(
+            id=d["id"], source=d["source"], title=d["title"], media_type=d["media_type"],
+            encoding=d["encoding"], file_hash=d["file_hash"], text=text,
+            page_starts=tuple(d["page_starts"]), n_chunks=d["n_chunks"],
+            indexed_at=d["indexed_at"], name=d["name"],
+        )  # fmt: skip
+
+
+def _chunk(r: dict[str, Any]) -> Chunk:
+    cite = r.get("cite") or {}
+    return Chunk(
+        id=r["chunk_id"], doc_id=r["doc_id"], ordinal=int(r["ordinal"]), text=r["text"],
+        search_text=r["search_text"], char_start=int(r["char_start"]),
+        char_end=int(r["char_end"]), section=cite.get("section"), page=cite.get("page"),
+    )  # fmt: skip
+
+
+def _encoded(blob: bytes | None) -> str:
+    if blob is None:
+        return ""
+    text = base64.b64encode(blob).decode("ascii")
+    return text if len(text) <= MAX_VARCHAR else _TOO_BIG
