@@ -19,6 +19,7 @@ Every collection is read with Strong consistency: a write is seen by the next re
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 from index.errors import BackendError, InvalidInput
 
 TOKEN_ENV = "CITEQA_MILVUS_TOKEN"
+KINDS = ("chunks", "documents", "meta")
 TEXT_PART = 16_000  # characters a documents row holds: at most 64,000 bytes of UTF-8
 MAX_VARCHAR = 65_535
 _PREFIX = re.compile(r"[^A-Za-z0-9_]")
@@ -67,6 +69,8 @@ def connect(uri: str) -> Any:
             f"the index is held in Milvus ({uri}) but pymilvus is not installed; install "
             "citeqa with its Milvus extra: pip install 'citeqa[milvus]'"
         ) from exc
+    # pymilvus logs each failed call with its traceback; citeqa tells the failure itself
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     if is_lite_file(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -143,7 +147,7 @@ def create_collections(
 
 
 def drop_collections(client: Any, prefix: str) -> None:
-    for kind in ("chunks", "documents", "meta"):
+    for kind in KINDS:
         if client.has_collection(f"{prefix}_{kind}"):
             client.drop_collection(f"{prefix}_{kind}")
 

@@ -49,17 +49,6 @@ class Sample:
         return np.asarray(self.sparse @ q, np.float32)
 
 
-@dataclass(frozen=True)
-class Found:
-    """A candidate: its signals' inputs, as Milvus holds them."""
-
-    row_id: int
-    group: int
-    dense: np.ndarray
-    cross: np.ndarray | None
-    sparse: dict[int, float]
-
-
 class MilvusSearch:
     """The search side of one reader of an index in Milvus, at the state it opened."""
 
@@ -87,13 +76,12 @@ class MilvusSearch:
 
         share = min(1.0, SAMPLE / max(self.chunks, 1))
         where = "" if share >= 1.0 else f"draw < {share:.9f}"
-        rows = self.store.query("chunks", where, self._fields())
-        found = [_found(r, self.manifest) for r in rows]
+        found = self.store.query("chunks", where, self._fields())
         terms: dict[int, int] = {}
         indptr, indices, values = [0], [], []
         for f in found:
-            for t, w in f.sparse.items():
-                indices.append(terms.setdefault(t, len(terms)))
+            for t, w in f["sparse"].items():
+                indices.append(terms.setdefault(int(t), len(terms)))
                 values.append(w)
             indptr.append(len(indices))
         sparse = csr_matrix(
@@ -102,42 +90,43 @@ class MilvusSearch:
         )
         dim, cdim = self.manifest.dimension, self.manifest.cross_dimension
         return Sample(
-            np.array([f.dense for f in found], np.float32).reshape(-1, dim),
-            np.array([f.cross for f in found], np.float32).reshape(-1, cdim)
+            np.array([f["dense"] for f in found], np.float32).reshape(-1, dim),
+            np.array([f["cross"] for f in found], np.float32).reshape(-1, cdim)
             if self.manifest.cross_model
             else None,
-            np.array([f.group for f in found], np.int8),
+            np.array([group_index(f["script"]) for f in found], np.int8),
             terms,
             sparse,
         )
 
     def search(
         self, field: str, vector: np.ndarray | dict[int, float], count: int, where: str
-    ) -> list[int]:
-        """The row ids of the ``count`` best chunks for one vector of ``field`` ("dense",
-        "cross", "sparse") among those matching ``where``."""
+    ) -> dict[int, tuple[int, float]]:
+        """The ``count`` best chunks for one vector of ``field`` ("dense", "cross", "sparse")
+        among those matching ``where``: {row id: (its group, its score)}. A chunk a sparse
+        vector shares no token with is not found (its score is 0)."""
         data = vector if isinstance(vector, dict) else np.asarray(vector, np.float32).tolist()
         params: dict[str, Any] = {"metric_type": "IP"}
         if field != "sparse":
             params["params"] = {"ef": max(256, count)}
         with self.store.errors():
             hits = self.store.client.search(
-                self.store.collection("chunks"), [data], anns_field=field, limit=count, filter=where,
-                search_params=params, output_fields=["row_id"],
+                self.store.collection("chunks"), [data], anns_field=field, limit=count,
+                filter=where, search_params=params, output_fields=["script"],
             )  # fmt: skip
-        return [int(h["row_id"]) for h in hits[0]]
+        return {
+            int(h["row_id"]): (group_index(h["entity"]["script"]), float(h["distance"]))
+            for h in hits[0]
+        }
 
-    def fetch(self, row_ids: list[int]) -> list[Found]:
-        """The candidates' signals' inputs, in the order asked (a chunk deleted since it was
-        found is left out)."""
+    def scores(
+        self, field: str, vector: np.ndarray | dict[int, float], row_ids: list[int]
+    ) -> dict[int, tuple[int, float]]:
+        """``search`` among these chunks only: every one's score, exactly (Milvus searches
+        so few chunks exhaustively)."""
         if not row_ids:
-            return []
-        with self.store.errors():
-            rows = self.store.client.get(
-                self.store.collection("chunks"), ids=row_ids, output_fields=self._fields()
-            )
-        by_id = {int(r["row_id"]): r for r in rows}
-        return [_found(by_id[r], self.manifest) for r in row_ids if r in by_id]
+            return {}
+        return self.search(field, vector, len(row_ids), f"row_id in {row_ids}")
 
 
 def where(doc_ids: set[str] | None, groups: tuple[int, ...] | None = None) -> str:
@@ -153,13 +142,3 @@ def where(doc_ids: set[str] | None, groups: tuple[int, ...] | None = None) -> st
         else:
             parts.append(f"script in {quoted(named)}")
     return " and ".join(parts)
-
-
-def _found(r: dict[str, Any], manifest: Manifest) -> Found:
-    return Found(
-        int(r["row_id"]),
-        group_index(r["script"]),
-        np.asarray(r["dense"], np.float32),
-        np.asarray(r["cross"], np.float32) if manifest.cross_model else None,
-        {int(t): float(w) for t, w in r["sparse"].items()},
-    )

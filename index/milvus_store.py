@@ -16,15 +16,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from index.documents import Chunk, DocumentRecord, StoredChunk
-from index.errors import BackendError
+from index.errors import BackendError, IndexNotFound
 from index.manifest import Manifest
-from index.milvus import MAX_VARCHAR, TEXT_PART, connect, create_collections, is_lite_file, quoted
+from index.milvus import (
+    KINDS,
+    MAX_VARCHAR,
+    TEXT_PART,
+    connect,
+    create_collections,
+    is_lite_file,
+    quoted,
+)
 from index.normalise import passage_script
 from index.sparse import Frequencies, passage_vector, term_counts
 from index.store import StoreStats, VectorColumn
@@ -37,6 +46,7 @@ _CHUNK_FIELDS = [
 _TOO_BIG = "-"  # sentence vectors over a row's limit: embedded when asked
 _BATCH = 256
 _IN = 1000  # values of one ``in [...]`` filter
+_PAGE = 4096  # rows of one query; more are read by an iterator
 
 
 def row_id_of(chunk_id: str) -> int:
@@ -54,12 +64,24 @@ class MilvusStore:
         self.manifest = manifest
         self.readonly = readonly
         self.client = connect(self.uri)
-        if not readonly:
+        try:
             with self.errors():
-                create_collections(
-                    self.client, self.prefix, manifest.dimension, manifest.cross_dimension,
-                    is_lite_file(self.uri),
-                )  # fmt: skip
+                if not readonly:
+                    create_collections(
+                        self.client, self.prefix, manifest.dimension, manifest.cross_dimension,
+                        is_lite_file(self.uri),
+                    )  # fmt: skip
+                for kind in KINDS:
+                    if not self.client.has_collection(self.collection(kind)):
+                        raise IndexNotFound(
+                            f"Milvus at {self.uri} holds no collection {self.collection(kind)}, "
+                            "which this index's manifest names: it was dropped, or the manifest "
+                            "points at another Milvus"
+                        )
+                    self.client.load_collection(self.collection(kind))  # a no-op once loaded
+        except BaseException:
+            self.close()
+            raise
         self._pending: list[tuple[str, Any]] | None = None
 
     def close(self) -> None:
@@ -89,8 +111,15 @@ class MilvusStore:
         return f"{self.prefix}_{kind}"
 
     def query(self, kind: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every row matching ``where``, however many."""
+        """Every row matching ``where``, however many (one call for up to ``_PAGE``)."""
         with self.errors():
+            first = list(
+                self.client.query(
+                    self.collection(kind), filter=where, output_fields=fields, limit=_PAGE
+                )
+            )
+            if len(first) < _PAGE:
+                return first
             it = self.client.query_iterator(
                 self.collection(kind), batch_size=4096, filter=where, output_fields=fields
             )
@@ -184,9 +213,20 @@ class MilvusStore:
         with self.errors():
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
+            # the batch's passages counted in first: they are weighed by one average length
+            counts = {
+                id(v): [term_counts(c.search_text) for c in v[1]]
+                for op, v in pending
+                if op == "put"
+            }
+            freqs.add(c for each in counts.values() for c in each)
             for op, value in pending:
                 if op == "put":
-                    self._put(*value, state=state, freqs=freqs)
+                    record, chunks, hashes, vectors, cross, sentences = value
+                    self._put(
+                        record, chunks, hashes, vectors, cross, sentences, counts[id(value)],
+                        state, freqs.average_length,
+                    )  # fmt: skip
                 elif op == "names":
                     self._rename(value)
                 elif op == "sentences":
@@ -215,12 +255,9 @@ class MilvusStore:
 
     def _put(
         self, record: DocumentRecord, chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
-        cross: np.ndarray | None, sentences: dict[str, bytes], *, state: dict[str, Any],
-        freqs: Frequencies,
+        cross: np.ndarray | None, sentences: dict[str, bytes], counts: list[Counter[int]],
+        state: dict[str, Any], average: float,
     ) -> None:  # fmt: skip
-        counts = [term_counts(c.search_text) for c in chunks]
-        freqs.add(counts)
-        average = freqs.average_length
         scripts = state.setdefault("scripts", {})
         rows = []
         for i, (c, h) in enumerate(zip(chunks, hashes, strict=True)):

@@ -123,35 +123,46 @@ def remote_candidates(
     ``doc_ids``' chunks, if given) searched by Milvus and scored exactly; the statistics from
     the reader's sample (index/milvus_search.py). The positions are the chunks' row ids."""
     question = search.frequencies.question_vector(search_text)
-    rows: set[int] = set()
+    group: dict[int, int] = {}  # row id -> its index into GROUPS
     if question:
-        rows.update(search.search("sparse", question, count, where(doc_ids)))
+        group |= {
+            r: g for r, (g, _) in search.search("sparse", question, count, where(doc_ids)).items()
+        }
     vectors, users = np.unique(dense, axis=0, return_inverse=True)
-    for v, vector in enumerate(vectors):
-        using = tuple(int(g) for g in np.flatnonzero(users.ravel() == v))
-        rows.update(search.search("dense", vector, count, where(doc_ids, using)))
+    using = [tuple(int(g) for g in np.flatnonzero(users.ravel() == v)) for v in range(len(vectors))]
+    for vector, groups in zip(vectors, using, strict=True):
+        group |= {
+            r: g
+            for r, (g, _) in search.search("dense", vector, count, where(doc_ids, groups)).items()
+        }
     if cross is not None:
-        rows.update(search.search("cross", cross, count, where(doc_ids)))
-    found = search.fetch(sorted(rows))
-    sample = search.sample
-    groups = np.array([f.group for f in found], np.int8)
-    matrix = np.array([f.dense for f in found], np.float32).reshape(-1, dense.shape[1])
+        group |= {
+            r: g for r, (g, _) in search.search("cross", cross, count, where(doc_ids)).items()
+        }
+    # every candidate scored by every signal: each question vector among the candidates it
+    # scores (a chunk deleted meanwhile is found by none, and left out)
+    dense_of: dict[int, float] = {}
+    for vector, groups in zip(vectors, using, strict=True):
+        mine = sorted(r for r, g in group.items() if g in groups)
+        dense_of |= {r: s for r, (_, s) in search.scores("dense", vector, mine).items()}
+    rows = sorted(dense_of)
+    lexical = search.scores("sparse", question, rows) if question else {}
     scores = {
-        "lexical": np.array(
-            [sum(w * f.sparse.get(t, 0.0) for t, w in question.items()) for f in found],
-            np.float32,
-        ),
-        "dense": np.einsum("nd,nd->n", matrix, dense[groups]).astype(np.float32),
+        "lexical": np.array([lexical[r][1] if r in lexical else 0.0 for r in rows], np.float32),
+        "dense": np.array([dense_of[r] for r in rows], np.float32),
     }
+    sample = search.sample
     stats = {
         "lexical": _stats(sample.lexical(question)),
         "dense": _stats(np.einsum("nd,nd->n", sample.dense, dense[sample.groups])),
     }
     if cross is not None and sample.cross is not None:
-        crosses = np.array([f.cross for f in found], np.float32).reshape(-1, len(cross))
-        scores["cross"] = (crosses @ cross).astype(np.float32)
+        crossed = search.scores("cross", cross, rows)
+        scores["cross"] = np.array(
+            [crossed[r][1] if r in crossed else 0.0 for r in rows], np.float32
+        )
         stats["cross"] = _stats(sample.cross @ cross)
-    return Candidates(np.array([f.row_id for f in found], np.int64), scores, stats)
+    return Candidates(np.array(rows, np.int64), scores, stats)
 
 
 def _stats(scores: np.ndarray) -> tuple[float, float]:
