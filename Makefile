@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
 	@# the pure-python OpenCC port, used before, installs the same `opencc` module: remove it
 	-$(PY) -m pip uninstall --quiet --yes opencc-python-reimplemented 2>/dev/null
-	$(PY) -m pip install --quiet -e '.[dev,ray]'
+	$(PY) -m pip install --quiet -e '.[dev,ray,milvus]'
 	@mkdir -p .make && touch $(STAMP)
 
 # Debian's Chromium (and a CJK font for readable screenshots) for the web page test, which

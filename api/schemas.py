@@ -317,9 +317,10 @@ class ReadyResponse(BaseModel):
     documents: int
     chunks: int
     generation: int
-    search: Literal["exact", "approximate"] = Field(
-        description="how the default collection is searched: every chunk scored (exact), or "
-        "candidates from approximate vector search, from 50,000 chunks on"
+    search: Literal["exact", "approximate", "milvus"] = Field(
+        description="how the default collection is searched: every chunk scored (exact), "
+        "candidates from approximate vector search, from 50,000 chunks on, or candidates "
+        "searched by the Milvus the index is held in"
     )
     llm: bool = Field(description="whether answers may be written by an LLM")
     collections: list[str] = Field(

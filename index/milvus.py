@@ -73,6 +73,9 @@ def connect(uri: str) -> Any:
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     if is_lite_file(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        # Milvus Lite's server in this process logs each call it lacks (pymilvus asks for
+        # some and does without them) as an error with a traceback
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
         return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""), timeout=30)
     except Exception as exc:  # pymilvus raises its own and grpc's errors

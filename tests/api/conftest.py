@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -8,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -17,10 +21,11 @@ from api.app import create_app
 from api.settings import Settings
 from index.embedder import HashingEmbedder
 from index.folder import open_snapshot
-from index.pipeline import ingest
+from index.pipeline import IngestOptions, ingest
 from qa.service import QAService
 
 KEY = "test-key-4f1c2b"
+ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
@@ -32,10 +37,21 @@ def open_test_service(folder: Path, main: HashingEmbedder | None = None) -> QASe
 
 
 @pytest.fixture
-def index_folder(corpus: Path, tmp_path: Path) -> Path:
+def backend() -> str:
+    """Where ``index_folder`` holds its index: "embedded", or "milvus" (Milvus Lite in this
+    process) in a module that parametrizes ``backend``."""
+    return "embedded"
+
+
+@pytest.fixture
+def index_folder(corpus: Path, tmp_path: Path, backend: str) -> Path:
     """The tiny corpus (coal.txt, green.txt, sub/jincheng.txt) indexed with hashing embedders."""
     folder = tmp_path / "idx"
-    ingest([corpus], folder, HashingEmbedder(64), cross=HashingEmbedder(32))
+    milvus = str(tmp_path / "milvus.db") if backend == "milvus" else None
+    ingest(
+        [corpus], folder, HashingEmbedder(64), IngestOptions(milvus=milvus),
+        cross=HashingEmbedder(32),
+    )  # fmt: skip
     return folder
 
 
@@ -127,3 +143,38 @@ def serving(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+@contextmanager
+def hashing_server(
+    index: Path, work: Path, slow: float
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """tests/api/hashing_server.py as its own process on 127.0.0.1; stopped on leaving."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/api/hashing_server.py"), str(index), str(work),
+         str(port), str(slow)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

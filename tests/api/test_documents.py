@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,9 @@ from index.embedder import HashingEmbedder, Kind
 WaitForJob = Callable[..., dict[str, Any]]
 QUANTUM = "量子计算实验室今年建成投用，配备了五十台超导量子处理器。"
 QUANTUM_QUESTION = "量子计算实验室配备了多少台超导量子处理器"
+
+# every test here runs on an embedded index and on one held in Milvus (Milvus Lite)
+pytestmark = pytest.mark.parametrize("backend", ["embedded", "milvus"])
 
 
 def documents(client: TestClient) -> dict[str, str]:

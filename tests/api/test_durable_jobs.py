@@ -9,12 +9,8 @@ import io
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +22,7 @@ from fastapi.testclient import TestClient
 from api.job_store import JobRow, JobStore
 from api.uploads import StagedFile
 from index.pipeline import file_hash
+from tests.api.conftest import hashing_server
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = [f"煤炭产业占工业比重下降到多少{i}" for i in range(256)]  # eight groups of 32
@@ -126,45 +123,12 @@ def test_an_upload_queued_when_the_server_stopped_is_indexed_by_the_next(
     assert len(titles) == 4
 
 
-@contextmanager
-def _server(index: Path, work: Path, slow: float) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """tests/api/hashing_server.py as its own process on 127.0.0.1; stopped on leaving."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/api/hashing_server.py"), str(index), str(work),
-         str(port), str(slow)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @pytest.mark.slow
 def test_a_question_list_running_when_the_server_is_killed_resumes_after_a_restart(
     index_folder: Path, tmp_path: Path
 ) -> None:
     work = tmp_path / "jobs"
-    with _server(index_folder, work, slow=0.3) as (url, proc):
+    with hashing_server(index_folder, work, slow=0.3) as (url, proc):
         job_id = httpx.post(f"{url}/v1/jobs", json={"questions": QUESTIONS}).json()["id"]
         get = lambda: httpx.get(f"{url}/v1/jobs/{job_id}").json()  # noqa: E731
         deadline = time.monotonic() + 30
@@ -172,7 +136,7 @@ def test_a_question_list_running_when_the_server_is_killed_resumes_after_a_resta
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    with _server(index_folder, work, slow=0.0) as (url, _):
+    with hashing_server(index_folder, work, slow=0.0) as (url, _):
         get = lambda: httpx.get(f"{url}/v1/jobs/{job_id}").json()  # noqa: E731
         job = _until(get, "succeeded")
         assert job["result"]["questions"] == len(QUESTIONS) == job["result"]["answered"]
@@ -187,14 +151,14 @@ def test_sigterm_stops_the_server_within_seconds_and_the_next_resumes_its_list(
     index_folder: Path, tmp_path: Path
 ) -> None:
     work = tmp_path / "jobs"
-    with _server(index_folder, work, slow=0.3) as (url, proc):
+    with hashing_server(index_folder, work, slow=0.3) as (url, proc):
         job_id = httpx.post(f"{url}/v1/jobs", json={"questions": QUESTIONS}).json()["id"]
         _until(lambda: httpx.get(f"{url}/v1/jobs/{job_id}").json(), "running")
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         assert time.monotonic() - started < 5
-    with _server(index_folder, work, slow=0.0) as (url, _):
+    with hashing_server(index_folder, work, slow=0.0) as (url, _):
         job = _until(lambda: httpx.get(f"{url}/v1/jobs/{job_id}").json(), "succeeded")
         assert job["result"]["answered"] == len(QUESTIONS)
 

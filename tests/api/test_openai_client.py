@@ -16,6 +16,9 @@ pytestmark = pytest.mark.slow  # the openai client against uvicorn
 
 COAL = "煤炭产业占工业比重下降到多少"
 
+# every test here runs on an embedded index and on one held in Milvus (Milvus Lite)
+pytestmark = pytest.mark.parametrize("backend", ["embedded", "milvus"])
+
 
 def test_the_openai_client_works_unmodified(
     make_app: Callable[..., FastAPI], serve: Callable[[FastAPI], Any], auth: dict[str, str]
