@@ -93,6 +93,8 @@ class Snapshot:
         return self.remote.chunks if self.remote is not None else len(self.row_ids)
 
     def close(self) -> None:
+        if self.remote is not None:
+            self.remote.close()
         self.store.close()
 
 

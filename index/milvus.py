@@ -100,7 +100,9 @@ def create_collections(
     if not client.has_collection(f"{prefix}_chunks"):
         s = client.create_schema(auto_id=False)
         s.add_field("row_id", DataType.INT64, is_primary=True)
-        for name, length in (("chunk_id", 64), ("doc_id", 64), ("text_hash", 64), ("script", 16)):
+        # place: "doc_id:ordinal", where a passage's neighbours are looked up by
+        names = (("chunk_id", 64), ("doc_id", 64), ("place", 96), ("text_hash", 64), ("script", 16))
+        for name, length in names:
             s.add_field(name, DataType.VARCHAR, max_length=length)
         for name in ("text", "search_text", "sentences"):
             s.add_field(name, DataType.VARCHAR, max_length=MAX_VARCHAR)

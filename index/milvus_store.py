@@ -85,6 +85,13 @@ class MilvusStore:
         self._pending: list[tuple[str, Any]] | None = None
 
     def close(self) -> None:
+        """Close the connection; a writer's first seals what it wrote (Milvus searches data
+        still in its write log several times slower: 0.7 s a question against 0.15 s, on
+        Milvus Lite)."""
+        with contextlib.suppress(Exception):
+            if not self.readonly:
+                for kind in KINDS:
+                    self.client.flush(self.collection(kind))
         with contextlib.suppress(Exception):
             self.client.close()
 
@@ -266,6 +273,7 @@ class MilvusStore:
             row_id = row_id_of(c.id)
             row = {
                 "row_id": row_id, "chunk_id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal,
+                "place": f"{c.doc_id}:{c.ordinal}",
                 "text": c.text, "search_text": c.search_text, "char_start": c.char_start,
                 "char_end": c.char_end, "cite": {"section": c.section, "page": c.page},
                 "text_hash": h, "script": script, "length": sum(counts[i].values()),
@@ -380,18 +388,13 @@ class MilvusStore:
         return out
 
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
-        by_doc: dict[str, set[int]] = {}
-        for doc_id, ordinal in places:
-            by_doc.setdefault(doc_id, set()).add(ordinal)
-        found: dict[tuple[str, int], str] = {}
-        for doc_id, ordinals in by_doc.items():
-            rows = self._query_in(
-                "chunks", "ordinal", sorted(ordinals), ["ordinal", "search_text"],
-                also=f" and doc_id == {quoted([doc_id])[1:-1]}",
-            )  # fmt: skip
-            for r in rows:
-                found[(doc_id, int(r["ordinal"]))] = r["search_text"]
-        return found
+        """Search texts of the chunks at these (document id, ordinal) places, where they
+        exist: the neighbours a passage is read with."""
+        wanted = sorted({f"{doc_id}:{ordinal}" for doc_id, ordinal in places})
+        if not wanted:
+            return {}
+        rows = self._query_in("chunks", "place", wanted, ["doc_id", "ordinal", "search_text"])
+        return {(r["doc_id"], int(r["ordinal"])): r["search_text"] for r in rows}
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
         if not doc_ids:

@@ -22,7 +22,11 @@ from index.milvus_search import MilvusSearch, where
 from index.store import Store, VectorColumn
 from qa.fusion import Signal, top_k
 
+Request = tuple[str, np.ndarray | dict[int, float], int, str]  # MilvusSearch.search_all's
 CANDIDATES = 200  # per signal and question vector: four times the second stage's pool
+# in an index held in Milvus, which returns results far slower than FAISS: twice the pool
+# (chosen on the fitting parts of the public sets: scripts/eval_milvus.py --part fit)
+REMOTE_CANDIDATES = 100
 
 
 @dataclass(frozen=True)
@@ -117,36 +121,37 @@ def remote_candidates(
     dense: np.ndarray,
     cross: np.ndarray | None,
     doc_ids: set[str] | None = None,
-    count: int = CANDIDATES,
+    count: int | None = None,
 ) -> Candidates:
     """``candidates`` for an index held in Milvus: each signal's best ``count`` (of
     ``doc_ids``' chunks, if given) searched by Milvus and scored exactly; the statistics from
-    the reader's sample (index/milvus_search.py). The positions are the chunks' row ids."""
+    the reader's sample (index/milvus_search.py). The positions are the chunks' row ids;
+    ``count``: by default REMOTE_CANDIDATES."""
+    count = count or REMOTE_CANDIDATES
     question = search.frequencies.question_vector(search_text)
-    group: dict[int, int] = {}  # row id -> its index into GROUPS
-    if question:
-        group |= {
-            r: g for r, (g, _) in search.search("sparse", question, count, where(doc_ids)).items()
-        }
     vectors, users = np.unique(dense, axis=0, return_inverse=True)
     using = [tuple(int(g) for g in np.flatnonzero(users.ravel() == v)) for v in range(len(vectors))]
-    for vector, groups in zip(vectors, using, strict=True):
-        group |= {
-            r: g
-            for r, (g, _) in search.search("dense", vector, count, where(doc_ids, groups)).items()
-        }
+    first: list[Request] = [("sparse", question, count, where(doc_ids))] if question else []
+    first += [("dense", v, count, where(doc_ids, g)) for v, g in zip(vectors, using, strict=True)]
     if cross is not None:
-        group |= {
-            r: g for r, (g, _) in search.search("cross", cross, count, where(doc_ids)).items()
-        }
+        first.append(("cross", cross, count, where(doc_ids)))
+    group: dict[int, int] = {}  # row id -> its index into GROUPS
+    for found in search.search_all(first):
+        group |= {r: g for r, (g, _) in found.items()}
     # every candidate scored by every signal: each question vector among the candidates it
     # scores (a chunk deleted meanwhile is found by none, and left out)
-    dense_of: dict[int, float] = {}
-    for vector, groups in zip(vectors, using, strict=True):
-        mine = sorted(r for r, g in group.items() if g in groups)
-        dense_of |= {r: s for r, (_, s) in search.scores("dense", vector, mine).items()}
+    everyone = sorted(group)
+    then = [
+        search.among("dense", v, sorted(r for r in everyone if group[r] in g))
+        for v, g in zip(vectors, using, strict=True)
+    ]
+    then += [search.among("sparse", question, everyone)] if question else []
+    then += [search.among("cross", cross, everyone)] if cross is not None else []
+    scored = search.search_all(then)
+    dense_of = {r: s for found in scored[: len(vectors)] for r, (_, s) in found.items()}
     rows = sorted(dense_of)
-    lexical = search.scores("sparse", question, rows) if question else {}
+    lexical = scored[len(vectors)] if question else {}
+    crossed = scored[-1] if cross is not None else {}
     scores = {
         "lexical": np.array([lexical[r][1] if r in lexical else 0.0 for r in rows], np.float32),
         "dense": np.array([dense_of[r] for r in rows], np.float32),
@@ -157,7 +162,6 @@ def remote_candidates(
         "dense": _stats(np.einsum("nd,nd->n", sample.dense, dense[sample.groups])),
     }
     if cross is not None and sample.cross is not None:
-        crossed = search.scores("cross", cross, rows)
         scores["cross"] = np.array(
             [crossed[r][1] if r in crossed else 0.0 for r in rows], np.float32
         )
