@@ -19,9 +19,11 @@ Every collection is read with Strong consistency: a write is seen by the next re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from index.errors import BackendError, InvalidInput
 
 TOKEN_ENV = "CITEQA_MILVUS_TOKEN"
 KINDS = ("chunks", "documents", "meta")
+_IN = 1000  # values of one ``in [...]`` filter
+_PAGE = 4096  # rows of one query; more are read by an iterator
 TEXT_PART = 16_000  # characters a documents row holds: at most 64,000 bytes of UTF-8
 MAX_VARCHAR = 65_535
 _PREFIX = re.compile(r"[^A-Za-z0-9_]")
@@ -149,6 +153,69 @@ def create_collections(
         client.create_collection(
             f"{prefix}_meta", schema=s, index_params=params, consistency_level="Strong"
         )
+
+
+class Collections:
+    """The collections of one index in one Milvus: the client, and the reads every part of
+    the index makes of them."""
+
+    def __init__(self, uri: str, prefix: str) -> None:
+        self.uri = uri
+        self.prefix = prefix
+        self.client = connect(uri)
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        try:
+            yield
+        except BackendError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
+                raise
+            detail = str(getattr(exc, "message", None) or exc).splitlines()[0][:300]
+            raise BackendError(f"Milvus at {self.uri} refused a request: {detail}") from exc
+
+    def collection(self, kind: str) -> str:
+        return f"{self.prefix}_{kind}"
+
+    def query(self, kind: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every row matching ``where``, however many (one call for up to ``_PAGE``)."""
+        with self.errors():
+            first = list(
+                self.client.query(
+                    self.collection(kind), filter=where, output_fields=fields, limit=_PAGE
+                )
+            )
+            if len(first) < _PAGE:
+                return first
+            it = self.client.query_iterator(
+                self.collection(kind), batch_size=4096, filter=where, output_fields=fields
+            )
+            rows: list[dict[str, Any]] = []
+            try:
+                while batch := it.next():
+                    rows.extend(batch)
+            finally:
+                it.close()
+        return rows
+
+    def query_in(
+        self, kind: str, field: str, values: Sequence[Any], fields: list[str], also: str = ""
+    ) -> list[dict[str, Any]]:
+        """``query`` for the rows whose ``field`` is one of ``values`` (and ``also``)."""
+        rows: list[dict[str, Any]] = []
+        values = list(values)
+        for i in range(0, len(values), _IN):
+            part = values[i : i + _IN]
+            listed = quoted(part) if isinstance(part[0], str) else str([int(v) for v in part])
+            rows += self.query(kind, f"{field} in {listed}{also}", fields)
+        return rows
+
+    def delete_in(self, kind: str, field: str, values: Sequence[str]) -> None:
+        for i in range(0, len(values), _IN):
+            listed = quoted(list(values[i : i + _IN]))
+            self.client.delete(self.collection(kind), filter=f"{field} in {listed}")
 
 
 def drop_collections(client: Any, prefix: str) -> None:

@@ -80,7 +80,7 @@ class MilvusSearch:
 
         share = min(1.0, SAMPLE / max(self.chunks, 1))
         where = "" if share >= 1.0 else f"draw < {share:.9f}"
-        found = self.store.query("chunks", where, self._fields())
+        found = self.store.db.query("chunks", where, self._fields())
         terms: dict[int, int] = {}
         indptr, indices, values = [0], [], []
         for f in found:
@@ -113,9 +113,9 @@ class MilvusSearch:
         params: dict[str, Any] = {"metric_type": "IP"}
         if field != "sparse":
             params["params"] = {"ef": max(256, count)}
-        with self.store.errors():
-            hits = self.store.client.search(
-                self.store.collection("chunks"), [data], anns_field=field, limit=count,
+        with self.store.db.errors():
+            hits = self.store.db.client.search(
+                self.store.db.collection("chunks"), [data], anns_field=field, limit=count,
                 filter=where, search_params=params, output_fields=["script"],
             )  # fmt: skip
         return {

@@ -23,17 +23,10 @@ from typing import Any
 import numpy as np
 
 from index.documents import Chunk, DocumentRecord, StoredChunk
-from index.errors import BackendError, IndexNotFound
+from index.errors import IndexNotFound
 from index.manifest import Manifest
-from index.milvus import (
-    KINDS,
-    MAX_VARCHAR,
-    TEXT_PART,
-    connect,
-    create_collections,
-    is_lite_file,
-    quoted,
-)
+from index.milvus import KINDS, MAX_VARCHAR, Collections, create_collections, is_lite_file
+from index.milvus_documents import DocumentRows
 from index.normalise import passage_script
 from index.sparse import Frequencies, passage_vector, term_counts
 from index.store import StoreStats, VectorColumn
@@ -45,8 +38,6 @@ _CHUNK_FIELDS = [
 ]  # fmt: skip
 _TOO_BIG = "-"  # sentence vectors over a row's limit: embedded when asked
 _BATCH = 256
-_IN = 1000  # values of one ``in [...]`` filter
-_PAGE = 4096  # rows of one query; more are read by an iterator
 
 
 def row_id_of(chunk_id: str) -> int:
@@ -60,25 +51,26 @@ class MilvusStore:
     def __init__(self, manifest: Manifest, *, readonly: bool = False) -> None:
         assert manifest.milvus_uri and manifest.milvus_collection
         self.uri = manifest.milvus_uri
-        self.prefix = manifest.milvus_collection
         self.manifest = manifest
         self.readonly = readonly
-        self.client = connect(self.uri)
+        self.db = Collections(self.uri, manifest.milvus_collection)
+        self.docs = DocumentRows(self.db)
+        db = self.db
         try:
-            with self.errors():
+            with db.errors():
                 if not readonly:
                     create_collections(
-                        self.client, self.prefix, manifest.dimension, manifest.cross_dimension,
+                        db.client, db.prefix, manifest.dimension, manifest.cross_dimension,
                         is_lite_file(self.uri),
                     )  # fmt: skip
-                for kind in KINDS:
-                    if not self.client.has_collection(self.collection(kind)):
+                for name in (db.collection(kind) for kind in KINDS):
+                    if not db.client.has_collection(name):
                         raise IndexNotFound(
-                            f"Milvus at {self.uri} holds no collection {self.collection(kind)}, "
-                            "which this index's manifest names: it was dropped, or the manifest "
-                            "points at another Milvus"
+                            f"Milvus at {self.uri} holds no collection {name}, which this "
+                            "index's manifest names: it was dropped, or the manifest points at "
+                            "another Milvus"
                         )
-                    self.client.load_collection(self.collection(kind))  # a no-op once loaded
+                    db.client.load_collection(name)  # a no-op once loaded
         except BaseException:
             self.close()
             raise
@@ -91,69 +83,20 @@ class MilvusStore:
         with contextlib.suppress(Exception):
             if not self.readonly:
                 for kind in KINDS:
-                    self.client.flush(self.collection(kind))
+                    self.db.client.flush(self.db.collection(kind))
         with contextlib.suppress(Exception):
-            self.client.close()
+            self.db.client.close()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
         """Milvus keeps no read snapshots: reads see every write as it is made."""
         yield
 
-    @contextlib.contextmanager
-    def errors(self) -> Iterator[None]:
-        try:
-            yield
-        except BackendError:
-            raise
-        except Exception as exc:
-            if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
-                raise
-            detail = str(getattr(exc, "message", None) or exc).splitlines()[0][:300]
-            raise BackendError(f"Milvus at {self.uri} refused a request: {detail}") from exc
-
-    # -- the collections ------------------------------------------------------------------
-
-    def collection(self, kind: str) -> str:
-        return f"{self.prefix}_{kind}"
-
-    def query(self, kind: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every row matching ``where``, however many (one call for up to ``_PAGE``)."""
-        with self.errors():
-            first = list(
-                self.client.query(
-                    self.collection(kind), filter=where, output_fields=fields, limit=_PAGE
-                )
-            )
-            if len(first) < _PAGE:
-                return first
-            it = self.client.query_iterator(
-                self.collection(kind), batch_size=4096, filter=where, output_fields=fields
-            )
-            rows: list[dict[str, Any]] = []
-            try:
-                while batch := it.next():
-                    rows.extend(batch)
-            finally:
-                it.close()
-        return rows
-
-    def _query_in(
-        self, kind: str, field: str, values: Sequence[Any], fields: list[str], also: str = ""
-    ) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        values = list(values)
-        for i in range(0, len(values), _IN):
-            part = values[i : i + _IN]
-            listed = quoted(part) if isinstance(part[0], str) else str([int(v) for v in part])
-            rows += self.query(kind, f"{field} in {listed}{also}", fields)
-        return rows
-
     def state(self) -> tuple[dict[str, Any], Frequencies]:
         """The meta row: the generation and counts, and the BM25 frequencies."""
-        with self.errors():
-            rows = self.client.get(
-                self.collection("meta"), ids=["state"], output_fields=["df", "state"]
+        with self.db.errors():
+            rows = self.db.client.get(
+                self.db.collection("meta"), ids=["state"], output_fields=["df", "state"]
             )
         if not rows:
             return {"generation": 0, "documents": 0, "characters": 0, "scripts": {}}, Frequencies()
@@ -209,7 +152,7 @@ class MilvusStore:
         return {}
 
     def sources_without_name(self) -> set[str]:
-        return {d.source for d in self._records() if d.name is None}
+        return {d.source for d in self.docs.records() if d.name is None}
 
     def _apply(self, pending: list[tuple[str, Any]]) -> None:
         if not pending:
@@ -217,7 +160,7 @@ class MilvusStore:
         state, freqs = self.state()
         gone = [i for op, v in pending if op == "delete" for i in v]
         gone += [v[0].id for op, v in pending if op == "put"]
-        with self.errors():
+        with self.db.errors():
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
             # the batch's passages counted in first: they are weighed by one average length
@@ -235,18 +178,19 @@ class MilvusStore:
                         state, freqs.average_length,
                     )  # fmt: skip
                 elif op == "names":
-                    self._rename(value)
+                    self.docs.rename(value)
                 elif op == "sentences":
                     self._set_sentences(value)
             state["generation"] = int(state.get("generation", 0)) + 1
             state["passages"], state["tokens"] = freqs.passages, freqs.tokens
-            self.client.upsert(
-                self.collection("meta"), [{"key": "state", "df": freqs.as_vector(), "state": state}]
+            self.db.client.upsert(
+                self.db.collection("meta"),
+                [{"key": "state", "df": freqs.as_vector(), "state": state}],
             )
 
     def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
-        docs = {d.id: d for d in self._records(doc_ids)}
-        rows = self._query_in("chunks", "doc_id", doc_ids, ["sparse", "length", "script"])
+        docs = {d.id: d for d in self.docs.records(doc_ids)}
+        rows = self.db.query_in("chunks", "doc_id", doc_ids, ["sparse", "length", "script"])
         freqs.remove((r["sparse"], int(r["length"])) for r in rows)
         scripts = state.setdefault("scripts", {})
         for r in rows:
@@ -255,10 +199,8 @@ class MilvusStore:
         state["characters"] = state.get("characters", 0) - sum(
             d.n_characters for d in docs.values()
         )
-        for i in range(0, len(doc_ids), _IN):
-            listed = quoted(doc_ids[i : i + _IN])
-            self.client.delete(self.collection("chunks"), filter=f"doc_id in {listed}")
-            self.client.delete(self.collection("documents"), filter=f"doc_id in {listed}")
+        self.db.delete_in("chunks", "doc_id", doc_ids)
+        self.docs.delete(doc_ids)
 
     def _put(
         self, record: DocumentRecord, chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
@@ -286,53 +228,25 @@ class MilvusStore:
                 row["cross"] = np.asarray(cross[i], np.float32).tolist()
             rows.append(row)
         for i in range(0, len(rows), _BATCH):
-            self.client.insert(self.collection("chunks"), rows[i : i + _BATCH])
-        self._write_record(record)
+            self.db.client.insert(self.db.collection("chunks"), rows[i : i + _BATCH])
+        self.docs.write(record)
         state["documents"] = state.get("documents", 0) + 1
         state["characters"] = state.get("characters", 0) + len(record.text)
 
-    def _write_record(self, record: DocumentRecord) -> None:
-        text = record.text
-        parts = [text[i : i + TEXT_PART] for i in range(0, len(text), TEXT_PART)] or [""]
-        head = {
-            "id": record.id, "source": record.source, "title": record.title,
-            "media_type": record.media_type, "encoding": record.encoding,
-            "file_hash": record.file_hash, "page_starts": list(record.page_starts),
-            "n_chunks": record.n_chunks, "indexed_at": record.indexed_at, "name": record.name,
-            "parts": len(parts), "characters": len(text),
-        }  # fmt: skip
-        rows = [
-            {"key": f"{record.id}:{n:06d}", "doc_id": record.id, "part": n, "text": part,
-             "record": head if n == 0 else {}, "unused": [0.0, 0.0]}
-            for n, part in enumerate(parts)
-        ]  # fmt: skip
-        for i in range(0, len(rows), _BATCH):
-            self.client.upsert(self.collection("documents"), rows[i : i + _BATCH])
-
-    def _rename(self, names: dict[str, str]) -> None:
-        for record in self._records():
-            if record.source in names:
-                head = self._head(record.id)
-                if head is not None:
-                    head["record"]["name"] = names[record.source]
-                    self.client.upsert(self.collection("documents"), [head])
-
-    def _head(self, doc_id: str) -> dict[str, Any] | None:
-        rows = self.client.get(self.collection("documents"), ids=[f"{doc_id}:000000"])
-        return dict(rows[0]) if rows else None
-
     def _set_sentences(self, packed: dict[str, bytes]) -> None:
-        rows = self._query_in("chunks", "text_hash", sorted(packed), ["*"])
+        rows = self.db.query_in("chunks", "text_hash", sorted(packed), ["*"])
         for row in rows:
             row["sentences"] = _encoded(packed[row["text_hash"]])
         for i in range(0, len(rows), _BATCH):
-            self.client.upsert(self.collection("chunks"), rows[i : i + _BATCH])
+            self.db.client.upsert(self.db.collection("chunks"), rows[i : i + _BATCH])
 
     # -- reads ----------------------------------------------------------------------------
 
     def generation(self) -> int:
-        with self.errors():
-            rows = self.client.get(self.collection("meta"), ids=["state"], output_fields=["state"])
+        with self.db.errors():
+            rows = self.db.client.get(
+                self.db.collection("meta"), ids=["state"], output_fields=["state"]
+            )
         return int(rows[0]["state"].get("generation", 0)) if rows else 0
 
     def stats(self) -> StoreStats:
@@ -343,7 +257,7 @@ class MilvusStore:
         )  # fmt: skip
 
     def file_hashes(self) -> dict[str, tuple[str, str]]:
-        return {d.source: (d.id, d.file_hash) for d in self._records()}
+        return {d.source: (d.id, d.file_hash) for d in self.docs.records()}
 
     def vectors_by_text_hash(
         self, hashes: Iterable[str], column: VectorColumn = "vector"
@@ -351,14 +265,14 @@ class MilvusStore:
         wanted = sorted(set(hashes))
         if not wanted:
             return {}
-        rows = self._query_in("chunks", "text_hash", wanted, ["text_hash", _FIELD[column]])
+        rows = self.db.query_in("chunks", "text_hash", wanted, ["text_hash", _FIELD[column]])
         return {r["text_hash"]: np.asarray(r[_FIELD[column]], np.float32) for r in rows}
 
     def sentence_vectors(self, hashes: Iterable[str]) -> dict[str, bytes]:
         wanted = sorted(set(hashes))
         if not wanted:
             return {}
-        rows = self._query_in("chunks", "text_hash", wanted, ["text_hash", "sentences"])
+        rows = self.db.query_in("chunks", "text_hash", wanted, ["text_hash", "sentences"])
         return {
             r["text_hash"]: base64.b64decode(r["sentences"])
             for r in rows
@@ -366,16 +280,16 @@ class MilvusStore:
         }
 
     def texts_without_sentence_vectors(self) -> dict[str, str]:
-        rows = self.query("chunks", 'sentences == ""', ["text_hash", "text"])
+        rows = self.db.query("chunks", 'sentences == ""', ["text_hash", "text"])
         return {r["text_hash"]: r["text"] for r in rows}
 
     def chunks(self, row_ids: Sequence[int]) -> list[StoredChunk]:
         """The chunks with these row ids, in the order asked (missing ids are left out)."""
         if not len(row_ids):
             return []
-        with self.errors():
-            rows = self.client.get(
-                self.collection("chunks"),
+        with self.db.errors():
+            rows = self.db.client.get(
+                self.db.collection("chunks"),
                 ids=[int(r) for r in row_ids],
                 output_fields=_CHUNK_FIELDS,
             )
@@ -393,71 +307,20 @@ class MilvusStore:
         wanted = sorted({f"{doc_id}:{ordinal}" for doc_id, ordinal in places})
         if not wanted:
             return {}
-        rows = self._query_in("chunks", "place", wanted, ["doc_id", "ordinal", "search_text"])
+        rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", "search_text"])
         return {(r["doc_id"], int(r["ordinal"])): r["search_text"] for r in rows}
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        if not doc_ids:
-            return {}
-        rows = self._query_in("documents", "doc_id", doc_ids, ["record"], also=" and part == 0")
-        return {r["record"]["id"]: r["record"]["title"] for r in rows}
+        return self.docs.titles(doc_ids)
+
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        """The documents (all, or these), with their whole texts, ordered by source."""
+        return self.docs.documents(doc_ids)
 
     def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:
         if not doc_ids:
             return []
-        return [int(r["row_id"]) for r in self._query_in("chunks", "doc_id", doc_ids, ["row_id"])]
-
-    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
-        """The documents (all, or these), with their whole texts, ordered by source."""
-        if doc_ids is not None and not doc_ids:
-            return []
-        heads = self._records(doc_ids)
-        if not heads:
-            return []
-        parts: dict[str, list[tuple[int, str]]] = {}
-        for r in self._query_in(
-            "documents", "doc_id", [d.id for d in heads], ["doc_id", "part", "text"]
-        ):
-            parts.setdefault(r["doc_id"], []).append((int(r["part"]), r["text"]))
-        out = []
-        for d in heads:
-            pieces = sorted(parts.get(d.id, []))
-            if len(pieces) != d.n_parts:  # being rewritten this moment: left out, as if gone
-                continue
-            out.append(d.record(text="".join(t for _, t in pieces)))
-        return out
-
-    def _records(self, doc_ids: Sequence[str] | None = None) -> list[_Head]:
-        """The documents' records, without their texts, ordered by source."""
-        if doc_ids is None:
-            rows = self.query("documents", "part == 0", ["record"])
-        else:
-            rows = self._query_in("documents", "doc_id", doc_ids, ["record"], also=" and part == 0")
-        heads = [_Head(r["record"]) for r in rows]
-        return sorted(heads, key=lambda h: h.source)
-
-
-class _Head:
-    """A document's record as its first row keeps it."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.id: str = data["id"]
-        self.source: str = data["source"]
-        self.file_hash: str = data["file_hash"]
-        self.name: str | None = data.get("name")
-        self.title: str = data["title"]
-        self.n_parts = int(data["parts"])
-        self.n_characters = int(data["characters"])
-
-    def record(self, text: str) -> DocumentRecord:
-        d = self.data
-        return DocumentRecord(
-            id=d["id"], source=d["source"], title=d["title"], media_type=d["media_type"],
-            encoding=d["encoding"], file_hash=d["file_hash"], text=text,
-            page_starts=tuple(d["page_starts"]), n_chunks=d["n_chunks"],
-            indexed_at=d["indexed_at"], name=d["name"],
-        )  # fmt: skip
+        return [int(r["row_id"]) for r in self.db.query_in("chunks", "doc_id", doc_ids, ["row_id"])]
 
 
 def _chunk(r: dict[str, Any]) -> Chunk:

@@ -120,9 +120,9 @@ class Retriever:
         self.second_stage = second_stage
         self._groups = Groups(snapshot) if snapshot.approximate is not None else None
         self._remote = snapshot.remote
-        self._idf = (
-            self._remote.frequencies.idf if self._remote is not None else snapshot.lexical.idf  # type: ignore[union-attr]
-        )
+        found = self._remote.frequencies if self._remote is not None else snapshot.lexical
+        assert found is not None
+        self._idf = found.idf  # BM25's idf, for the second stage's question terms
 
     def signals(
         self, queries: Sequence[Query], *, doc_ids: set[str] | None = None

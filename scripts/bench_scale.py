@@ -1,8 +1,10 @@
 """Scale benchmark of the embedded index: build time of the derived indexes, search latency,
 peak memory and disk at 10k, 100k and (with --sizes) 1M chunks, searched exactly and
-approximately (index/derived.py), and how often the two give the same top results.
+approximately (index/derived.py), and how often the two give the same top results; with
+``--milvus``, each index copied into Milvus Lite (index/milvus_copy.py) and served from there.
 
     python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200] [--keep DIR]
+                                  [--milvus]
 
 Embedding a million chunks here is not possible (about 12 hours), so the chunks are real ones
 repeated: the passages of the DRCD index (``.cache/eval/drcd``, built by scripts/eval.py), in
@@ -46,6 +48,7 @@ from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 CHUNKS_PER_DOCUMENT = 50
+SEARCHES = ("exact", "approximate", "milvus")
 NOISE = 0.02  # the norm of a copy's vector's noise, against a unit vector
 
 
@@ -182,6 +185,16 @@ def relist(folder: Path) -> dict[str, float]:
     return {"ann_rebuild_s": round(time.perf_counter() - started, 1)}
 
 
+def copy_milvus(source: Path, folder: Path) -> dict[str, float]:
+    """The index at ``source`` copied into Milvus Lite (``folder``.db), its manifest in
+    ``folder`` (index/milvus_copy.py: the same chunks and vectors)."""
+    from index.milvus_copy import copy_to_milvus
+
+    started = time.perf_counter()
+    copy_to_milvus(source, folder, str(folder.with_suffix(".db")))
+    return {"copy_s": round(time.perf_counter() - started, 1)}
+
+
 def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     noise = rng.standard_normal(vectors.shape).astype(np.float32)
     noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True)
@@ -199,7 +212,9 @@ def measure(
     data = np.load(vectors)
     questions = [str(q) for q in data["questions"]]
     started = time.perf_counter()
-    snapshot = open_snapshot(folder, search=search)  # type: ignore[arg-type]
+    # (an index held in Milvus is searched as Milvus searches it: ``search`` is for the others)
+    mode = "auto" if search == "milvus" else search
+    snapshot = open_snapshot(folder, search=mode)  # type: ignore[arg-type]
     opened = time.perf_counter() - started
     manifest = snapshot.manifest
     main = LookupEmbedder(manifest.model, dict(zip(questions, data["dense"], strict=True)))
@@ -241,12 +256,21 @@ def one(args: argparse.Namespace) -> None:
     folder = Path(args.folder)
     if args.relist:
         result = relist(folder)
+    elif args.copy_milvus:
+        result = copy_milvus(folder, _milvus(folder)) | {"copy_peak_rss_mb": peak_rss_mb()}
     elif args.serve:
-        result = measure(folder, args.source, args.vectors, args.rounds, args.serve, args.ranked)
-        result |= {"disk_mb": disk_mb(folder), "serve_peak_rss_mb": peak_rss_mb()}
+        served = _milvus(folder) if args.serve == "milvus" else folder
+        result = measure(served, args.source, args.vectors, args.rounds, args.serve, args.ranked)
+        stored = served.with_suffix(".db") if args.serve == "milvus" else folder
+        result |= {"disk_mb": disk_mb(stored), "serve_peak_rss_mb": peak_rss_mb()}
     else:
         result = build(args.source, folder, args.one) | {"build_peak_rss_mb": peak_rss_mb()}
     print(json.dumps(result))
+
+
+def _milvus(folder: Path) -> Path:
+    """Where the Milvus Lite copy of the index at ``folder`` keeps its manifest."""
+    return folder.with_name(f"{folder.name}-milvus")
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -283,7 +307,11 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--keep", type=Path, help="keep the indexes in DIR, and reuse them")
-    parser.add_argument("--serve", choices=("exact", "approximate"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--milvus", action="store_true", help="also copy each index into Milvus Lite, and serve it"
+    )
+    parser.add_argument("--serve", choices=SEARCHES, help=argparse.SUPPRESS)
+    parser.add_argument("--copy-milvus", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ranked", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--relist", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,10 +345,19 @@ def main() -> None:
             row |= agreement(
                 *(Path(tmp) / f"ranked-{size}-{s}.json" for s in ("exact", "approximate"))
             )
+            if args.milvus:
+                row["milvus"] = json.loads(run(command + ["--copy-milvus"], size))
+                ranked = Path(tmp) / f"ranked-{size}-milvus.json"
+                row["milvus"] |= json.loads(
+                    run(command + ["--serve", "milvus", "--ranked", str(ranked)], size)
+                ) | recall(ranked, vectors)
+                row["milvus"] |= agreement(Path(tmp) / f"ranked-{size}-exact.json", ranked)
             rows.append(row)
             print(json.dumps(row), flush=True)
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
+            for copy in (_milvus(folder), _milvus(folder).with_suffix(".db")):
+                shutil.rmtree(copy, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(rows, args.questions), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
