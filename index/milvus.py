@@ -75,13 +75,17 @@ def connect(uri: str) -> Any:
         ) from exc
     # pymilvus logs each failed call with its traceback; citeqa tells the failure itself
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    options: dict[str, Any] = {}
     if is_lite_file(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        # pymilvus pings every 10 s; Milvus Lite's server takes one in 5 minutes and answers
+        # more with a GOAWAY that gRPC prints
+        options["grpc_options"] = {"grpc.keepalive_time_ms": 300_000}
         # Milvus Lite's server in this process logs each call it lacks (pymilvus asks for
         # some and does without them) as an error with a traceback
         logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
-        return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""), timeout=30)
+        return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""), timeout=30, **options)
     except Exception as exc:  # pymilvus raises its own and grpc's errors
         raise BackendError(
             f"cannot reach Milvus at {uri} ({_reason(exc)}); start it, or check the URI and "

@@ -98,6 +98,7 @@ class Head:
         self.file_hash: str = data["file_hash"]
         self.name: str | None = data.get("name")
         self.title: str = data["title"]
+        self.n_chunks = int(data["n_chunks"])
         self.n_parts = int(data["parts"])
         self.n_characters = int(data["characters"])
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from index.derived import DERIVED, search_kind
 from index.folder import found_manifest, open_store
+from index.milvus_store import MilvusStore
 from index.store import DB_NAME
 
 
@@ -21,12 +22,13 @@ def describe(folder: Path) -> dict[str, Any]:
     store = open_store(folder, readonly=True)
     try:
         stats = store.stats()
-        docs = store.documents()
+        docs = [
+            {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
+            for d in (store.docs.records() if isinstance(store, MilvusStore) else store.documents())
+        ]
     finally:
         store.close()
-    db_bytes = sum(_size(p) for p in folder.glob(DB_NAME + "*"))
-    derived_bytes = _size(folder / DERIVED) if (folder / DERIVED).exists() else 0
-    return {
+    summary = {
         "folder": str(folder),
         "model": manifest.model,
         "dimension": manifest.dimension,
@@ -40,14 +42,16 @@ def describe(folder: Path) -> dict[str, Any]:
         "generation": stats.generation,
         # from index.derived.APPROXIMATE_FROM chunks on, approximately (index/derived.py)
         "search": "milvus" if manifest.milvus_uri else search_kind(folder, stats.generation),
-        "milvus": manifest.milvus_uri,
-        "milvus_collection": manifest.milvus_collection,
-        "database_bytes": db_bytes,
-        "derived_bytes": derived_bytes,
-        "bytes_per_1000_chunks": round((db_bytes + derived_bytes) * 1000 / stats.chunks)
-        if stats.chunks
-        else 0,
-        "documents_list": [
-            {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source} for d in docs
-        ],
     }
+    if manifest.milvus_uri:  # nothing of it on disk here but the manifest
+        summary |= {"milvus": manifest.milvus_uri, "milvus_collection": manifest.milvus_collection}
+    else:
+        db_bytes = sum(_size(p) for p in folder.glob(DB_NAME + "*"))
+        derived_bytes = _size(folder / DERIVED) if (folder / DERIVED).exists() else 0
+        total = db_bytes + derived_bytes
+        summary |= {
+            "database_bytes": db_bytes,
+            "derived_bytes": derived_bytes,
+            "bytes_per_1000_chunks": round(total * 1000 / stats.chunks) if stats.chunks else 0,
+        }
+    return summary | {"documents_list": docs}

@@ -7,7 +7,8 @@ vectors (index/milvus_copy.py: nothing is embedded again, so the two differ only
 are searched), then both rank every question: the embedded index scores every chunk, the
 Milvus one fuses the candidates Milvus finds for each signal (qa/candidates.py). Writes
 ``results/eval_milvus.md`` (and .json) with R@1, R@5 and MRR@10 over documents, how often
-the two give the same top 5 chunks, and each one's time a question.
+the two give the same top 5 chunks (on the first ``--agreement`` questions of a file), and
+each one's time a question.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def main() -> None:
     parser.add_argument(
         "--candidates", type=int, default=None, help="each signal's, in Milvus (default: citeqa's)"
     )
+    parser.add_argument(
+        "--agreement", type=int, default=300, help="questions of a file compared chunk by chunk"
+    )
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "eval-milvus")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval_milvus.md")
     args = parser.parse_args()
@@ -72,7 +76,7 @@ def main() -> None:
                 report = evaluate(service, gold, methods={}, answers=0)
                 row[label] = report.methods[SECOND_STAGE]
                 row[f"{label}_ms"] = round((time.perf_counter() - started) * 1000 / len(gold), 1)
-            row |= agreement(embedded, milvus, [g.question for g in gold])
+            row |= agreement(embedded, milvus, [g.question for g in gold[: args.agreement]])
             rows.append(row)
             print(json.dumps(row), flush=True)
         embedded.close()
@@ -101,9 +105,9 @@ def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
         "# An index held in Milvus (Milvus Lite) against the embedded index, on the public sets",
         "",
         f"Part: **{part}** (data/eval-splits.json); the second stage (what citeqa serves), over "
-        "documents. The same chunks and vectors in both (index/milvus_copy.py); ms: the time "
-        "a question of the evaluation, ranking only, on this machine "
-        "(scripts/eval_milvus.py).",
+        "documents. The same chunks and vectors in both (index/milvus_copy.py); the chunks "
+        "compared on the first questions of each file; ms: the time a question of the "
+        "evaluation, ranking only, on this machine (scripts/eval_milvus.py).",
         "",
         "| set | questions | " + " | ".join(f"{m} embedded / Milvus" for m in MEASURES)
         + " | largest drop | same top 5 chunks | embedded top 10 kept | ms embedded / Milvus |",
