@@ -129,7 +129,7 @@ def _take_over(state: AppState) -> None:
         resume(state.jobs, job, state.collections, state.default, state.settings.max_upload_bytes)
     for collection in state.collections.values():
         with collection.holder.lease() as service:
-            sources = [d.source for d in service.snapshot.store.documents()]
+            sources = [d.source for d in service.snapshot.store.documents(with_text=False)]
         sweep_uploads(collection.upload_dir, sources)
 
 

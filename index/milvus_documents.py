@@ -2,8 +2,8 @@
 its text, cut in pieces of TEXT_PART characters (a row holds at most 64 KiB).
 
 The first row of each document holds its record (source, title, hash, pages…) and the
-number of pieces; a reader that finds fewer pieces (a write under way) leaves the document
-out, as if it were not there yet.
+number of pieces, and is written last; a reader that finds fewer pieces (a write under way)
+leaves the document out, as if it were not there yet.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class DocumentRows:
              "record": head if n == 0 else {}, "unused": [0.0, 0.0]}
             for n, part in enumerate(parts)
         ]  # fmt: skip
+        rows.reverse()  # the record last: a document whose record is there is there whole
         for i in range(0, len(rows), _BATCH):
             self.db.client.upsert(self.name, rows[i : i + _BATCH])
 

@@ -5,8 +5,10 @@ answer step run on it unchanged. Milvus has no transactions, so a ``transaction(
 its writes and applies them when the block ends, in an order that keeps a crash harmless:
 a replaced document's old chunks go first, then the new chunks, then the document's rows,
 then the generation. A document whose rows were not written is not cited (citations need
-them) and is not known to the next ingest, which writes it again; what a crash can leave is
-a chunk or two found by search and dropped from the answer until that run.
+them) and is not known to the next ingest, which writes it again. What a crash can leave is
+chunks without a document, which search may find and answers leave out, and counts that
+disagree with the chunks. A write is marked in the meta collection until its counts are
+written, and the next writer to open an index so marked mends both (``repair``).
 
 A reader sees each write when it is made (Strong consistency), not one generation's state
 as SQLite's snapshot gives: a ranking whose chunks were deleted meanwhile leaves them out.
@@ -38,6 +40,7 @@ _CHUNK_FIELDS = [
 ]  # fmt: skip
 _TOO_BIG = "-"  # sentence vectors over a row's limit: embedded when asked
 _BATCH = 256
+_WRITING = "writing"  # the meta row that marks a write under way
 
 
 def row_id_of(chunk_id: str) -> int:
@@ -71,10 +74,12 @@ class MilvusStore:
                             "another Milvus"
                         )
                     db.client.load_collection(name)  # a no-op once loaded
+            self._pending: list[tuple[str, Any]] | None = None
+            if not readonly:
+                self.repair()
         except BaseException:
             self.close()
             raise
-        self._pending: list[tuple[str, Any]] | None = None
 
     def close(self) -> None:
         """Close the connection; a writer's first seals what it wrote (Milvus searches data
@@ -104,6 +109,41 @@ class MilvusStore:
         return state, Frequencies.from_vector(rows[0]["df"], state["passages"], state["tokens"])
 
     # -- writes ---------------------------------------------------------------------------
+
+    def repair(self) -> bool:
+        """Mend what a write that stopped part way left (its mark is still in the meta
+        collection): drop the chunks of documents whose record was never written, and count
+        the frequencies again from the chunks. Whether anything needed it; a writer checks
+        when it opens the index."""
+        with self.db.errors():
+            if not self.db.client.get(self.db.collection("meta"), ids=[_WRITING]):
+                return False
+        state, _ = self.state()
+        rows = self.db.query("chunks", "", ["doc_id", "sparse", "length", "script"])
+        found = {r["doc_id"] for r in rows}
+        heads = self.docs.records()
+        # a record without its chunks is dropped too, so that the next ingest writes it again
+        empty = [h.id for h in heads if h.n_chunks and h.id not in found]
+        heads = [h for h in heads if h.id not in empty]
+        known = {h.id for h in heads}
+        with self.db.errors():
+            self.docs.delete(empty)
+            self.db.delete_in("chunks", "doc_id", sorted(found - known))
+            kept = [r for r in rows if r["doc_id"] in known]
+            fresh = Frequencies()
+            fresh.count((r["sparse"], int(r["length"])) for r in kept)
+            state |= {
+                "generation": int(state.get("generation", 0)) + 1,
+                "passages": fresh.passages, "tokens": fresh.tokens, "documents": len(heads),
+                "characters": sum(h.n_characters for h in heads),
+                "scripts": dict(Counter(r["script"] for r in kept)),
+            }  # fmt: skip
+            self.db.client.upsert(
+                self.db.collection("meta"),
+                [{"key": "state", "df": fresh.as_vector(), "state": state}],
+            )
+            self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
+        return True
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -161,6 +201,9 @@ class MilvusStore:
         gone = [i for op, v in pending if op == "delete" for i in v]
         gone += [v[0].id for op, v in pending if op == "put"]
         with self.db.errors():
+            # marked until the counts are written: stopped before, the next writer mends it
+            mark = {"key": _WRITING, "df": {0: 1.0}, "state": {"since": state.get("generation")}}
+            self.db.client.upsert(self.db.collection("meta"), [mark])
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
             # the batch's passages counted in first: they are weighed by one average length
@@ -187,6 +230,7 @@ class MilvusStore:
                 self.db.collection("meta"),
                 [{"key": "state", "df": freqs.as_vector(), "state": state}],
             )
+            self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
 
     def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
         docs = {d.id: d for d in self.docs.records(doc_ids)}
@@ -199,8 +243,10 @@ class MilvusStore:
         state["characters"] = state.get("characters", 0) - sum(
             d.n_characters for d in docs.values()
         )
-        self.db.delete_in("chunks", "doc_id", doc_ids)
+        # the records first: stopped between the two, the chunks left have no document, and
+        # the next writer drops them (``repair``), the next ingest writes the documents again
         self.docs.delete(doc_ids)
+        self.db.delete_in("chunks", "doc_id", doc_ids)
 
     def _put(
         self, record: DocumentRecord, chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
@@ -313,8 +359,13 @@ class MilvusStore:
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return self.docs.titles(doc_ids)
 
-    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
-        """The documents (all, or these), with their whole texts, ordered by source."""
+    def documents(
+        self, doc_ids: Sequence[str] | None = None, *, with_text: bool = True
+    ) -> list[DocumentRecord]:
+        """The documents (all, or these), ordered by source; without ``with_text``, their
+        texts are left empty (a listing)."""
+        if not with_text:
+            return [h.record(text="") for h in self.docs.records(doc_ids)]
         return self.docs.documents(doc_ids)
 
     def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:

@@ -75,6 +75,15 @@ class Frequencies:
             for t in c:
                 self.df[t] = self.df.get(t, 0.0) + 1
 
+    def count(self, passages: Iterable[tuple[Mapping[int, float], int]]) -> None:
+        """Count passages in by their sparse vectors (their tokens) and lengths."""
+        for vector, length in passages:
+            self.passages += 1
+            self.tokens += length
+            for t in vector:
+                if int(t) != NO_TOKEN:
+                    self.df[int(t)] = self.df.get(int(t), 0.0) + 1
+
     def remove(self, passages: Iterable[tuple[Mapping[int, float], int]]) -> None:
         """Count passages out: each one's sparse vector (its tokens) and its length."""
         for vector, length in passages:

@@ -323,10 +323,8 @@ class Store:
         if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
-        rows = self._db.execute(
-            f"SELECT id, title FROM documents WHERE id IN ({marks})", list(doc_ids)
-        )
-        return dict(rows.fetchall())
+        query = f"SELECT id, title FROM documents WHERE id IN ({marks})"
+        return dict(self._db.execute(query, list(doc_ids)).fetchall())
 
     def row_ids_of_documents(self, doc_ids: Sequence[str]) -> list[int]:
         if not doc_ids:
@@ -337,10 +335,14 @@ class Store:
         )
         return [r[0] for r in rows]
 
-    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+    def documents(
+        self, doc_ids: Sequence[str] | None = None, *, with_text: bool = True
+    ) -> list[DocumentRecord]:
+        """The documents (all, or these) by source; their texts empty without ``with_text``."""
         name = "name" if "name" in self._has["documents"] else "NULL"  # an index before names
+        text = "text" if with_text else "''"
         query = (
-            "SELECT id, source, title, media_type, encoding, file_hash, text, page_starts, "
+            f"SELECT id, source, title, media_type, encoding, file_hash, {text}, page_starts, "
             f"n_chunks, indexed_at, {name} FROM documents"
         )
         args: list[str] = []

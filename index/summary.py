@@ -7,7 +7,6 @@ from typing import Any
 
 from index.derived import DERIVED, search_kind
 from index.folder import found_manifest, open_store
-from index.milvus_store import MilvusStore
 from index.store import DB_NAME
 
 
@@ -24,7 +23,7 @@ def describe(folder: Path) -> dict[str, Any]:
         stats = store.stats()
         docs = [
             {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.source}
-            for d in (store.docs.records() if isinstance(store, MilvusStore) else store.documents())
+            for d in store.documents(with_text=False)
         ]
     finally:
         store.close()

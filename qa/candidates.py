@@ -141,17 +141,19 @@ def remote_candidates(
     # every candidate scored by every signal: each question vector among the candidates it
     # scores (a chunk deleted meanwhile is found by none, and left out)
     everyone = sorted(group)
-    then = [
-        search.among("dense", v, sorted(r for r in everyone if group[r] in g))
-        for v, g in zip(vectors, using, strict=True)
-    ]
-    then += [search.among("sparse", question, everyone)] if question else []
-    then += [search.among("cross", cross, everyone)] if cross is not None else []
-    scored = search.search_all(then)
-    dense_of = {r: s for found in scored[: len(vectors)] for r, (_, s) in found.items()}
+    then: dict[str, Request] = {}
+    for v, (vector, groups) in enumerate(zip(vectors, using, strict=True)):
+        if mine := [r for r in everyone if group[r] in groups]:
+            then[f"dense{v}"] = search.among("dense", vector, mine)
+    if question and everyone:
+        then["lexical"] = search.among("sparse", question, everyone)
+    if cross is not None and everyone:
+        then["cross"] = search.among("cross", cross, everyone)
+    scored = dict(zip(then, search.search_all(list(then.values())), strict=True))
+    dense_of = {r: s for k, found in scored.items() if k.startswith("dense")
+                for r, (_, s) in found.items()}  # fmt: skip
     rows = sorted(dense_of)
-    lexical = scored[len(vectors)] if question else {}
-    crossed = scored[-1] if cross is not None else {}
+    lexical, crossed = scored.get("lexical", {}), scored.get("cross", {})
     scores = {
         "lexical": np.array([lexical[r][1] if r in lexical else 0.0 for r in rows], np.float32),
         "dense": np.array([dense_of[r] for r in rows], np.float32),

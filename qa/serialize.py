@@ -52,7 +52,7 @@ def documents_dict(service: QAService, collection: str, collections: list[str]) 
     """The documents of ``service``'s index, the collection it is, and all collections."""
     docs = [
         {"id": d.id, "title": d.title, "chunks": d.n_chunks, "source": d.shown}
-        for d in service.snapshot.store.documents()
+        for d in service.snapshot.store.documents(with_text=False)
     ]
     return {
         "count": len(docs), "documents": docs, "collection": collection,

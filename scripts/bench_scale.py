@@ -1,10 +1,11 @@
 """Scale benchmark of the embedded index: build time of the derived indexes, search latency,
 peak memory and disk at 10k, 100k and (with --sizes) 1M chunks, searched exactly and
 approximately (index/derived.py), and how often the two give the same top results; with
-``--milvus``, each index copied into Milvus Lite (index/milvus_copy.py) and served from there.
+``--milvus SIZE...``, the indexes of those sizes copied into Milvus Lite (index/milvus_copy.py)
+and served from there.
 
     python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200] [--keep DIR]
-                                  [--milvus]
+                                  [--milvus 10000 100000]
 
 Embedding a million chunks here is not possible (about 12 hours), so the chunks are real ones
 repeated: the passages of the DRCD index (``.cache/eval/drcd``, built by scripts/eval.py), in
@@ -308,8 +309,9 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--keep", type=Path, help="keep the indexes in DIR, and reuse them")
     parser.add_argument(
-        "--milvus", action="store_true", help="also copy each index into Milvus Lite, and serve it"
-    )
+        "--milvus", type=int, nargs="*", default=[], metavar="SIZE",
+        help="also copy the indexes of these sizes into Milvus Lite, and serve them from it",
+    )  # fmt: skip
     parser.add_argument("--serve", choices=SEARCHES, help=argparse.SUPPRESS)
     parser.add_argument("--copy-milvus", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ranked", type=Path, help=argparse.SUPPRESS)
@@ -345,7 +347,7 @@ def main() -> None:
             row |= agreement(
                 *(Path(tmp) / f"ranked-{size}-{s}.json" for s in ("exact", "approximate"))
             )
-            if args.milvus:
+            if size in args.milvus:
                 row["milvus"] = json.loads(run(command + ["--copy-milvus"], size))
                 ranked = Path(tmp) / f"ranked-{size}-milvus.json"
                 row["milvus"] |= json.loads(

@@ -17,7 +17,7 @@ K = 5
 
 def report(rows: list[dict[str, Any]], questions: int) -> str:
     lines = [
-        "# Scale: the embedded index, exact and approximate search",
+        "# Scale: the embedded index, exact and approximate search, and Milvus Lite",
         "",
         f"Chunks: DRCD passages repeated with noisy copies of their vectors (see the script); "
         f"{questions} held-out DRCD questions, embedded once beforehand, k = {K}; "
@@ -71,7 +71,7 @@ def report(rows: list[dict[str, Any]], questions: int) -> str:
     if copies:
         lines += [
             "",
-            "Milvus Lite (``--milvus``): each index copied into Milvus Lite in a process of its "
+            "Milvus Lite (``--milvus``): the index copied into Milvus Lite in a process of its "
             "own (index/milvus_copy.py: its chunks and vectors, nothing embedded again), then "
             "served from it as `citeqa index --milvus PATH.db` would make it: Milvus searches "
             "each signal's candidates, citeqa fuses them (qa/candidates.py). Milvus Lite runs "
@@ -130,13 +130,12 @@ def plot(rows: list[dict[str, Any]], out: Path) -> bool:
     sizes = [r["chunks"] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for mode, mark in (("exact", "o"), ("approximate", "s"), ("milvus", "d")):
-        if not all(mode in r for r in rows):
-            continue
-        left.plot(
-            sizes, [r[mode]["search"]["p50"] for r in rows], f"{mark}-", label=f"{mode} search p50"
-        )
+        have = [r for r in rows if mode in r]  # Milvus Lite: the sizes it was run at
+        label = "Milvus Lite" if mode == "milvus" else mode
+        at = [r["chunks"] for r in have]
+        left.plot(at, [r[mode]["search"]["p50"] for r in have], f"{mark}-", label=f"{label} p50")
         right.plot(
-            sizes, [r[mode]["serve_peak_rss_mb"] for r in rows], f"{mark}-", label=f"{mode} serving"
+            at, [r[mode]["serve_peak_rss_mb"] for r in have], f"{mark}-", label=f"{label} serving"
         )
     right.plot(sizes, [r["build_peak_rss_mb"] for r in rows], "^--", label="building")
     left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="search latency")

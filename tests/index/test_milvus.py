@@ -230,3 +230,37 @@ def test_the_token_comes_from_the_environment(
     assert seen and set(seen) == {"root:Milvus"}
     assert "Milvus" not in (tmp_path / "idx" / "manifest.json").read_text().replace("milvus", "")
     shutil.rmtree(tmp_path / "idx")
+
+
+def test_a_write_stopped_part_way_is_mended_by_the_next(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.milvus_documents import DocumentRows
+    from index.milvus_store import MilvusStore
+
+    folder = tmp_path / "idx"
+    ingest([corpus], folder, MAIN, IngestOptions(milvus=str(tmp_path / "m.db")), cross=CROSS)
+    (corpus / "green.txt").write_text(
+        "城市更新改造加快推进。新建口袋公园三十处。\n", encoding="utf-8"
+    )
+
+    def stop(self: DocumentRows, record: object) -> None:  # killed with the chunks written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DocumentRows, "write", stop)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([corpus], folder, MAIN, cross=CROSS)
+    monkeypatch.undo()
+    manifest = open_snapshot(folder).manifest
+    reader = MilvusStore(manifest, readonly=True)
+    assert reader.stats().documents == 2  # the changed file's record went first
+    reader.close()
+    again = ingest([corpus], folder, MAIN, cross=CROSS)  # opening it mends the rest
+    assert (again.added, again.unchanged) == (1, 2)
+    fresh = tmp_path / "fresh"
+    ingest([corpus], fresh, MAIN, IngestOptions(milvus=str(tmp_path / "f.db")), cross=CROSS)
+    mine, theirs = _service(folder).snapshot, _service(fresh).snapshot
+    assert mine.store.stats().chunks == theirs.store.stats().chunks
+    a, b = mine.remote.frequencies, theirs.remote.frequencies  # type: ignore[union-attr]
+    assert (a.passages, a.tokens, a.df) == (b.passages, b.tokens, b.df)
+    assert MilvusStore(manifest).repair() is False  # nothing left to mend
