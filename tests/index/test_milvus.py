@@ -253,7 +253,7 @@ def test_a_write_stopped_part_way_is_mended_by_the_next(
     monkeypatch.undo()
     manifest = open_snapshot(folder).manifest
     reader = MilvusStore(manifest, readonly=True)
-    assert reader.stats().documents == 2  # the changed file's record went first
+    assert len(reader.documents(with_text=False)) == 2  # the changed file's record went first
     reader.close()
     again = ingest([corpus], folder, MAIN, cross=CROSS)  # opening it mends the rest
     assert (again.added, again.unchanged) == (1, 2)
