@@ -174,18 +174,6 @@ def open_store(folder: Path, *, readonly: bool = False) -> IndexStore:
     return Store(folder / DB_NAME, readonly=readonly)
 
 
-def index_generation(folder: Path, manifest: Manifest) -> int | None:
-    """The index's current generation (None when there is none), read without opening it
-    for searching: a server checks it to notice another process's writes."""
-    if not manifest.milvus_uri:
-        return read_generation(folder / DB_NAME)
-    store = MilvusStore(manifest, readonly=True)
-    try:
-        return store.generation()
-    finally:
-        store.close()
-
-
 def held_as(folder: Path, wanted: Manifest, milvus: str | None) -> Manifest:
     """``wanted`` with where the index is held: in Milvus at ``milvus`` if given (in the
     collections it already has there), else where the index at ``folder`` already is."""
