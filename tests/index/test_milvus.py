@@ -168,37 +168,21 @@ def test_ingest_rules_hold_in_milvus(tmp_path: Path, corpus: Path) -> None:
 
 
 def test_an_index_does_not_move_between_stores(tmp_path: Path, corpus: Path) -> None:
-    ingest([corpus], tmp_path / "here", MAIN, cross=CROSS)
+    def into(folder: str, milvus: str | None = None, **options: object) -> None:
+        ingest([corpus], tmp_path / folder, MAIN, IngestOptions(milvus=milvus, **options),  # type: ignore[arg-type]
+               cross=CROSS)  # fmt: skip
+
+    into("here")
     with pytest.raises(IndexMismatch, match="does not move between stores"):
-        ingest(
-            [corpus],
-            tmp_path / "here",
-            MAIN,
-            IngestOptions(milvus=str(tmp_path / "m.db")),
-            cross=CROSS,
-        )
-    ingest(
-        [corpus],
-        tmp_path / "there",
-        MAIN,
-        IngestOptions(milvus=str(tmp_path / "m.db")),
-        cross=CROSS,
-    )
+        into("here", str(tmp_path / "m.db"))
+    into("there", str(tmp_path / "m.db"))
     with pytest.raises(IndexMismatch, match="does not move between stores"):
-        ingest(
-            [corpus],
-            tmp_path / "there",
-            MAIN,
-            IngestOptions(milvus=str(tmp_path / "o.db")),
-            cross=CROSS,
-        )
+        into("there", str(tmp_path / "o.db"))
     with pytest.raises(IndexMismatch, match="not rebuilt in place"):
         ingest([corpus], tmp_path / "there", HashingEmbedder(48),
                IngestOptions(rebuild=True), cross=CROSS)  # fmt: skip
     with pytest.raises(InvalidInput, match="neither a Milvus Lite file"):
-        ingest(
-            [corpus], tmp_path / "new", MAIN, IngestOptions(milvus="milvus.example"), cross=CROSS
-        )
+        into("new", "milvus.example")
 
 
 def test_a_manifest_whose_collections_are_gone_says_so(tmp_path: Path, corpus: Path) -> None:

@@ -18,7 +18,7 @@ from index.embedder import HashingEmbedder
 from index.errors import BackendError
 from index.folder import open_snapshot
 from index.pipeline import IngestOptions, ingest
-from tests.api.conftest import AUTH, hashing_server
+from tests.api.conftest import AUTH, hashing_server, stop
 from tests.conftest import SEEDS
 
 QUESTIONS = (
@@ -53,12 +53,7 @@ def milvus_lite_server(data: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.mark.slow
