@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_scale_report import agreement_of  # noqa: E402
+from compare import MEASURES, agreement, measure_cells  # noqa: E402
 
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import approximated, open_snapshot  # noqa: E402
@@ -32,7 +32,6 @@ from qa.evaluate import SECOND_STAGE, evaluate  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
-MEASURES = ("R@1", "R@5", "MRR@10")
 
 
 def main() -> None:
@@ -68,19 +67,6 @@ def main() -> None:
     print(f"wrote {args.out}")
 
 
-def agreement(exact: QAService, approximate: QAService, questions: list[str]) -> dict[str, float]:
-    """bench_scale_report.agreement_of the two services' top 10 chunks for each question."""
-    ranked: list[list[list[int]]] = [[], []]
-    for start in range(0, len(questions), 64):
-        queries = [exact.parse(q) for q in questions[start : start + 64]]
-        for mine, service in zip(ranked, (exact, approximate), strict=True):
-            mine += [
-                service.retriever.ranking(s, 10).positions.tolist()
-                for s in service.retriever.signals(queries)
-            ]
-    return agreement_of(*ranked)
-
-
 def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     lines = [
         "# Approximate search against exact, on the public sets",
@@ -95,10 +81,9 @@ def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     ]  # fmt: skip
     for r in rows:
         exact, approx = r["exact"], r["approximate"]
-        drop = max(exact[m] - approx[m] for m in MEASURES)
-        cells = " | ".join(f"{exact[m]:.3f} / {approx[m]:.3f}" for m in MEASURES)
         lines.append(
-            f"| {r['set']} | {r['questions']} | {cells} | {drop:+.3f} | {r['same_top5']:.3f} "
+            f"| {r['set']} | {r['questions']} | {measure_cells(exact, approx)} "
+            f"| {r['same_top5']:.3f} "
             f"| {r['top10_kept']:.3f} |"
         )
     return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_scale_report import agreement_of  # noqa: E402
+from compare import MEASURES, agreement, measure_cells  # noqa: E402
 
 import qa.candidates  # noqa: E402
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
@@ -34,7 +34,6 @@ from qa.evaluate import SECOND_STAGE, evaluate  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
-MEASURES = ("R@1", "R@5", "MRR@10")
 
 
 def main() -> None:
@@ -87,19 +86,6 @@ def main() -> None:
     print(f"wrote {args.out}")
 
 
-def agreement(embedded: QAService, milvus: QAService, questions: list[str]) -> dict[str, float]:
-    """bench_scale_report.agreement_of the two services' top 10 chunks (by chunk id)."""
-    ranked: list[list[list[str]]] = [[], []]
-    for start in range(0, len(questions), 64):
-        queries = [embedded.parse(q) for q in questions[start : start + 64]]
-        for mine, service in zip(ranked, (embedded, milvus), strict=True):
-            mine += [
-                [c.chunk.id for c in service.retriever.ranking(s, 10).chunks]
-                for s in service.retriever.signals(queries)
-            ]
-    return agreement_of(*ranked)
-
-
 def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     lines = [
         "# An index held in Milvus (Milvus Lite) against the embedded index, on the public sets",
@@ -115,10 +101,8 @@ def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     ]  # fmt: skip
     for r in rows:
         a, b = r["embedded"], r["milvus"]
-        drop = max(a[m] - b[m] for m in MEASURES)
-        cells = " | ".join(f"{a[m]:.3f} / {b[m]:.3f}" for m in MEASURES)
         lines.append(
-            f"| {r['set']} | {r['questions']} | {cells} | {drop:+.3f} | {r['same_top5']:.3f} "
+            f"| {r['set']} | {r['questions']} | {measure_cells(a, b)} | {r['same_top5']:.3f} "
             f"| {r['top10_kept']:.3f} | {r['embedded_ms']} / {r['milvus_ms']} |"
         )
     return "\n".join(lines) + "\n"
