@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.errors import CiteqaError
-from index.store import DB_NAME, read_generation
+from index.folder import generation_now
 from qa.service import QAService
 
 logger = logging.getLogger("citeqa.api")
@@ -123,12 +123,9 @@ class ServiceHolder:
 
 
 def _generation_now(service: QAService) -> int | None:
-    """The generation of the index the service reads, as it is now (None when gone)."""
-    snapshot = service.snapshot
-    if snapshot.remote is not None:  # Milvus: the store reads it live
-        try:
-            return snapshot.store.generation()
-        except CiteqaError as exc:
-            logger.warning("cannot read the index's generation: %s", exc)
-            return None
-    return read_generation(snapshot.folder / DB_NAME)
+    """``generation_now`` of the service's index; None, logged, when it cannot be read."""
+    try:
+        return generation_now(service.snapshot)
+    except CiteqaError as exc:
+        logger.warning("cannot read the index's generation: %s", exc)
+        return None

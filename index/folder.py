@@ -156,6 +156,14 @@ def search_of(snapshot: Snapshot) -> str:
     return "exact" if snapshot.approximate is None else "approximate"
 
 
+def generation_now(snapshot: Snapshot) -> int | None:
+    """The generation of the snapshot's index as it is now (None when it is gone), read
+    without opening it again: a server checks it to notice another process's writes."""
+    if snapshot.remote is not None:  # Milvus: the store reads it live
+        return snapshot.store.generation()
+    return read_generation(snapshot.folder / DB_NAME)
+
+
 def found_manifest(folder: Path) -> Manifest:
     """The manifest of the index at ``folder``; IndexNotFound when there is none."""
     manifest = read_manifest(folder)

@@ -70,17 +70,13 @@ class MilvusSearch:
     def chunks(self) -> int:
         return self.frequencies.passages
 
-    def _fields(self) -> list[str]:
-        return ["row_id", "script", "dense", "sparse"] + (
-            ["cross"] if self.manifest.cross_model else []
-        )
-
     def _sample(self) -> Sample:
         from scipy.sparse import csr_matrix
 
         share = min(1.0, SAMPLE / max(self.chunks, 1))
         where = "" if share >= 1.0 else f"draw < {share:.9f}"
-        found = self.store.db.query("chunks", where, self._fields())
+        fields = ["script", "dense", "sparse"] + (["cross"] if self.manifest.cross_model else [])
+        found = self.store.db.query("chunks", where, fields)
         terms: dict[int, int] = {}
         indptr, indices, values = [0], [], []
         for f in found:
