@@ -23,6 +23,7 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "top_longest_shared",
     "top_cover_words",
     "top_numbers_found",
+    "top_cover_translated",
     "best_cover_bigrams",
     "best_sentence",
 )
@@ -48,6 +49,7 @@ def confidence_features(
         feats.get("longest_shared", 0.0),
         feats.get("cover_words", 0.0),
         feats.get("numbers_found", 0.0),
+        feats.get("cover_translated", 0.0),
         max(
             (c.rescored.features.get("cover_bigrams", 0.0) for c in citations if c.rescored),
             default=0.0,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.glossary import Glossary, load_glossary
+
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
 _LATIN_OR_NUMBER = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
@@ -95,15 +97,20 @@ class QuestionTerms:
     words: dict[str, float]  # Latin words and numbers
     numbers: frozenset[str]
     core: str  # the Han text without question words, for the longest shared stretch
+    # each English word's Chinese translations (of the words the glossary knows)
+    translated: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.chars or self.words)
 
 
-def question_terms(search_text: str, idf) -> QuestionTerms:  # type: ignore[no-untyped-def]
+def question_terms(  # type: ignore[no-untyped-def]
+    search_text: str, idf, glossary: Glossary | None = None
+) -> QuestionTerms:
     """Split a question (search form) into weighted terms; ``idf`` maps a token list to their
-    inverse document frequencies (``LexicalIndex.idf``)."""
+    inverse document frequencies (``LexicalIndex.idf``). English words are looked up in
+    ``glossary`` (by default CC-CEDICT's, read on the first question that has one)."""
     core_text = _ASKING.sub(" ", search_text)
     runs = _HAN_RUN.findall(core_text)
     chars = sorted({ch for run in runs for ch in run})
@@ -112,12 +119,17 @@ def question_terms(search_text: str, idf) -> QuestionTerms:  # type: ignore[no-u
     tokens = [*chars, *bigrams, *words]
     weights = idf(tokens) if tokens else np.empty(0, dtype=np.float32)
     w = dict(zip(tokens, (float(x) for x in weights), strict=True))
+    english = [t for t in words if t.isalpha() and len(t) > 2]
+    if english and glossary is None:
+        glossary = load_glossary()
+    found = (glossary.translations(t) for t in english) if glossary is not None else ()
     return QuestionTerms(
         chars={t: w[t] for t in chars},
         bigrams={t: w[t] for t in bigrams},
         words={t: w[t] for t in words},
         numbers=frozenset(_NUMBER.findall(search_text)),
         core=" ".join(runs),
+        translated=tuple(t for t in found if t),
     )
 
 
@@ -135,6 +147,14 @@ def word_coverage(terms: dict[str, float], text: str) -> float:
     found = set(_LATIN_OR_NUMBER.findall(text))
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if t in found) / total if total else 0.0
+
+
+def translated_coverage(translated: Sequence[Sequence[str]], text: str) -> float:
+    """Share of the question's English words (those with translations) of which ``text``
+    holds a translation (0 when there are none)."""
+    if not translated:
+        return 0.0
+    return sum(any(t in text for t in words) for words in translated) / len(translated)
 
 
 def longest_shared(core: str, text: str) -> int:
@@ -160,6 +180,7 @@ PASSAGE_FEATURES: tuple[str, ...] = (
     "longest_shared",
     "cover_words",
     "numbers_found",
+    "cover_translated",
 )
 
 
@@ -179,5 +200,6 @@ def passage_features(
             longest_shared(terms.core, text) / core_len,
             word_coverage(terms.words, text),
             (sum(n in text for n in terms.numbers) / len(terms.numbers)) if terms.numbers else 0.0,
+            translated_coverage(terms.translated, text),
         )
     return rows

@@ -265,32 +265,13 @@ def sentence_model(examples: Examples, names: Sequence[str] = SENTENCE_FEATURES)
     return fit_logistic(x[:, columns], y, names)
 
 
-# The similarity feature costs a USE embedding of every cited sentence (~25 ms a question on
-# two cores, most of an answer's time); it is kept only where it pays at least this much
-# cross-validated top-1 (share of questions whose best sentence holds the answer).
-SIMILARITY_WORTH = 0.005
+def sentence_top1(examples: Examples) -> float:
+    """Cross-validated share of questions whose best-scored sentence holds a gold answer."""
 
+    def fit_on(train: Examples) -> Callable[[np.ndarray], np.ndarray]:
+        return sentence_model(train).logits
 
-def choose_sentence_model(examples: Examples) -> tuple[LinearModel, dict[str, float]]:
-    """The sentence model with or without the similarity feature, by cross-validated top-1 on
-    the fitting examples against what the feature costs (SIMILARITY_WORTH)."""
-    without = tuple(n for n in SENTENCE_FEATURES if n != "similarity")
-
-    def fitter(names: Sequence[str]) -> Callable[[Examples], Callable[[np.ndarray], np.ndarray]]:
-        columns = [SENTENCE_FEATURES.index(n) for n in names]
-
-        def fit_on(train: Examples) -> Callable[[np.ndarray], np.ndarray]:
-            model = sentence_model(train, names)
-            return lambda rows: model.logits(rows[:, columns])
-
-        return fit_on
-
-    rates = {
-        "with_similarity": cross_validated_top1(examples, fitter(SENTENCE_FEATURES)),
-        "without_similarity": cross_validated_top1(examples, fitter(without)),
-    }
-    keep = rates["with_similarity"] - rates["without_similarity"] >= SIMILARITY_WORTH
-    return sentence_model(examples, SENTENCE_FEATURES if keep else without), rates
+    return cross_validated_top1(examples, fit_on)
 
 
 def rescore_sentences(answered: Sequence[Answered], model: LinearModel) -> None:

@@ -17,7 +17,13 @@ import numpy as np
 from index.clean import is_heading_line
 from index.embedder import Embedder
 from index.normalise import search_form
-from qa.features import QuestionTerms, coverage, longest_shared, word_coverage
+from qa.features import (
+    QuestionTerms,
+    coverage,
+    longest_shared,
+    translated_coverage,
+    word_coverage,
+)
 from qa.fitted import LinearModel
 from qa.query import Query
 
@@ -26,6 +32,7 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "cover_bigrams",
     "longest_shared",
     "cover_words",
+    "cover_translated",
     "similarity",
     "passage_score",
     "passage_rank",
@@ -34,7 +41,14 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "log_length",
     "number_asked_and_given",
     "year_asked_and_given",
+    # relative: to the best of the question's sentences, and the sentence just before
+    "cover_bigrams_gap",
+    "cover_translated_gap",
+    "similarity_gap",
+    "previous_cover_bigrams",
+    "previous_cover_translated",
 )
+_RELATIVE = 5  # the last columns, computed from the others once every sentence has its row
 
 _ASKS_NUMBER = re.compile(
     r"多少|几|幾|多大|多长|多長|多高|多远|多遠|多重|多久|比例|百分之|数量|數量|"
@@ -83,11 +97,12 @@ def sentence_features(
     rows = np.zeros((len(sentences), len(SENTENCE_FEATURES)), dtype=np.float32)
     for i, s in enumerate(sentences):
         form = s.form or search_form(s.text)
-        rows[i] = (
+        rows[i, :-_RELATIVE] = (
             coverage(terms.chars, form),
             coverage(terms.bigrams, form),
             longest_shared(terms.core, form) / core_len,
             word_coverage(terms.words, form),
+            translated_coverage(terms.translated, form),
             similarity[i],
             passage_scores[s.citation - 1],
             np.log(s.citation),
@@ -97,6 +112,17 @@ def sentence_features(
             float(asks_number and bool(_DIGIT.search(form))),
             float(asks_year and bool(_YEAR.search(form))),
         )
+    if not len(rows):
+        return rows
+    # an answer often follows the sentence that restates the question
+    shared = [SENTENCE_FEATURES.index(n) for n in ("cover_bigrams", "cover_translated")]
+    similarity_at = SENTENCE_FEATURES.index("similarity")
+    measured = rows[:, [*shared, similarity_at]]
+    previous = np.zeros((len(rows), len(shared)), dtype=np.float32)
+    for i in range(1, len(sentences)):
+        if sentences[i].citation == sentences[i - 1].citation:
+            previous[i] = rows[i - 1, shared]
+    rows[:, -_RELATIVE:] = np.hstack([measured - measured.max(axis=0), previous])
     return rows
 
 
@@ -153,6 +179,6 @@ class SentenceScorer:
             sim = np.zeros(len(sentences), dtype=np.float32)
         rows = sentence_features(query, terms, sentences, sim, passage_scores)
         if model is None:  # not fitted (only while fitting): rank by what is shared
-            return rows, rows[:, 1] + rows[:, 4]
+            return rows, rows[:, 1] + rows[:, SENTENCE_FEATURES.index("similarity")]
         columns = [SENTENCE_FEATURES.index(n) for n in model.names]
         return rows, model.probabilities(rows[:, columns]).astype(np.float32)
