@@ -259,10 +259,9 @@ def sentence_examples(answered: Sequence[Answered]) -> Examples:
     return out
 
 
-def sentence_model(examples: Examples, names: Sequence[str] = SENTENCE_FEATURES) -> LinearModel:
+def sentence_model(examples: Examples) -> LinearModel:
     x, y, _ = examples.matrix()
-    columns = [SENTENCE_FEATURES.index(n) for n in names]
-    return fit_logistic(x[:, columns], y, names)
+    return fit_logistic(x, y, SENTENCE_FEATURES)
 
 
 def sentence_top1(examples: Examples) -> float:

@@ -2,10 +2,11 @@
 
 The first stage fuses whole-index signals (BM25, e5, USE). For its top ``pool`` chunks the
 second stage adds how much of the question — weighted by rarity — each chunk, its neighbours
-and its title contain, the longest stretch of the question it repeats and whether the
-question's numbers appear (``qa/features.py``), and combines them with the first stage's own
-signals in a logistic model fitted on the fitting parts of the public sets
-(``scripts/fit_ranker.py``, ``qa/fitted.json``)."""
+and its title contain, the longest stretch of the question it repeats, whether the question's
+numbers appear and how many of an English question's words it holds a translation of
+(``qa/features.py``), and combines them with the first stage's own signals in a model fitted
+on the fitting parts of the public sets: logistic or LightGBM LambdaRank trees, whichever
+cross-validates better for the language (``scripts/fit_ranker.py``, ``qa/fitted.json``)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,12 @@
 
 A logistic model per question language (fitted on the fitting parts of the public sets, label:
 the sentence contains a gold answer) over what the sentence shares with the question
-(``qa/features.py``), its cross-lingual similarity to the question (multilingual USE, so an
-English question can pick a Chinese sentence), the second-stage score and rank of its passage,
-and whether it offers what the question asks for (a number, a year)."""
+(``qa/features.py``, translations of an English question's words included), its cross-lingual
+similarity to the question (multilingual USE, so an English question can pick a Chinese
+sentence), the second-stage score and rank of its passage, whether it offers what the question
+asks for (a number, a year), and how it compares with the question's best sentence and follows
+the sentence before it (an answer often comes just after the sentence that restates the
+question)."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from qa.features import (
 from qa.fitted import LinearModel
 from qa.query import Query
 
-SENTENCE_FEATURES: tuple[str, ...] = (
+_MEASURED: tuple[str, ...] = (
     "cover_chars",
     "cover_bigrams",
     "longest_shared",
@@ -41,14 +44,14 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "log_length",
     "number_asked_and_given",
     "year_asked_and_given",
-    # relative: to the best of the question's sentences, and the sentence just before
-    "cover_bigrams_gap",
-    "cover_translated_gap",
-    "similarity_gap",
-    "previous_cover_bigrams",
-    "previous_cover_translated",
 )
-_RELATIVE = 5  # the last columns, computed from the others once every sentence has its row
+_SHARED = ("cover_bigrams", "cover_translated")
+# relative: to the best of the question's sentences, and of the sentence just before
+_RELATIVE: tuple[str, ...] = (
+    *(f"{name}_gap" for name in (*_SHARED, "similarity")),
+    *(f"previous_{name}" for name in _SHARED),
+)
+SENTENCE_FEATURES: tuple[str, ...] = _MEASURED + _RELATIVE
 
 _ASKS_NUMBER = re.compile(
     r"多少|几|幾|多大|多长|多長|多高|多远|多遠|多重|多久|比例|百分之|数量|數量|"
@@ -97,7 +100,7 @@ def sentence_features(
     rows = np.zeros((len(sentences), len(SENTENCE_FEATURES)), dtype=np.float32)
     for i, s in enumerate(sentences):
         form = s.form or search_form(s.text)
-        rows[i, :-_RELATIVE] = (
+        rows[i, : len(_MEASURED)] = (
             coverage(terms.chars, form),
             coverage(terms.bigrams, form),
             longest_shared(terms.core, form) / core_len,
@@ -114,15 +117,13 @@ def sentence_features(
         )
     if not len(rows):
         return rows
-    # an answer often follows the sentence that restates the question
-    shared = [SENTENCE_FEATURES.index(n) for n in ("cover_bigrams", "cover_translated")]
-    similarity_at = SENTENCE_FEATURES.index("similarity")
-    measured = rows[:, [*shared, similarity_at]]
+    shared = [_MEASURED.index(n) for n in _SHARED]
+    measured = rows[:, [*shared, _MEASURED.index("similarity")]]
     previous = np.zeros((len(rows), len(shared)), dtype=np.float32)
     for i in range(1, len(sentences)):
         if sentences[i].citation == sentences[i - 1].citation:
             previous[i] = rows[i - 1, shared]
-    rows[:, -_RELATIVE:] = np.hstack([measured - measured.max(axis=0), previous])
+    rows[:, len(_MEASURED) :] = np.hstack([measured - measured.max(axis=0), previous])
     return rows
 
 
