@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -24,6 +25,15 @@ LINES = [
     "燒 烧 [shao1] /to burn/to cook/to stew/to bake/to roast/to heat/to boil (tea, water etc)/"
     "fever/to run a temperature/(coll.) to let things go to one's head/\n",
 ]
+
+
+def fake_dictionary(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """LINES as the gzipped dictionary file the glossary is built from."""
+    source = folder / "cedict.txt.gz"
+    with gzip.open(source, "wt", encoding="utf-8") as out:
+        out.writelines(LINES)
+    monkeypatch.setattr(glossary_module, "dictionary_file", lambda: source)
+    return source
 
 
 def test_english_words_find_their_translations_by_stem() -> None:
@@ -73,12 +83,7 @@ def test_a_chinese_question_never_reads_the_glossary(monkeypatch: pytest.MonkeyP
 def test_the_glossary_is_built_once_then_read_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "cedict.txt.gz"
-    import gzip
-
-    with gzip.open(source, "wt", encoding="utf-8") as out:
-        out.writelines(LINES)
-    monkeypatch.setattr(glossary_module, "dictionary_file", lambda: source)
+    source = fake_dictionary(tmp_path, monkeypatch)
     cache = tmp_path / "cache" / "glossary.json"
     assert read_glossary(cache).translations("city") == ("城市",)
     assert json.loads(cache.read_text(encoding="utf-8"))["coal"] == ["煤", "窑"]
@@ -92,12 +97,7 @@ def test_the_glossary_is_built_once_then_read_from_the_cache(
 def test_an_unwritable_cache_is_built_around(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "cedict.txt.gz"
-    import gzip
-
-    with gzip.open(source, "wt", encoding="utf-8") as out:
-        out.writelines(LINES)
-    monkeypatch.setattr(glossary_module, "dictionary_file", lambda: source)
+    fake_dictionary(tmp_path, monkeypatch)
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     assert read_glossary(blocker / "glossary.json").translations("coal") == ("煤", "窑")
