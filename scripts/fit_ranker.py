@@ -133,13 +133,11 @@ def main() -> None:
     sentence_models = {}
     for lang, items in answered.items():
         examples = fit.sentence_examples(items)
-        sentence_models[lang], rates = fit.choose_sentence_model(examples)
+        sentence_models[lang] = fit.sentence_model(examples)
         fit.rescore_sentences(items, sentence_models[lang])
-        uses = "similarity" in sentence_models[lang].names
-        provenance[f"sentences_{lang}"] = {
-            "questions": len(examples.rows), "uses_similarity": uses, **rates
-        }  # fmt: skip
-        log(f"sentences {lang}: {len(examples.rows)} questions, top-1 {rates}, similarity {uses}")
+        top1 = fit.sentence_top1(examples)
+        provenance[f"sentences_{lang}"] = {"questions": len(examples.rows), "top1_cv": top1}
+        log(f"sentences {lang}: {len(examples.rows)} questions, cross-validated top-1 {top1:.4f}")
     fitted = replace(fitted, sentences=sentence_models)
 
     # 3. confidence, answerable against questions asked of an index that cannot answer them
