@@ -8,7 +8,7 @@ the fitted models is numpy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.confidence import CONFIDENCE_FEATURES, confidence_features
 from qa.evaluate import GoldQuery
-from qa.fitted import Fitted, LinearModel, Model, TreeModel
+from qa.fitted import CalibratedModel, Fitted, LinearModel, Model, SentenceModel, TreeModel
 from qa.query import Query, parse_query
 from qa.rerank import (
     FIRST_STAGE_FEATURES,
@@ -50,12 +50,12 @@ class Asked:
 
 @dataclass
 class Examples:
+    """One question per entry: its candidates' feature rows and their labels."""
+
     rows: list[np.ndarray] = field(default_factory=list)
     labels: list[np.ndarray] = field(default_factory=list)
-    groups: list[int] = field(default_factory=list)
 
     def add(self, rows: np.ndarray, labels: np.ndarray) -> None:
-        self.groups.append(len(self.rows))
         self.rows.append(rows)
         self.labels.append(labels)
 
@@ -64,6 +64,9 @@ class Examples:
         y = np.concatenate(self.labels)
         g = np.concatenate([np.full(len(r), i) for i, r in enumerate(self.rows)])
         return x, y, g
+
+    def subset(self, keep: Sequence[int]) -> Examples:
+        return Examples([self.rows[i] for i in keep], [self.labels[i] for i in keep])
 
 
 def ask_all(
@@ -159,18 +162,26 @@ def linear_ranker(examples: Examples, depth: int = 10) -> LinearModel:
     return fit_logistic(x[:, _INPUT_COLUMNS], y.astype(np.int8), RANKER_INPUTS)
 
 
-def tree_ranker(examples: Examples, *, trees: int = 300, leaves: int = 7) -> TreeModel:
-    """LightGBM LambdaRank over each question's whole pool, on the graded labels."""
+def lambdarank(
+    examples: Examples, names: Sequence[str], *, trees: int = 300, leaves: int = 7
+) -> TreeModel:
+    """LightGBM LambdaRank over each question's candidates (the columns ``names``), on their
+    graded labels."""
     import lightgbm
 
     x, y, _ = examples.matrix()
-    x = x[:, _INPUT_COLUMNS]
     model = lightgbm.LGBMRanker(
         n_estimators=trees, learning_rate=0.05, num_leaves=leaves, min_child_samples=20,
         random_state=0, verbose=-1,
     )  # fmt: skip
     model.fit(x, y, group=[len(r) for r in examples.rows])
-    return TreeModel.from_lightgbm(model.booster_.dump_model(), RANKER_INPUTS)
+    return TreeModel.from_lightgbm(model.booster_.dump_model(), names)
+
+
+def tree_ranker(examples: Examples, *, trees: int = 300, leaves: int = 7) -> TreeModel:
+    """LambdaRank over each question's whole pool, on the graded labels."""
+    inputs = Examples([r[:, _INPUT_COLUMNS] for r in examples.rows], examples.labels)
+    return lambdarank(inputs, RANKER_INPUTS, trees=trees, leaves=leaves)
 
 
 def choose_ranker(examples: Examples) -> tuple[Model, dict[str, float]]:
@@ -193,31 +204,44 @@ def _on_inputs(model: Model) -> Callable[[np.ndarray], np.ndarray]:
     return lambda rows: model.logits(rows[:, _INPUT_COLUMNS])
 
 
-def top1_rate(examples: Examples, score: Callable[[np.ndarray], np.ndarray]) -> float:
-    """Share of questions whose best-scored candidate is of a gold document."""
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+def top1_rate(examples: Examples, score: Scorer) -> float:
+    """Share of questions whose best-scored candidate has a positive label."""
+    return top1_of(examples, [score(rows) for rows in examples.rows])
+
+
+def top1_of(examples: Examples, scores: Sequence[np.ndarray]) -> float:
+    """Share of questions whose best score is a positive candidate's."""
     hits = [
-        bool(labels[int(np.argmax(score(rows)))]) if len(rows) else False
-        for rows, labels in zip(examples.rows, examples.labels, strict=True)
+        bool(labels[int(np.argmax(s))]) if len(s) else False
+        for s, labels in zip(scores, examples.labels, strict=True)
     ]
     return float(np.mean(hits)) if hits else 0.0
 
 
-def cross_validated_top1(
-    examples: Examples,
-    fit: Callable[[Examples], Callable[[np.ndarray], np.ndarray]],
-    folds: int = 4,
-) -> float:
-    """Top-1 rate with questions split into folds: fit on the others, score the held fold."""
+def cross_fitted(
+    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
+) -> list[np.ndarray]:
+    """Every question's scores from a model fitted without it: the questions are split into
+    ``folds``, and each fold is scored by a model fitted on the others."""
     n = len(examples.rows)
     order = np.random.default_rng(0).permutation(n)
-    rates = []
+    scores: list[np.ndarray] = [np.empty(0)] * n
     for f in range(folds):
-        held = set(order[f::folds].tolist())
-        train, test = Examples(), Examples()
-        for i in range(n):
-            (test if i in held else train).add(examples.rows[i], examples.labels[i])
-        rates.append(top1_rate(test, fit(train)) * len(test.rows))
-    return float(sum(rates) / n)
+        held = order[f::folds]
+        score = fit(examples.subset(np.setdiff1d(order, held).tolist()))
+        for i in held:
+            scores[i] = score(examples.rows[i])
+    return scores
+
+
+def cross_validated_top1(
+    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
+) -> float:
+    """Top-1 rate with questions split into folds: fit on the others, score the held fold."""
+    return top1_of(examples, cross_fitted(examples, fit, folds))
 
 
 @dataclass
@@ -245,44 +269,77 @@ def answer_all(service: QAService, asked: Sequence[Asked], k: int = 5) -> list[A
     return out
 
 
-def sentence_examples(answered: Sequence[Answered]) -> Examples:
+def sentence_examples(answered: Sequence[Answered]) -> tuple[Examples, list[int]]:
     """For each answerable question with answers: every sentence of its cited passages, with
-    its features and whether it contains a gold answer."""
-    out = Examples()
-    for a in answered:
+    its features and whether it contains a gold answer; and the position in ``answered`` of
+    each question taken."""
+    out, taken = Examples(), []
+    for i, a in enumerate(answered):
         if not a.asked.answerable or not a.asked.gold.answers or not a.sentences:
             continue
         rows = np.array([s.features for s in a.sentences], dtype=np.float32)
         answers = a.asked.gold.answers
         labels = np.array([any(ans in s.text for ans in answers) for s in a.sentences])
         out.add(rows, labels.astype(np.int8))
-    return out
+        taken.append(i)
+    return out, taken
 
 
-def sentence_model(examples: Examples) -> LinearModel:
+def linear_sentences(examples: Examples) -> LinearModel:
     x, y, _ = examples.matrix()
     return fit_logistic(x, y, SENTENCE_FEATURES)
 
 
-def sentence_top1(examples: Examples) -> float:
-    """Cross-validated share of questions whose best-scored sentence holds a gold answer."""
-
-    def fit_on(train: Examples) -> Callable[[np.ndarray], np.ndarray]:
-        return sentence_model(train).logits
-
-    return cross_validated_top1(examples, fit_on)
+def tree_sentences(examples: Examples) -> TreeModel:
+    return lambdarank(examples, SENTENCE_FEATURES)
 
 
-def rescore_sentences(answered: Sequence[Answered], model: LinearModel) -> None:
-    """Score every sentence again with ``model``, as the service will."""
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass
+class SentenceFit:
+    """The chosen sentence scorer, each fitting question's sentence probabilities from a
+    scorer fitted without that question (what the later steps learn from, so they see
+    probabilities as sharp as an unseen question gets), and the cross-validated top-1 rates
+    of the kinds tried."""
+
+    model: SentenceModel
+    held_out: list[np.ndarray]
+    rates: dict[str, float]
+
+
+def choose_sentence_model(examples: Examples) -> SentenceFit:
+    """Logistic regression, or LambdaRank trees if their cross-validated top-1 is better. The
+    trees' scores become probabilities through a line fitted on their cross-fitted scores."""
+    linear = cross_fitted(examples, lambda ex: linear_sentences(ex).logits)
+    trees = cross_fitted(examples, lambda ex: tree_sentences(ex).logits)
+    rates = {"linear_cv": top1_of(examples, linear), "trees_cv": top1_of(examples, trees)}
+    rates = {k: round(v, 4) for k, v in rates.items()}
+    if rates["trees_cv"] <= rates["linear_cv"]:
+        return SentenceFit(linear_sentences(examples), [_sigmoid(s) for s in linear], rates)
+    line = fit_logistic(np.concatenate(trees)[:, None], np.concatenate(examples.labels), ["trees"])
+    slope = float(line.coef[0] / line.scale[0])
+    intercept = float(line.intercept - slope * line.mean[0])
+    model = CalibratedModel(tree_sentences(examples), slope, intercept)
+    return SentenceFit(model, [_sigmoid(slope * s + intercept) for s in trees], rates)
+
+
+def rescore_sentences(
+    answered: Sequence[Answered], model: SentenceModel, held_out: Mapping[int, np.ndarray]
+) -> None:
+    """Score every sentence again: with ``held_out[i]`` for the i-th question where given,
+    else with ``model``, as the service will."""
     columns = [SENTENCE_FEATURES.index(n) for n in model.names]
-    for a in answered:
-        if a.sentences:
+    for i, a in enumerate(answered):
+        if not a.sentences:
+            continue
+        probs = held_out.get(i)
+        if probs is None:
             rows = np.array([s.features for s in a.sentences], dtype=np.float32)
             probs = model.probabilities(rows[:, columns])
-            a.sentences = [
-                replace(s, score=float(p)) for s, p in zip(a.sentences, probs, strict=True)
-            ]
+        a.sentences = [replace(s, score=float(p)) for s, p in zip(a.sentences, probs, strict=True)]
 
 
 def balanced_weights(groups: Sequence[object]) -> np.ndarray:

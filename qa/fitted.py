@@ -1,9 +1,11 @@
 """The parameters citeqa learned from the fitting parts of the public sets, shipped as one
 small JSON file (``qa/fitted.json``, written by ``scripts/fit_ranker.py``): the second-stage
 ranker, the abstention model with its thresholds, and the answer-sentence scorer, each per
-question language. Each is a logistic model over standardised features or, for the ranker
-where measurement picks it, gradient-boosted trees (LightGBM LambdaRank, stored as plain
-arrays). Applying either is numpy, and every feature's contribution to a score can be shown."""
+question language. Each is a logistic model over standardised features or, for the ranker and
+the sentence scorer where measurement picks them, gradient-boosted trees (LightGBM LambdaRank,
+stored as plain arrays; the sentence scorer's scores become probabilities through a fitted
+line). Applying any of them is numpy, and every feature's contribution to a score can be
+shown."""
 
 from __future__ import annotations
 
@@ -190,6 +192,56 @@ def model_from_dict(data: dict[str, Any]) -> Model:
 
 
 @dataclass(frozen=True)
+class CalibratedModel:
+    """A ranking model whose scores a fitted line turns into probabilities:
+    ``logit = slope * score + intercept`` (Platt scaling, fitted on scores the model gave to
+    questions it was not trained on)."""
+
+    model: Model
+    slope: float
+    intercept: float
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.model.names
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        return self.slope * self.model.logits(rows) + self.intercept
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(rows)))
+
+    @property
+    def base(self) -> float:
+        return self.slope * self.model.base + self.intercept
+
+    def contributions(self, row: np.ndarray) -> dict[str, float]:
+        return {k: self.slope * v for k, v in self.model.contributions(row).items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "calibrated",
+            "slope": round(float(self.slope), 6),
+            "intercept": round(float(self.intercept), 6),
+            "model": self.model.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CalibratedModel:
+        return cls(model_from_dict(data["model"]), float(data["slope"]), float(data["intercept"]))
+
+
+# what scores answer sentences: anything that gives probabilities
+SentenceModel = LinearModel | CalibratedModel
+
+
+def sentence_model_from_dict(data: dict[str, Any]) -> SentenceModel:
+    if data.get("kind") == "calibrated":
+        return CalibratedModel.from_dict(data)
+    return LinearModel.from_dict(data)
+
+
+@dataclass(frozen=True)
 class Fitted:
     """Everything fitted, by question language ("zh", "en")."""
 
@@ -197,7 +249,7 @@ class Fitted:
     ranker: dict[str, Model]
     confidence: dict[str, LinearModel]
     answer_at: dict[str, float]  # confidence at or above which citeqa answers
-    sentences: dict[str, LinearModel]
+    sentences: dict[str, SentenceModel]
     further_sentence_at: float  # probability a second or third answer sentence needs
     provenance: dict[str, Any]
 
@@ -214,16 +266,12 @@ class Fitted:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fitted:
-        linear = {
-            part: {lang: LinearModel.from_dict(m) for lang, m in data[part].items()}
-            for part in ("confidence", "sentences")
-        }
         return cls(
             pool=int(data["pool"]),
             ranker={lang: model_from_dict(m) for lang, m in data["ranker"].items()},
-            confidence=linear["confidence"],
+            confidence={lang: LinearModel.from_dict(m) for lang, m in data["confidence"].items()},
             answer_at={k: float(v) for k, v in data["answer_at"].items()},
-            sentences=linear["sentences"],
+            sentences={lang: sentence_model_from_dict(m) for lang, m in data["sentences"].items()},
             further_sentence_at=float(data["further_sentence_at"]),
             provenance=dict(data.get("provenance", {})),
         )

@@ -1,7 +1,8 @@
 """Answer sentences: the probability that a sentence of a cited passage holds the answer.
 
-A logistic model per question language (fitted on the fitting parts of the public sets, label:
-the sentence contains a gold answer) over what the sentence shares with the question
+A model per question language (fitted on the fitting parts of the public sets, label: the
+sentence contains a gold answer; a logistic model, or LambdaRank trees with calibrated
+probabilities where they cross-validate better) over what the sentence shares with the question
 (``qa/features.py``, translations of an English question's words included), its cross-lingual
 similarity to the question (multilingual USE, so an English question can pick a Chinese
 sentence), the second-stage score and rank of its passage, whether it offers what the question
@@ -27,7 +28,7 @@ from qa.features import (
     translated_coverage,
     word_coverage,
 )
-from qa.fitted import LinearModel
+from qa.fitted import SentenceModel
 from qa.query import Query
 
 _MEASURED: tuple[str, ...] = (
@@ -134,7 +135,7 @@ class SentenceScorer:
     (``index/sentence_vectors.py``). A language whose model does without the feature embeds
     nothing."""
 
-    def __init__(self, embedder: Embedder | None, models: dict[str, LinearModel]) -> None:
+    def __init__(self, embedder: Embedder | None, models: dict[str, SentenceModel]) -> None:
         self.embedder = embedder
         self.models = models
 

@@ -33,7 +33,7 @@ from qa.evalsets import (  # noqa: E402
     read_sample_questions,
     read_splits,
 )
-from qa.fitted import FITTED_PATH, Fitted, TreeModel, write_fitted  # noqa: E402
+from qa.fitted import FITTED_PATH, CalibratedModel, Fitted, TreeModel, write_fitted  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
@@ -132,12 +132,17 @@ def main() -> None:
     }
     sentence_models = {}
     for lang, items in answered.items():
-        examples = fit.sentence_examples(items)
-        sentence_models[lang] = fit.sentence_model(examples)
-        fit.rescore_sentences(items, sentence_models[lang])
-        top1 = fit.sentence_top1(examples)
-        provenance[f"sentences_{lang}"] = {"questions": len(examples.rows), "top1_cv": top1}
-        log(f"sentences {lang}: {len(examples.rows)} questions, cross-validated top-1 {top1:.4f}")
+        examples, taken = fit.sentence_examples(items)
+        chosen = fit.choose_sentence_model(examples)
+        sentence_models[lang] = chosen.model
+        fit.rescore_sentences(items, chosen.model, dict(zip(taken, chosen.held_out, strict=True)))
+        kind = "trees" if isinstance(chosen.model, CalibratedModel) else "linear"
+        provenance[f"sentences_{lang}"] = {
+            "questions": len(examples.rows),
+            "kind": kind,
+            **chosen.rates,
+        }
+        log(f"sentences {lang}: {len(examples.rows)} questions, top-1 {chosen.rates}, chose {kind}")
     fitted = replace(fitted, sentences=sentence_models)
 
     # 3. confidence, answerable against questions asked of an index that cannot answer them

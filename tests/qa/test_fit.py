@@ -34,3 +34,50 @@ def test_top1_rate_counts_questions_whose_best_candidate_is_gold() -> None:
     )
     assert fit.top1_rate(examples, lambda rows: rows[:, 0]) == pytest.approx(0.5)
     assert fit.top1_rate(examples, lambda rows: -rows[:, 0]) == pytest.approx(0.5)
+
+
+def test_cross_fitted_scores_each_question_with_a_model_that_never_saw_it() -> None:
+    examples = fit.Examples([np.full((2, 1), float(i)) for i in range(8)], [np.array([1, 0])] * 8)
+    seen: list[set[float]] = []
+
+    def fit_on(train: fit.Examples) -> fit.Scorer:
+        trained = {float(r[0, 0]) for r in train.rows}
+        seen.append(trained)
+        return lambda rows: np.full(len(rows), float(rows[0, 0] in trained))
+
+    scores = fit.cross_fitted(examples, fit_on, folds=4)
+    assert len(seen) == 4 and all(len(s) == 6 for s in seen)
+    assert all(not s.any() for s in scores)  # no question was in its own model's training
+
+
+def sentence_examples(n: int, seed: int = 0) -> fit.Examples:
+    """Questions of 6 sentences; the answer sentence is the one where a AND b are high (an
+    interaction no single weighted sum finds), with noise elsewhere."""
+    rng = np.random.default_rng(seed)
+    out = fit.Examples()
+    width = len(fit.SENTENCE_FEATURES)
+    for _ in range(n):
+        rows = rng.random((6, width)).astype(np.float32)
+        answer = int(rng.integers(6))
+        rows[:, :2] = rng.random((6, 2)) * 0.6
+        rows[rng.integers(6), 0] = rows[rng.integers(6), 1] = 0.95  # decoys: one high, not both
+        rows[answer, :2] = 0.9
+        labels = np.zeros(6, np.int8)
+        labels[answer] = 1
+        out.add(rows, labels)
+    return out
+
+
+def test_sentence_scorer_takes_trees_when_they_rank_better_and_calibrates_them() -> None:
+    examples = sentence_examples(400)
+    chosen = fit.choose_sentence_model(examples)
+    assert chosen.rates["trees_cv"] > chosen.rates["linear_cv"]
+    assert isinstance(chosen.model, fit.CalibratedModel)
+    assert len(chosen.held_out) == len(examples.rows)
+    held = np.concatenate(chosen.held_out)
+    assert ((held > 0) & (held < 1)).all()
+    assert fit.top1_of(examples, chosen.held_out) == pytest.approx(chosen.rates["trees_cv"])
+    # calibrated: on new questions the mean probability is near the share of answer sentences
+    fresh = sentence_examples(100, seed=1)
+    probs = chosen.model.probabilities(np.vstack(fresh.rows))
+    assert probs.mean() == pytest.approx(1 / 6, abs=0.05)

@@ -7,7 +7,15 @@ import pytest
 
 from index.errors import ModelError
 from qa.confidence import CONFIDENCE_FEATURES
-from qa.fitted import FITTED_PATH, Fitted, LinearModel, TreeModel, load_fitted, write_fitted
+from qa.fitted import (
+    FITTED_PATH,
+    CalibratedModel,
+    Fitted,
+    LinearModel,
+    TreeModel,
+    load_fitted,
+    write_fitted,
+)
 from qa.rerank import RANKER_FEATURES
 from qa.sentences import SENTENCE_FEATURES
 
@@ -94,3 +102,19 @@ def test_only_plain_splits_are_read() -> None:
     dump["tree_info"][1]["tree_structure"]["decision_type"] = "=="
     with pytest.raises(ValueError, match="unsupported split"):
         TreeModel.from_lightgbm(dump, ("a", "b"))
+
+
+def test_calibrated_trees_give_probabilities_and_survive_the_file(tmp_path: Path) -> None:
+    trees = TreeModel.from_lightgbm(stump_dump(), ("a", "b"))
+    calibrated = CalibratedModel(trees, 2.0, -1.0)
+    rows = np.array([[0.2, 5.0], [0.9, 3.0]])
+    expected = 1.0 / (1.0 + np.exp(-(2.0 * trees.logits(rows) - 1.0)))
+    assert calibrated.probabilities(rows) == pytest.approx(expected)
+    parts = calibrated.contributions(rows[1])
+    assert calibrated.base + sum(parts.values()) == pytest.approx(calibrated.logits(rows[1:])[0])
+    fitted = Fitted(50, {}, {}, {}, {"zh": calibrated, "en": model()}, 0.6, {})
+    write_fitted(fitted, tmp_path / "f.json")
+    load_fitted.cache_clear()
+    again = load_fitted(tmp_path / "f.json").sentences
+    assert isinstance(again["zh"], CalibratedModel) and isinstance(again["en"], LinearModel)
+    assert again["zh"].probabilities(rows) == pytest.approx(expected)
