@@ -118,3 +118,28 @@ def test_calibrated_trees_give_probabilities_and_survive_the_file(tmp_path: Path
     again = load_fitted(tmp_path / "f.json").sentences
     assert isinstance(again["zh"], CalibratedModel) and isinstance(again["en"], LinearModel)
     assert again["zh"].probabilities(rows) == pytest.approx(expected)
+
+
+def test_scoring_by_tables_reaches_the_leaves_walking_does() -> None:
+    fitted = load_fitted(FITTED_PATH)
+    models = [fitted.ranker["zh"], fitted.ranker["en"], TreeModel.from_lightgbm(stump_dump(), "ab")]
+    models += [m.model for m in fitted.sentences.values() if isinstance(m, CalibratedModel)]
+    rng = np.random.default_rng(0)
+    for m in [m for m in models if isinstance(m, TreeModel)]:
+        assert m._tables is not None
+        rows = rng.normal(size=(64, len(m.names))) * 2
+        rows[::7] = m.threshold[0]  # rows on a split point go left, as when walking
+        assert m.logits(rows) == pytest.approx(m._walk(rows))
+
+
+def test_trees_too_big_for_tables_are_walked() -> None:
+    chain = {"leaf_value": 0.0}
+    for depth in range(12):  # one tree of 12 splits on feature 0: 4,096 outcomes
+        chain = {
+            "split_feature": 0, "threshold": float(depth), "decision_type": "<=",
+            "internal_value": 0.0, "left_child": {"leaf_value": float(depth + 1)},
+            "right_child": chain,
+        }  # fmt: skip
+    trees = TreeModel.from_lightgbm({"tree_info": [{"tree_structure": chain}]}, ("a",))
+    assert trees._tables is None
+    assert trees.logits(np.array([[-1.0], [20.0]])) == pytest.approx([12.0, 0.0])
