@@ -23,6 +23,7 @@ from qa.evaluate import GoldQuery
 from qa.fitted import CalibratedModel, Fitted, LinearModel, Model, SentenceModel, TreeModel
 from qa.query import Query, parse_query
 from qa.rerank import (
+    DOCUMENT_FEATURES,
     FIRST_STAGE_FEATURES,
     RANKER_FEATURES,
     candidate_rows,
@@ -67,6 +68,10 @@ class Examples:
 
     def subset(self, keep: Sequence[int]) -> Examples:
         return Examples([self.rows[i] for i in keep], [self.labels[i] for i in keep])
+
+
+# a fitted model applied to one question's candidates: their scores
+Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def ask_all(
@@ -148,10 +153,17 @@ RANKER_INPUTS: tuple[str, ...] = tuple(
     for n in RANKER_FEATURES
     if n not in ("fused", "z_lexical", "z_dense", "z_cross", "dense", "cross")
 )
-_INPUT_COLUMNS = [RANKER_FEATURES.index(n) for n in RANKER_INPUTS]
+# the inputs without what the pool says of each document: the fit measures whether those pay
+WITHOUT_DOCUMENT: tuple[str, ...] = tuple(n for n in RANKER_INPUTS if n not in DOCUMENT_FEATURES)
 
 
-def linear_ranker(examples: Examples, depth: int = 10) -> LinearModel:
+def _columns(names: Sequence[str]) -> list[int]:
+    return [RANKER_FEATURES.index(n) for n in names]
+
+
+def linear_ranker(
+    examples: Examples, depth: int = 10, inputs: Sequence[str] = RANKER_INPUTS
+) -> LinearModel:
     """Logistic regression on each question's first ``depth`` candidates (the hard ones); the
     positives are its best-graded candidates."""
     top = Examples(
@@ -159,7 +171,7 @@ def linear_ranker(examples: Examples, depth: int = 10) -> LinearModel:
         [(lab[:depth] == lab.max()) & (lab[:depth] > 0) for lab in examples.labels],
     )
     x, y, _ = top.matrix()
-    return fit_logistic(x[:, _INPUT_COLUMNS], y.astype(np.int8), RANKER_INPUTS)
+    return fit_logistic(x[:, _columns(inputs)], y.astype(np.int8), inputs)
 
 
 def lambdarank(
@@ -178,33 +190,50 @@ def lambdarank(
     return TreeModel.from_lightgbm(model.booster_.dump_model(), names)
 
 
-def tree_ranker(examples: Examples, *, trees: int = 300, leaves: int = 7) -> TreeModel:
+def tree_ranker(
+    examples: Examples,
+    *,
+    trees: int = 300,
+    leaves: int = 7,
+    inputs: Sequence[str] = RANKER_INPUTS,
+) -> TreeModel:
     """LambdaRank over each question's whole pool, on the graded labels."""
-    inputs = Examples([r[:, _INPUT_COLUMNS] for r in examples.rows], examples.labels)
-    return lambdarank(inputs, RANKER_INPUTS, trees=trees, leaves=leaves)
+    columns = _columns(inputs)
+    chosen = Examples([r[:, columns] for r in examples.rows], examples.labels)
+    return lambdarank(chosen, inputs, trees=trees, leaves=leaves)
 
 
 def choose_ranker(examples: Examples) -> tuple[Model, dict[str, float]]:
-    """The kind of ranker with the better 4-fold cross-validated top-1 rate on these
-    examples (the linear one unless the trees are better), refitted on all of them."""
+    """The kind of ranker (linear or trees) and inputs (with or without DOCUMENT_FEATURES)
+    with the best 4-fold cross-validated top-1 rate on these examples, refitted on all of
+    them; a simpler choice wins ties (linear over trees, fewer inputs over more)."""
+    makers: dict[str, Callable[[Examples], Model]] = {
+        "linear": lambda ex: linear_ranker(ex, inputs=WITHOUT_DOCUMENT),
+        "linear_documents": lambda ex: linear_ranker(ex, inputs=RANKER_INPUTS),
+        "trees": lambda ex: tree_ranker(ex, inputs=WITHOUT_DOCUMENT),
+        "trees_documents": lambda ex: tree_ranker(ex, inputs=RANKER_INPUTS),
+    }
     rates = {
         "first_stage": top1_rate(
             examples, lambda rows: -rows[:, FIRST_STAGE_FEATURES.index("log_rank")]
         ),
-        "linear_cv": cross_validated_top1(examples, lambda ex: _on_inputs(linear_ranker(ex))),
-        "trees_cv": cross_validated_top1(examples, lambda ex: _on_inputs(tree_ranker(ex))),
+        **{
+            f"{name}_cv": cross_validated_top1(examples, _fitting(make))
+            for name, make in makers.items()
+        },
     }
-    model: Model = (
-        tree_ranker(examples) if rates["trees_cv"] > rates["linear_cv"] else linear_ranker(examples)
-    )
-    return model, {k: round(v, 4) for k, v in rates.items()}
+    best = max(makers, key=lambda name: rates[f"{name}_cv"])  # the first of equals: simpler
+    return makers[best](examples), {k: round(v, 4) for k, v in rates.items()}
 
 
-def _on_inputs(model: Model) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda rows: model.logits(rows[:, _INPUT_COLUMNS])
+def _scorer(model: Model) -> Scorer:
+    """Scores of RANKER_FEATURES rows by ``model``, which reads its own columns of them."""
+    columns = _columns(model.names)
+    return lambda rows: model.logits(rows[:, columns])
 
 
-Scorer = Callable[[np.ndarray], np.ndarray]
+def _fitting(make: Callable[[Examples], Model]) -> Callable[[Examples], Scorer]:
+    return lambda examples: _scorer(make(examples))
 
 
 def top1_rate(examples: Examples, score: Scorer) -> float:

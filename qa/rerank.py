@@ -35,8 +35,16 @@ FIRST_STAGE_FEATURES: tuple[str, ...] = (
 # rest): unlike z-scores, whose range grows with the index, gaps read the same in an index of a
 # hundred chunks and of a million.
 GAPPED: tuple[str, ...] = ("fused", "z_lexical", "z_dense", "z_cross", *PASSAGE_FEATURES)
+# What the rest of the pool says of a candidate's document (R@k counts documents, and a
+# document several of whose passages the first stage found is more likely the one asked
+# about): how many of its other chunks are in the pool, and how far the best of them falls
+# behind the pool's best first-stage score (as far as the pool's last when there is none).
+DOCUMENT_FEATURES: tuple[str, ...] = ("doc_chunks", "doc_other_gap")
 RANKER_FEATURES: tuple[str, ...] = (
-    FIRST_STAGE_FEATURES + PASSAGE_FEATURES + tuple(f"{name}_gap" for name in GAPPED)
+    FIRST_STAGE_FEATURES
+    + PASSAGE_FEATURES
+    + tuple(f"{name}_gap" for name in GAPPED)
+    + DOCUMENT_FEATURES
 )
 
 
@@ -123,7 +131,21 @@ def candidate_rows(
     texts = [c.chunk.search_text for c in chunks]
     rows = np.hstack([first_stage, passage_features(terms, texts, contexts, heads)])
     gapped = rows[:, [RANKER_FEATURES.index(name) for name in GAPPED]]
-    return np.hstack([rows, gapped - gapped.max(axis=0, keepdims=True)]).astype(np.float32)
+    fused = first_stage[:, FIRST_STAGE_FEATURES.index("fused")]
+    documents = document_features([c.chunk.doc_id for c in chunks], fused)
+    return np.hstack([rows, gapped - gapped.max(axis=0, keepdims=True), documents]).astype(
+        np.float32
+    )
+
+
+def document_features(doc_ids: Sequence[str], fused: np.ndarray) -> np.ndarray:
+    """Columns of DOCUMENT_FEATURES for a pool whose chunks are of ``doc_ids``."""
+    ids = np.array(doc_ids)
+    same = ids[:, None] == ids[None, :]
+    np.fill_diagonal(same, False)
+    others = np.where(same, fused[None, :], -np.inf).max(axis=1)
+    others = np.where(np.isfinite(others), others, fused.min())
+    return np.column_stack([np.log1p(same.sum(axis=1)), others - fused.max()])
 
 
 def describe(model: Model, row: np.ndarray, logit: float) -> Rescored:
