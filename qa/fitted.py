@@ -334,8 +334,21 @@ class Fitted:
 
 def write_fitted(fitted: Fitted, path: Path = FITTED_PATH) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(fitted.to_dict(), indent=1, ensure_ascii=False) + "\n")
+    tmp.write_text(_layout(fitted.to_dict()) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def _layout(value: Any, depth: int = 0) -> str:
+    """JSON with one key per line and each list of numbers on one line: a refit's diff shows
+    which parameters changed, at half the size of one number per line."""
+    pad = " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [pad + _layout(v, depth + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * depth + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @cache

@@ -4,8 +4,9 @@ The first stage fuses whole-index signals (BM25, e5, USE). For its top ``pool`` 
 second stage adds how much of the question — weighted by rarity — each chunk, its neighbours
 and its title contain, the longest stretch of the question it repeats, whether the question's
 numbers appear and how many of an English question's words it holds a translation of
-(``qa/features.py``), and combines them with the first stage's own signals in a model fitted
-on the fitting parts of the public sets: logistic or LightGBM LambdaRank trees, whichever
+(``qa/features.py``), and what the rest of the pool holds of its document; and combines them
+with the first stage's own signals in a model fitted on the fitting parts of the public sets:
+logistic or LightGBM LambdaRank trees, with or without the document's part, whichever
 cross-validates better for the language (``scripts/fit_ranker.py``, ``qa/fitted.json``)."""
 
 from __future__ import annotations

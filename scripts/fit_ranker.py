@@ -34,6 +34,7 @@ from qa.evalsets import (  # noqa: E402
     read_splits,
 )
 from qa.fitted import FITTED_PATH, CalibratedModel, Fitted, TreeModel, write_fitted  # noqa: E402
+from qa.rerank import DOCUMENT_FEATURES  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
@@ -115,6 +116,8 @@ def main() -> None:
             examples.labels += part.labels
         rankers[lang], rates = fit.choose_ranker(examples)
         kind = "trees" if isinstance(rankers[lang], TreeModel) else "linear"
+        if set(DOCUMENT_FEATURES) <= set(rankers[lang].names):
+            kind += "_documents"
         provenance[f"ranker_{lang}"] = {"questions": len(examples.rows), "kind": kind, **rates}
         log(f"ranker {lang}: {len(examples.rows)} questions, top-1 {rates}, chose {kind}")
     fitted = replace(fit.UNFITTED, ranker=rankers)
