@@ -51,17 +51,18 @@ def test_cross_fitted_scores_each_question_with_a_model_that_never_saw_it() -> N
 
 
 def sentence_examples(n: int, seed: int = 0) -> fit.Examples:
-    """Questions of 6 sentences; the answer sentence is the one where a AND b are high (an
-    interaction no single weighted sum finds), with noise elsewhere."""
+    """Questions of 6 sentences whose answer is the one with features a and b both middling,
+    beside one decoy high in a only and one high in b only: no weighted sum of a and b puts
+    the answer above both decoys, so only trees can find it."""
     rng = np.random.default_rng(seed)
     out = fit.Examples()
-    width = len(fit.SENTENCE_FEATURES)
     for _ in range(n):
-        rows = rng.random((6, width)).astype(np.float32)
-        answer = int(rng.integers(6))
-        rows[:, :2] = rng.random((6, 2)) * 0.6
-        rows[rng.integers(6), 0] = rows[rng.integers(6), 1] = 0.95  # decoys: one high, not both
-        rows[answer, :2] = 0.9
+        rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32)
+        rows[:, :2] *= 0.3
+        answer, only_a, only_b = rng.permutation(6)[:3]
+        rows[answer, :2] = (0.5, 0.5)
+        rows[only_a, :2] = (1.0, 0.0)
+        rows[only_b, :2] = (0.0, 1.0)
         labels = np.zeros(6, np.int8)
         labels[answer] = 1
         out.add(rows, labels)
@@ -81,3 +82,16 @@ def test_sentence_scorer_takes_trees_when_they_rank_better_and_calibrates_them()
     fresh = sentence_examples(100, seed=1)
     probs = chosen.model.probabilities(np.vstack(fresh.rows))
     assert probs.mean() == pytest.approx(1 / 6, abs=0.05)
+
+
+def test_sentence_scorer_stays_logistic_when_trees_rank_no_better() -> None:
+    rng = np.random.default_rng(0)
+    examples = fit.Examples()
+    for _ in range(200):  # the answer is simply the sentence highest in a: both kinds find it
+        rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32) * 0.5
+        rows[0, 0] = 0.9
+        examples.add(rows, np.array([1, 0, 0, 0, 0, 0], np.int8))
+    chosen = fit.choose_sentence_model(examples)
+    assert chosen.rates["linear_cv"] == chosen.rates["trees_cv"] == 1.0
+    assert isinstance(chosen.model, fit.LinearModel)
+    assert fit.top1_of(examples, chosen.held_out) == 1.0

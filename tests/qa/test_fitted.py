@@ -122,7 +122,11 @@ def test_calibrated_trees_give_probabilities_and_survive_the_file(tmp_path: Path
 
 def test_scoring_by_tables_reaches_the_leaves_walking_does() -> None:
     fitted = load_fitted(FITTED_PATH)
-    models = [fitted.ranker["zh"], fitted.ranker["en"], TreeModel.from_lightgbm(stump_dump(), "ab")]
+    models = [
+        fitted.ranker["zh"],
+        fitted.ranker["en"],
+        TreeModel.from_lightgbm(stump_dump(), ("a", "b")),
+    ]
     models += [m.model for m in fitted.sentences.values() if isinstance(m, CalibratedModel)]
     rng = np.random.default_rng(0)
     for m in [m for m in models if isinstance(m, TreeModel)]:
