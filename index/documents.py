@@ -7,6 +7,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from index.normalise import Script
+
 
 def content_hash(text: str) -> str:
     """Stable hex digest of a text, used for document and chunk identity."""
@@ -95,7 +97,9 @@ class DocumentRecord:
 
 @dataclass(frozen=True)
 class StoredChunk:
-    """A chunk as stored, with its row id (the id FAISS and BM25 know it by)."""
+    """A chunk as stored, with its row id (the id FAISS and BM25 know it by) and the script
+    ingest found it written in (None in an index written before scripts were kept)."""
 
     row_id: int
     chunk: Chunk
+    script: Script | None = None

@@ -36,7 +36,7 @@ from index.store import StoreStats, VectorColumn
 _FIELD = {"vector": "dense", "cross_vector": "cross"}
 _CHUNK_FIELDS = [
     "row_id", "chunk_id", "doc_id", "ordinal", "text", "search_text", "char_start", "char_end",
-    "cite",
+    "cite", "script",
 ]  # fmt: skip
 _TOO_BIG = "-"  # sentence vectors over a row's limit: embedded when asked
 _BATCH = 256
@@ -344,7 +344,7 @@ class MilvusStore:
         for rid in row_ids:
             r = by_id.get(int(rid))
             if r is not None:
-                out.append(StoredChunk(int(rid), _chunk(r)))
+                out.append(StoredChunk(int(rid), _chunk(r), r.get("script")))
         return out
 
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:

@@ -280,9 +280,10 @@ class Store:
         if not row_ids:
             return []
         marks = ",".join("?" * len(row_ids))
+        script = "script" if "script" in self._has["chunks"] else "NULL"  # an index before them
         rows = self._db.execute(
             "SELECT row_id, id, doc_id, ordinal, text, search_text, char_start, char_end, section, "
-            f"page FROM chunks WHERE row_id IN ({marks})",
+            f"page, {script} FROM chunks WHERE row_id IN ({marks})",
             [int(r) for r in row_ids],
         ).fetchall()
         by_id = {r[0]: r for r in rows}
@@ -294,7 +295,7 @@ class Store:
                     id=r[1], doc_id=r[2], ordinal=r[3], text=r[4], search_text=r[5],
                     char_start=r[6], char_end=r[7], section=r[8], page=r[9],
                 )  # fmt: skip
-                out.append(StoredChunk(r[0], chunk))
+                out.append(StoredChunk(r[0], chunk, r[10]))
         return out
 
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:

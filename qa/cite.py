@@ -11,7 +11,7 @@ import numpy as np
 
 from index.documents import Chunk, DocumentRecord, content_hash
 from index.folder import IndexStore
-from index.normalise import detect_script, search_form, to_simplified, to_traditional
+from index.normalise import Script, detect_script, search_form, to_simplified, to_traditional
 from index.sentence_vectors import answer_sentences, stored_sentences
 from qa.features import QuestionTerms
 from qa.query import Query
@@ -95,10 +95,17 @@ def passage_text(chunks: Sequence[Chunk], original: str) -> str:
     return text
 
 
-def in_script(text: str, query: Query) -> str:
+def in_script(text: str, query: Query, written: Script | None = None) -> str:
     """Quote in the question's script. Text already in that script is left exactly as it is,
-    and so is everything when the question has no Chinese."""
-    if query.script == "none" or detect_script(text) in (query.script, "none"):
+    and so is everything when the question has no Chinese. ``written``: the script ingest
+    recorded for the best chunk of the passage this text is (or is the title or heading of),
+    which saves detecting it; a chunk of characters both scripts share ("none") says nothing
+    of the rest, so then the text is read."""
+    if query.script == "none":
+        return text
+    if written not in ("traditional", "simplified"):
+        written = detect_script(text)
+    if written in (query.script, "none"):
         return text
     return to_traditional(text) if query.script == "traditional" else to_simplified(text)
 
@@ -130,7 +137,7 @@ def cite(
     passages = [p for p in merge_hits(hits) if p.doc_id in docs]
     texts, spans_of = [], []
     for p in passages:
-        text = in_script(passage_text(p.chunks, docs[p.doc_id].text), query)
+        text = in_script(passage_text(p.chunks, docs[p.doc_id].text), query, p.hit.script)
         texts.append(text)
         spans_of.append(answer_sentences(text))  # the rule ingest stored vectors by
     flat = [(i, j, span) for i, spans in enumerate(spans_of) for j, span in enumerate(spans)]
@@ -170,9 +177,13 @@ def cite(
             Citation(
                 n=i + 1,
                 doc_id=p.doc_id,
-                title=in_script(doc.title, query),
+                title=in_script(doc.title, query, p.hit.script),
                 source=doc.shown,
-                section=in_script(p.hit.chunk.section, query) if p.hit.chunk.section else None,
+                section=(
+                    in_script(p.hit.chunk.section, query, p.hit.script)
+                    if p.hit.chunk.section
+                    else None
+                ),
                 page=p.chunks[0].page,
                 char_start=p.chunks[0].char_start,
                 char_end=max(c.char_end for c in p.chunks),

@@ -15,7 +15,7 @@ from index.documents import Chunk, StoredChunk
 from index.embedder import Embedder
 from index.errors import IndexMismatch, InvalidInput, TooManyPassages
 from index.folder import Snapshot
-from index.normalise import to_simplified, to_traditional
+from index.normalise import Script, to_simplified, to_traditional
 from qa.candidates import Groups, candidates, remote_candidates
 from qa.features import QuestionTerms, question_terms
 from qa.fitted import Fitted, Model, load_fitted
@@ -40,6 +40,7 @@ class Hit:
     score: float  # the second stage's logit (the fused first-stage score beyond its pool)
     signals: dict[Signal, SignalScore] = field(default_factory=dict)
     rescored: Rescored | None = None
+    script: Script | None = None  # the script ingest recorded for the chunk, if it did
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ class Retriever:
                     if r.model is not None and i < len(r.features)
                     else None
                 ),
+                script=stored.script,
             )
             for i, (pos, stored) in enumerate(zip(r.local, r.chunks, strict=True))
         ]

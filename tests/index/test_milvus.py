@@ -112,6 +112,8 @@ def test_a_document_filter_keeps_to_its_documents(both: tuple[QAService, QAServi
         assert hits and {h.chunk.doc_id for h in hits} <= wanted
         exact = embedded.retriever.search(query, 8, doc_ids=wanted)
         assert [h.chunk.id for h in hits] == [h.chunk.id for h in exact]
+        assert [h.script for h in hits] == [h.script for h in exact]  # as ingest recorded it
+        assert all(h.script is not None for h in hits)
 
 
 def test_ingest_rules_hold_in_milvus(tmp_path: Path, corpus: Path) -> None:

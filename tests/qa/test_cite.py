@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import qa.cite as cite_module
 from index.chunking import ChunkingOptions
 from index.clean import clean
 from index.documents import Chunk
@@ -10,6 +13,7 @@ from index.folder import open_snapshot
 from index.normalise import to_simplified
 from index.pipeline import IngestOptions, ingest
 from qa.cite import merge_hits, passage_text
+from qa.query import parse_query
 from qa.retrieve import Hit
 from qa.service import QAService
 
@@ -100,3 +104,20 @@ def test_a_document_deleted_during_the_read_is_left_out(service: QAService) -> N
     citations, _ = cite(query, hits, Racing(), service.scorer, signals.terms)  # type: ignore[arg-type]
     assert citations and all(c.doc_id != gone for c in citations)
     assert [c.n for c in citations] == list(range(1, len(citations) + 1))
+
+
+def test_the_recorded_script_of_a_passage_spares_reading_it(
+    service: QAService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hits = service.retriever.search(parse_query("煤炭产业占工业比重"), 3)
+    assert hits and all(h.script in ("traditional", "simplified") for h in hits)
+    read: list[str] = []
+    monkeypatch.setattr(cite_module, "detect_script", lambda text: read.append(text) or "none")
+    query = parse_query("煤炭產業佔工業比重")  # Traditional: Simplified passages are converted
+    texts = [cite_module.in_script("煤炭产业", query, h.script) for h in hits]
+    assert not read
+    assert all(
+        t == ("煤炭產業" if h.script == "simplified" else "煤炭产业")
+        for t, h in zip(texts, hits, strict=True)
+    )
+    assert cite_module.in_script("煤炭产业", query, "none") == "煤炭产业" and read  # read: "none"
