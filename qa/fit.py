@@ -3,13 +3,13 @@ questions (``scripts/fit_ranker.py`` runs it on the fitting parts of the public 
 
 Each step uses the steps before it as they will run when serving: sentences are scored on the
 passages the fitted ranker returns, and confidence is learned from the fitted ranker's and
-sentence scorer's outputs. scikit-learn is needed here only (the ``dev`` extra); applying
-the fitted models is numpy."""
+sentence scorer's outputs. How models are fitted and cross-validated is ``qa/learning.py``;
+applying the fitted models is numpy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,27 @@ from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.confidence import CONFIDENCE_FEATURES, confidence_features
 from qa.evaluate import GoldQuery
-from qa.fitted import CalibratedModel, Fitted, LinearModel, Model, SentenceModel, TreeModel
+from qa.fitted import (
+    CalibratedModel,
+    Fitted,
+    LinearModel,
+    Model,
+    SentenceModel,
+    TreeModel,
+    sigmoid,
+)
+from qa.learning import (
+    Examples,
+    Scorer,
+    balanced_weights,
+    cross_fitted,
+    cross_validated_top1,
+    fit_logistic,
+    lambdarank,
+    platt,
+    top1_of,
+    top1_rate,
+)
 from qa.query import Query, parse_query
 from qa.rerank import (
     DOCUMENT_FEATURES,
@@ -47,31 +67,6 @@ class Asked:
     signals: QuerySignals
     answerable: bool  # asked of the index whose corpus holds its answer
     source: str = ""  # the index it was asked of (the confidence fit balances sources)
-
-
-@dataclass
-class Examples:
-    """One question per entry: its candidates' feature rows and their labels."""
-
-    rows: list[np.ndarray] = field(default_factory=list)
-    labels: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, rows: np.ndarray, labels: np.ndarray) -> None:
-        self.rows.append(rows)
-        self.labels.append(labels)
-
-    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        x = np.vstack(self.rows)
-        y = np.concatenate(self.labels)
-        g = np.concatenate([np.full(len(r), i) for i, r in enumerate(self.rows)])
-        return x, y, g
-
-    def subset(self, keep: Sequence[int]) -> Examples:
-        return Examples([self.rows[i] for i in keep], [self.labels[i] for i in keep])
-
-
-# a fitted model applied to one question's candidates: their scores
-Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def ask_all(
@@ -122,28 +117,6 @@ def ranker_examples(service: QAService, asked: Sequence[Asked], keys: dict[str, 
     return out
 
 
-def fit_logistic(
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str],
-    *,
-    c: float = 1.0,
-    weights: np.ndarray | None = None,
-) -> LinearModel:
-    """Logistic regression on standardised features, as a LinearModel."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y, sample_weight=weights)
-    return LinearModel(
-        tuple(names), mean.astype(np.float32), scale.astype(np.float32),
-        model.coef_[0].astype(np.float32), float(model.intercept_[0]),
-    )  # fmt: skip
-
-
 # The ranker reads how far each candidate's first-stage scores fall behind the pool's best, not
 # the scores themselves: raw cosines have the scale of the embedding model (a user may bring
 # another), and the range of z-scores grows with the size of the index. What a passage shares
@@ -174,22 +147,6 @@ def linear_ranker(
     return fit_logistic(x[:, _columns(inputs)], y.astype(np.int8), inputs)
 
 
-def lambdarank(
-    examples: Examples, names: Sequence[str], *, trees: int = 300, leaves: int = 7
-) -> TreeModel:
-    """LightGBM LambdaRank over each question's candidates (the columns ``names``), on their
-    graded labels."""
-    import lightgbm
-
-    x, y, _ = examples.matrix()
-    model = lightgbm.LGBMRanker(
-        n_estimators=trees, learning_rate=0.05, num_leaves=leaves, min_child_samples=20,
-        random_state=0, verbose=-1,
-    )  # fmt: skip
-    model.fit(x, y, group=[len(r) for r in examples.rows])
-    return TreeModel.from_lightgbm(model.booster_.dump_model(), names)
-
-
 def tree_ranker(
     examples: Examples,
     *,
@@ -203,10 +160,11 @@ def tree_ranker(
     return lambdarank(chosen, inputs, trees=trees, leaves=leaves)
 
 
-def choose_ranker(examples: Examples) -> tuple[Model, dict[str, float]]:
+def choose_ranker(examples: Examples) -> tuple[Model, str, dict[str, float]]:
     """The kind of ranker (linear or trees) and inputs (with or without DOCUMENT_FEATURES)
     with the best 4-fold cross-validated top-1 rate on these examples, refitted on all of
-    them; a simpler choice wins ties (linear over trees, fewer inputs over more)."""
+    them, with its kind's name and every kind's rate; a simpler choice wins ties (linear over
+    trees, fewer inputs over more)."""
     makers: dict[str, Callable[[Examples], Model]] = {
         "linear": lambda ex: linear_ranker(ex, inputs=WITHOUT_DOCUMENT),
         "linear_documents": lambda ex: linear_ranker(ex, inputs=RANKER_INPUTS),
@@ -223,7 +181,7 @@ def choose_ranker(examples: Examples) -> tuple[Model, dict[str, float]]:
         },
     }
     best = max(makers, key=lambda name: rates[f"{name}_cv"])  # the first of equals: simpler
-    return makers[best](examples), {k: round(v, 4) for k, v in rates.items()}
+    return makers[best](examples), best, {k: round(v, 4) for k, v in rates.items()}
 
 
 def _scorer(model: Model) -> Scorer:
@@ -234,43 +192,6 @@ def _scorer(model: Model) -> Scorer:
 
 def _fitting(make: Callable[[Examples], Model]) -> Callable[[Examples], Scorer]:
     return lambda examples: _scorer(make(examples))
-
-
-def top1_rate(examples: Examples, score: Scorer) -> float:
-    """Share of questions whose best-scored candidate has a positive label."""
-    return top1_of(examples, [score(rows) for rows in examples.rows])
-
-
-def top1_of(examples: Examples, scores: Sequence[np.ndarray]) -> float:
-    """Share of questions whose best score is a positive candidate's."""
-    hits = [
-        bool(labels[int(np.argmax(s))]) if len(s) else False
-        for s, labels in zip(scores, examples.labels, strict=True)
-    ]
-    return float(np.mean(hits)) if hits else 0.0
-
-
-def cross_fitted(
-    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
-) -> list[np.ndarray]:
-    """Every question's scores from a model fitted without it: the questions are split into
-    ``folds``, and each fold is scored by a model fitted on the others."""
-    n = len(examples.rows)
-    order = np.random.default_rng(0).permutation(n)
-    scores: list[np.ndarray] = [np.empty(0)] * n
-    for f in range(folds):
-        held = order[f::folds]
-        score = fit(examples.subset(np.setdiff1d(order, held).tolist()))
-        for i in held:
-            scores[i] = score(examples.rows[i])
-    return scores
-
-
-def cross_validated_top1(
-    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
-) -> float:
-    """Top-1 rate with questions split into folds: fit on the others, score the held fold."""
-    return top1_of(examples, cross_fitted(examples, fit, folds))
 
 
 @dataclass
@@ -323,10 +244,6 @@ def tree_sentences(examples: Examples) -> TreeModel:
     return lambdarank(examples, SENTENCE_FEATURES)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 @dataclass
 class SentenceFit:
     """The chosen sentence scorer, each fitting question's sentence probabilities from a
@@ -335,6 +252,7 @@ class SentenceFit:
     of the kinds tried."""
 
     model: SentenceModel
+    kind: str  # "linear" or "trees"
     held_out: list[np.ndarray]
     rates: dict[str, float]
 
@@ -347,12 +265,12 @@ def choose_sentence_model(examples: Examples) -> SentenceFit:
     rates = {"linear_cv": top1_of(examples, linear), "trees_cv": top1_of(examples, trees)}
     rates = {k: round(v, 4) for k, v in rates.items()}
     if rates["trees_cv"] <= rates["linear_cv"]:
-        return SentenceFit(linear_sentences(examples), [_sigmoid(s) for s in linear], rates)
-    line = fit_logistic(np.concatenate(trees)[:, None], np.concatenate(examples.labels), ["trees"])
-    slope = float(line.coef[0] / line.scale[0])
-    intercept = float(line.intercept - slope * line.mean[0])
+        return SentenceFit(
+            linear_sentences(examples), "linear", [sigmoid(s) for s in linear], rates
+        )
+    slope, intercept = platt(np.concatenate(trees), np.concatenate(examples.labels))
     model = CalibratedModel(tree_sentences(examples), slope, intercept)
-    return SentenceFit(model, [_sigmoid(slope * s + intercept) for s in trees], rates)
+    return SentenceFit(model, "trees", [sigmoid(slope * s + intercept) for s in trees], rates)
 
 
 def rescore_sentences(
@@ -369,14 +287,6 @@ def rescore_sentences(
             rows = np.array([s.features for s in a.sentences], dtype=np.float32)
             probs = model.probabilities(rows[:, columns])
         a.sentences = [replace(s, score=float(p)) for s, p in zip(a.sentences, probs, strict=True)]
-
-
-def balanced_weights(groups: Sequence[object]) -> np.ndarray:
-    """Sample weights that give every group the same total weight (averaging 1)."""
-    names, index, counts = np.unique(
-        np.array([repr(g) for g in groups]), return_inverse=True, return_counts=True
-    )
-    return (len(groups) / (len(names) * counts))[index]
 
 
 def confidence_model(

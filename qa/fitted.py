@@ -23,6 +23,11 @@ from index.errors import ModelError
 FITTED_PATH = Path(__file__).with_name("fitted.json")
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from logits."""
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
 @dataclass(frozen=True)
 class LinearModel:
     """``logit = intercept + sum(coef * (x - mean) / scale)`` over the named features."""
@@ -38,7 +43,7 @@ class LinearModel:
         return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(rows)))
+        return sigmoid(self.logits(rows))
 
     @property
     def base(self) -> float:
@@ -264,7 +269,7 @@ class CalibratedModel:
         return self.slope * self.model.logits(rows) + self.intercept
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(rows)))
+        return sigmoid(self.logits(rows))
 
     @property
     def base(self) -> float:

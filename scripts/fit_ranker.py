@@ -33,8 +33,7 @@ from qa.evalsets import (  # noqa: E402
     read_sample_questions,
     read_splits,
 )
-from qa.fitted import FITTED_PATH, CalibratedModel, Fitted, TreeModel, write_fitted  # noqa: E402
-from qa.rerank import DOCUMENT_FEATURES  # noqa: E402
+from qa.fitted import FITTED_PATH, Fitted, write_fitted  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
@@ -114,10 +113,7 @@ def main() -> None:
             part = fit.ranker_examples(base[name], items, keys)
             examples.rows += part.rows
             examples.labels += part.labels
-        rankers[lang], rates = fit.choose_ranker(examples)
-        kind = "trees" if isinstance(rankers[lang], TreeModel) else "linear"
-        if set(DOCUMENT_FEATURES) <= set(rankers[lang].names):
-            kind += "_documents"
+        rankers[lang], kind, rates = fit.choose_ranker(examples)
         provenance[f"ranker_{lang}"] = {"questions": len(examples.rows), "kind": kind, **rates}
         log(f"ranker {lang}: {len(examples.rows)} questions, top-1 {rates}, chose {kind}")
     fitted = replace(fit.UNFITTED, ranker=rankers)
@@ -139,13 +135,15 @@ def main() -> None:
         chosen = fit.choose_sentence_model(examples)
         sentence_models[lang] = chosen.model
         fit.rescore_sentences(items, chosen.model, dict(zip(taken, chosen.held_out, strict=True)))
-        kind = "trees" if isinstance(chosen.model, CalibratedModel) else "linear"
         provenance[f"sentences_{lang}"] = {
             "questions": len(examples.rows),
-            "kind": kind,
+            "kind": chosen.kind,
             **chosen.rates,
         }
-        log(f"sentences {lang}: {len(examples.rows)} questions, top-1 {chosen.rates}, chose {kind}")
+        log(
+            f"sentences {lang}: {len(examples.rows)} questions, top-1 {chosen.rates}, "
+            f"chose {chosen.kind}"
+        )
     fitted = replace(fitted, sentences=sentence_models)
 
     # 3. confidence, answerable against questions asked of an index that cannot answer them

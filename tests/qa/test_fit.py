@@ -3,15 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa import fit
+from qa import fit, learning
 from qa.evaluate import GoldQuery
-
-
-def test_balanced_weights_give_each_group_the_same_total() -> None:
-    groups = ["a"] * 6 + ["b"] * 2
-    w = fit.balanced_weights(groups)
-    assert w[:6].sum() == pytest.approx(w[6:].sum())
-    assert w.mean() == pytest.approx(1.0)
 
 
 def test_threshold_answers_the_share_of_every_index() -> None:
@@ -27,35 +20,12 @@ def test_threshold_answers_the_share_of_every_index() -> None:
     assert at <= np.quantile(probs[:100], 0.1)
 
 
-def test_top1_rate_counts_questions_whose_best_candidate_is_gold() -> None:
-    examples = fit.Examples(
-        [np.array([[0.9], [0.1]]), np.array([[0.2], [0.8]])],
-        [np.array([1, 0]), np.array([1, 0])],
-    )
-    assert fit.top1_rate(examples, lambda rows: rows[:, 0]) == pytest.approx(0.5)
-    assert fit.top1_rate(examples, lambda rows: -rows[:, 0]) == pytest.approx(0.5)
-
-
-def test_cross_fitted_scores_each_question_with_a_model_that_never_saw_it() -> None:
-    examples = fit.Examples([np.full((2, 1), float(i)) for i in range(8)], [np.array([1, 0])] * 8)
-    seen: list[set[float]] = []
-
-    def fit_on(train: fit.Examples) -> fit.Scorer:
-        trained = {float(r[0, 0]) for r in train.rows}
-        seen.append(trained)
-        return lambda rows: np.full(len(rows), float(rows[0, 0] in trained))
-
-    scores = fit.cross_fitted(examples, fit_on, folds=4)
-    assert len(seen) == 4 and all(len(s) == 6 for s in seen)
-    assert all(not s.any() for s in scores)  # no question was in its own model's training
-
-
-def sentence_examples(n: int, seed: int = 0) -> fit.Examples:
+def sentence_examples(n: int, seed: int = 0) -> learning.Examples:
     """Questions of 6 sentences whose answer is the one with features a and b both middling,
     beside one decoy high in a only and one high in b only: no weighted sum of a and b puts
     the answer above both decoys, so only trees can find it."""
     rng = np.random.default_rng(seed)
-    out = fit.Examples()
+    out = learning.Examples()
     for _ in range(n):
         rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32)
         rows[:, :2] *= 0.3
@@ -74,10 +44,11 @@ def test_sentence_scorer_takes_trees_when_they_rank_better_and_calibrates_them()
     chosen = fit.choose_sentence_model(examples)
     assert chosen.rates["trees_cv"] > chosen.rates["linear_cv"]
     assert isinstance(chosen.model, fit.CalibratedModel)
+    assert chosen.kind == "trees"
     assert len(chosen.held_out) == len(examples.rows)
     held = np.concatenate(chosen.held_out)
     assert ((held > 0) & (held < 1)).all()
-    assert fit.top1_of(examples, chosen.held_out) == pytest.approx(chosen.rates["trees_cv"])
+    assert learning.top1_of(examples, chosen.held_out) == pytest.approx(chosen.rates["trees_cv"])
     # calibrated: on new questions the mean probability is near the share of answer sentences
     fresh = sentence_examples(100, seed=1)
     probs = chosen.model.probabilities(np.vstack(fresh.rows))
@@ -86,7 +57,7 @@ def test_sentence_scorer_takes_trees_when_they_rank_better_and_calibrates_them()
 
 def test_sentence_scorer_stays_logistic_when_trees_rank_no_better() -> None:
     rng = np.random.default_rng(0)
-    examples = fit.Examples()
+    examples = learning.Examples()
     for _ in range(200):  # the answer is simply the sentence highest in a: both kinds find it
         rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32) * 0.5
         rows[0, 0] = 0.9
@@ -94,4 +65,5 @@ def test_sentence_scorer_stays_logistic_when_trees_rank_no_better() -> None:
     chosen = fit.choose_sentence_model(examples)
     assert chosen.rates["linear_cv"] == chosen.rates["trees_cv"] == 1.0
     assert isinstance(chosen.model, fit.LinearModel)
-    assert fit.top1_of(examples, chosen.held_out) == 1.0
+    assert chosen.kind == "linear"
+    assert learning.top1_of(examples, chosen.held_out) == 1.0
