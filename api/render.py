@@ -29,6 +29,14 @@ def citation_panel(c: Citation, *, explain: bool = False) -> Panel:
         parts.append(Text(f"score {c.score:.3f}  {signals}", style="cyan"))
         if c.rescored is not None:
             parts.append(Text("second stage: " + explain_rescored(c.rescored), style="cyan"))
+            if c.score != c.rescored.logit:  # the passages were ordered by their sentences too
+                parts.append(
+                    Text(
+                        f"order: second stage {c.rescored.logit:+.2f}, best answer sentence "
+                        f"{c.score - c.rescored.logit:+.2f}",
+                        style="cyan",
+                    )
+                )
     return Panel(Group(*parts), title=f"[{c.n}] " + " › ".join(where), title_align="left")
 
 

@@ -149,12 +149,15 @@ def evaluate(
             for name, method in methods.items() if sig.positions is None else ():
                 assert doc_of is not None
                 scores[name].add(_ranked_docs(method(sig), doc_of), g.positive_ids)
+            # what citeqa serves: its first passages in their final order, then the second
+            # stage's ranking beyond them
+            citations, sentences = service.passages(sig, 5)
             ranking = service.retriever.ranking(sig, 200)
-            ranked = (key_of_doc[c.chunk.doc_id] for c in ranking.chunks)
-            scores[SECOND_STAGE].add(_docs_in_order(ranked), g.positive_ids)
+            served = [c.doc_id for c in citations] + [c.chunk.doc_id for c in ranking.chunks]
+            scores[SECOND_STAGE].add(_docs_in_order(key_of_doc[d] for d in served), g.positive_ids)
             if answers is not None and len(confidences) >= answers:
                 continue
-            answer = service.answer(sig, 5)
+            answer = service.compose(sig.query, citations, sentences)
             confidences.append(answer.confidence)
             answered += not answer.abstained
             if g.answers:

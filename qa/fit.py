@@ -1,13 +1,15 @@
 """Fitting the second stage, the answer-sentence scorer and the abstention model from gold
 questions (``scripts/fit_ranker.py`` runs it on the fitting parts of the public sets).
 
-Each step uses the steps before it as they will run when serving: sentences are scored on the
-passages the fitted ranker returns, and confidence is learned from the fitted ranker's and
-sentence scorer's outputs. How models are fitted and cross-validated is ``qa/learning.py``;
+Each step uses the steps before it as they will run on a question they were not fitted on:
+sentences are scored on the passages a ranker fitted without the question returns, the weight
+of the sentences in the passages' order and the confidence are learned from such rankers' and
+from cross-fitted sentence scorers' outputs. How models are fitted and cross-validated is ``qa/learning.py``;
 applying the fitted models is numpy."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,18 +32,22 @@ from qa.fitted import (
     sigmoid,
 )
 from qa.learning import (
+    FOLDS,
     Examples,
     Scorer,
     balanced_weights,
     cross_fitted,
     cross_validated_top1,
     fit_logistic,
+    fold_fits,
+    fold_numbers,
     lambdarank,
     platt,
     top1_of,
     top1_rate,
 )
 from qa.query import Query, parse_query
+from qa.reorder import by_sentences, order_keys
 from qa.rerank import (
     DOCUMENT_FEATURES,
     FIRST_STAGE_FEATURES,
@@ -160,17 +166,26 @@ def tree_ranker(
     return lambdarank(chosen, inputs, trees=trees, leaves=leaves)
 
 
+RANKER_KINDS: dict[str, Callable[[Examples], Model]] = {
+    "linear": lambda ex: linear_ranker(ex, inputs=WITHOUT_DOCUMENT),
+    "linear_documents": lambda ex: linear_ranker(ex, inputs=RANKER_INPUTS),
+    "trees": lambda ex: tree_ranker(ex, inputs=WITHOUT_DOCUMENT),
+    "trees_documents": lambda ex: tree_ranker(ex, inputs=RANKER_INPUTS),
+}
+
+
+def fold_rankers(examples: Examples, kind: str) -> list[Model]:
+    """For each fold of the questions (``learning.fold_numbers``), the ranker of ``kind``
+    fitted without it."""
+    return fold_fits(examples, RANKER_KINDS[kind])
+
+
 def choose_ranker(examples: Examples) -> tuple[Model, str, dict[str, float]]:
     """The kind of ranker (linear or trees) and inputs (with or without DOCUMENT_FEATURES)
     with the best 4-fold cross-validated top-1 rate on these examples, refitted on all of
     them, with its kind's name and every kind's rate; a simpler choice wins ties (linear over
     trees, fewer inputs over more)."""
-    makers: dict[str, Callable[[Examples], Model]] = {
-        "linear": lambda ex: linear_ranker(ex, inputs=WITHOUT_DOCUMENT),
-        "linear_documents": lambda ex: linear_ranker(ex, inputs=RANKER_INPUTS),
-        "trees": lambda ex: tree_ranker(ex, inputs=WITHOUT_DOCUMENT),
-        "trees_documents": lambda ex: tree_ranker(ex, inputs=RANKER_INPUTS),
-    }
+    makers = RANKER_KINDS
     rates = {
         "first_stage": top1_rate(
             examples, lambda rows: -rows[:, FIRST_STAGE_FEATURES.index("log_rank")]
@@ -217,6 +232,70 @@ def answer_all(service: QAService, asked: Sequence[Asked], k: int = 5) -> list[A
         )
         out.append(Answered(a, citations, sentences))
     return out
+
+
+def answer_cross_fitted(
+    services: Sequence[Mapping[str, QAService]], asked: Sequence[Asked], folds: Sequence[int]
+) -> list[Answered]:
+    """``answer_all``, each question asked of its index (``Asked.source``) through the
+    services of its fold (``folds_of``): those whose rankers were fitted without it. So the
+    steps after the ranker learn from the passages an unseen question gets: on its own
+    fitting questions a ranker is right more often."""
+    out: list[Answered | None] = [None] * len(asked)
+    for f, by_source in enumerate(services):
+        for source, service in by_source.items():
+            mine = [i for i, a in enumerate(asked) if folds[i] == f and a.source == source]
+            for i, answered in zip(
+                mine, answer_all(service, [asked[i] for i in mine]), strict=True
+            ):
+                out[i] = answered
+    missing = [asked[i].source for i, a in enumerate(out) if a is None]
+    if missing:
+        raise ValueError(f"no service for the index {missing[0]!r} in every fold")
+    return [a for a in out if a is not None]
+
+
+def folds_of(asked: Sequence[Asked]) -> list[int]:
+    """The fold of each question: the answerable ones as their ranker examples were dealt
+    (``ranker_examples`` of them in this order), the others in turn."""
+    numbers = iter(fold_numbers(sum(a.answerable for a in asked)).tolist())
+    return [next(numbers) if a.answerable else i % FOLDS for i, a in enumerate(asked)]
+
+
+SENTENCE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+
+def served_top1(
+    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]], weight: float
+) -> float:
+    """Share of the answerable questions whose first passage, in the order ``by_sentences``
+    gives at ``weight``, is of a gold document (``keys``: each index's document keys)."""
+    hits = []
+    for a in answered:
+        if not a.asked.answerable or not a.citations:
+            continue
+        first = order_keys(a.citations, a.sentences, weight)
+        top = a.citations[int(np.argmax(first))]
+        hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def choose_sentence_weight(
+    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]]
+) -> tuple[float, dict[str, float]]:
+    """The weight of SENTENCE_WEIGHTS whose order puts a gold document first most often (the
+    smallest of equals), and every weight's rate."""
+    rates = {w: served_top1(answered, keys, w) for w in SENTENCE_WEIGHTS}
+    best = max(rates.values())
+    return min(w for w, r in rates.items() if r == best), {
+        str(w): round(r, 4) for w, r in rates.items()
+    }
+
+
+def reorder_all(answered: Sequence[Answered], weight: float) -> None:
+    """Put every question's passages in the order served at ``weight``."""
+    for a in answered:
+        a.citations, a.sentences = by_sentences(a.citations, a.sentences, weight)
 
 
 def sentence_examples(answered: Sequence[Answered]) -> tuple[Examples, list[int]]:
@@ -300,6 +379,13 @@ def confidence_model(
     columns = [CONFIDENCE_FEATURES.index(n) for n in names]
     weights = balanced_weights([(a.asked.source, a.asked.answerable) for a in answered])
     return fit_logistic(x[:, columns], y, names, weights=weights)
+
+
+def answered_share(target: float, questions: int, deviations: float = 2.0) -> float:
+    """The share of fitting questions to answer so that ``target`` of new ones are: ``target``
+    plus ``deviations`` standard errors of a share measured on ``questions`` questions (the
+    fewer the fitting questions, the wider the margin; English has a tenth of Chinese's)."""
+    return min(target + deviations * math.sqrt(target * (1.0 - target) / max(questions, 1)), 1.0)
 
 
 def threshold_for(answered: Sequence[Answered], probabilities: np.ndarray, share: float) -> float:

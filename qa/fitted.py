@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -312,6 +312,9 @@ class Fitted:
     sentences: dict[str, SentenceModel]
     further_sentence_at: float  # probability a second or third answer sentence needs
     provenance: dict[str, Any]
+    # how much the best answer sentence's log-odds counts in the order of the cited passages
+    # (qa/reorder.py); none for a language: the second stage's order stands
+    sentence_weight: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -321,6 +324,7 @@ class Fitted:
             "answer_at": {k: round(v, 6) for k, v in self.answer_at.items()},
             "sentences": {k: m.to_dict() for k, m in self.sentences.items()},
             "further_sentence_at": round(self.further_sentence_at, 6),
+            "sentence_weight": {k: round(v, 6) for k, v in self.sentence_weight.items()},
             "provenance": self.provenance,
         }
 
@@ -334,6 +338,7 @@ class Fitted:
             sentences={lang: sentence_model_from_dict(m) for lang, m in data["sentences"].items()},
             further_sentence_at=float(data["further_sentence_at"]),
             provenance=dict(data.get("provenance", {})),
+            sentence_weight={k: float(v) for k, v in data.get("sentence_weight", {}).items()},
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -38,6 +39,7 @@ class Examples:
 
 # a fitted model applied to one question's candidates: their scores
 Scorer = Callable[[np.ndarray], np.ndarray]
+T = TypeVar("T")
 
 
 def fit_logistic(
@@ -100,24 +102,36 @@ def top1_of(examples: Examples, scores: Sequence[np.ndarray]) -> float:
     return float(np.mean(hits)) if hits else 0.0
 
 
+FOLDS = 4
+
+
+def fold_numbers(n: int, folds: int = FOLDS) -> np.ndarray:
+    """The fold of each of ``n`` questions: a fixed shuffle dealt into ``folds``."""
+    order = np.random.default_rng(0).permutation(n)
+    numbers = np.empty(n, dtype=np.int64)
+    for f in range(folds):
+        numbers[order[f::folds]] = f
+    return numbers
+
+
+def fold_fits(examples: Examples, fit: Callable[[Examples], T], folds: int = FOLDS) -> list[T]:
+    """For each fold of the questions (``fold_numbers``), what ``fit`` makes of the others."""
+    numbers = fold_numbers(len(examples.rows), folds)
+    return [fit(examples.subset(np.flatnonzero(numbers != f).tolist())) for f in range(folds)]
+
+
 def cross_fitted(
-    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
+    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = FOLDS
 ) -> list[np.ndarray]:
     """Every question's scores from a model fitted without it: the questions are split into
     ``folds``, and each fold is scored by a model fitted on the others."""
-    n = len(examples.rows)
-    order = np.random.default_rng(0).permutation(n)
-    scores: list[np.ndarray] = [np.empty(0)] * n
-    for f in range(folds):
-        held = order[f::folds]
-        score = fit(examples.subset(np.setdiff1d(order, held).tolist()))
-        for i in held:
-            scores[i] = score(examples.rows[i])
-    return scores
+    numbers = fold_numbers(len(examples.rows), folds)
+    scorers = fold_fits(examples, fit, folds)
+    return [scorers[f](rows) for f, rows in zip(numbers, examples.rows, strict=True)]
 
 
 def cross_validated_top1(
-    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = 4
+    examples: Examples, fit: Callable[[Examples], Scorer], folds: int = FOLDS
 ) -> float:
     """Top-1 rate with questions split into folds: fit on the others, score the held fold."""
     return top1_of(examples, cross_fitted(examples, fit, folds))

@@ -39,8 +39,13 @@ GAPPED: tuple[str, ...] = ("fused", "z_lexical", "z_dense", "z_cross", *PASSAGE_
 # What the rest of the pool says of a candidate's document (R@k counts documents, and a
 # document several of whose passages the first stage found is more likely the one asked
 # about): how many of its other chunks are in the pool, and how far the best of them falls
-# behind the pool's best first-stage score (as far as the pool's last when there is none).
+# behind the pool's best first-stage score.
 DOCUMENT_FEATURES: tuple[str, ...] = ("doc_chunks", "doc_other_gap")
+# ``doc_other_gap`` when the pool holds no other chunk of the document: a fixed value beyond any
+# gap a pool of 50 shows, not one read off the pool's last candidate. The last candidate differs
+# between exact search, approximate search and Milvus (float32 scores, candidates gathered per
+# signal), and a value tied to it moved every such candidate with it.
+NO_OTHER_CHUNK = -10.0
 RANKER_FEATURES: tuple[str, ...] = (
     FIRST_STAGE_FEATURES
     + PASSAGE_FEATURES
@@ -145,8 +150,8 @@ def document_features(doc_ids: Sequence[str], fused: np.ndarray) -> np.ndarray:
     same = ids[:, None] == ids[None, :]
     np.fill_diagonal(same, False)
     others = np.where(same, fused[None, :], -np.inf).max(axis=1)
-    others = np.where(np.isfinite(others), others, fused.min())
-    return np.column_stack([np.log1p(same.sum(axis=1)), others - fused.max()])
+    gaps = np.where(np.isfinite(others), others - fused.max(), NO_OTHER_CHUNK)
+    return np.column_stack([np.log1p(same.sum(axis=1)), gaps])
 
 
 def describe(model: Model, row: np.ndarray, logit: float) -> Rescored:

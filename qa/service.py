@@ -16,6 +16,7 @@ from qa.confidence import confidence
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
+from qa.reorder import ORDER_DEPTH, by_sentences
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
 
@@ -110,8 +111,7 @@ class QAService:
         resolved = self.follow_up(question, history)
         query = self.parse(resolved.searched)
         signals = self.retriever.signals([query], doc_ids=doc_ids)[0]
-        hits = self.retriever.rank(signals, self.check_k(k), doc_ids=doc_ids)
-        citations, _ = self.citations_for(signals, hits)
+        citations, _ = self.passages(signals, self.check_k(k), doc_ids=doc_ids)
         return SearchResult(query, citations, resolved.question if resolved.rewritten else None)
 
     def ask(self, question: str, k: int = DEFAULT_K, *, history: Sequence[str] = ()) -> Answer:
@@ -161,8 +161,28 @@ class QAService:
 
     def answer(self, signals: QuerySignals, k: int = DEFAULT_K) -> Answer:
         """The answer to one question whose signals are computed."""
-        query = signals.query
-        citations, sentences = self.citations_for(signals, self.retriever.rank(signals, k))
+        return self.compose(signals.query, *self.passages(signals, k))
+
+    def passages(
+        self, signals: QuerySignals, k: int, *, doc_ids: set[str] | None = None
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """The first ``k`` passages for one question, in the order served: the second stage's,
+        then by their answer sentences (qa/reorder.py), with every sentence scored. At least
+        ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
+        the same order."""
+        hits = self.retriever.rank(signals, max(k, ORDER_DEPTH), doc_ids=doc_ids)
+        citations, sentences = by_sentences(
+            *self.citations_for(signals, hits),
+            self.fitted.sentence_weight.get(signals.query.language, 0.0),
+        )
+        if len(citations) <= k:
+            return citations, sentences
+        return citations[:k], [s for s in sentences if s.citation <= k]
+
+    def compose(
+        self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
+    ) -> Answer:
+        """The answer, or the abstention, from a question's passages and scored sentences."""
         conf = confidence(self.fitted.confidence.get(query.language), citations, sentences)
         return compose_answer(
             query,

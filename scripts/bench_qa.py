@@ -48,11 +48,11 @@ def time_each(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyp
 def stages(service, questions: list[str]) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
     """p50/p95 of each step of ``ask``, one question at a time: embedding and whole-index
     scoring, the first stage alone, the first with the second stage, citing (with the
-    answer-sentence scorer) and confidence with composing the answer."""
+    answer-sentence scorer), the passages' order by their sentences, and confidence with
+    composing the answer."""
     import copy
 
-    from qa.answer import compose_answer
-    from qa.confidence import confidence
+    from qa.reorder import by_sentences
 
     plain = copy.copy(service.retriever)  # the same retriever without the second stage
     plain.second_stage = False
@@ -63,6 +63,7 @@ def stages(service, questions: list[str]) -> dict[str, dict[str, float]]:  # typ
             "first stage",
             "first + second stage",
             "cite + sentences",
+            "passage order",
             "confidence + answer",
         )
     }
@@ -73,17 +74,15 @@ def stages(service, questions: list[str]) -> dict[str, dict[str, float]]:  # typ
         times[key].append((time.perf_counter() - start) * 1000)
         return out
 
-    def answer(query, citations, sentences):  # type: ignore[no-untyped-def]
-        model = service.fitted.confidence.get(query.language)
-        return compose_answer(query, citations, sentences, confidence(model, citations, sentences))
-
     for q in questions:
         query = service.parse(q)
         (sig,) = clock("signals", service.retriever.signals, [query])
         clock("first stage", plain.rank, sig, 5)
         hits = clock("first + second stage", service.retriever.rank, sig, 5)
-        citations, sentences = clock("cite + sentences", service.citations_for, sig, hits)
-        clock("confidence + answer", answer, query, citations, sentences)
+        cited = clock("cite + sentences", service.citations_for, sig, hits)
+        weight = service.fitted.sentence_weight.get(query.language, 0.0)
+        citations, sentences = clock("passage order", by_sentences, *cited, weight)
+        clock("confidence + answer", service.compose, query, citations, sentences)
     return {k: percentiles(v) for k, v in times.items()}
 
 

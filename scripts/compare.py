@@ -65,9 +65,10 @@ def compared(
     services: Mapping[str, QAService],
     agreement_questions: int | None = None,
 ) -> dict[str, object]:
-    """One question file's row: each of the two services' second-stage figures over documents
-    and its time a question (ms, ranking only), and how alike their top chunks are on the
-    first ``agreement_questions`` questions (all by default)."""
+    """One question file's row: each of the two services' figures over documents for what
+    citeqa serves (``evaluate``'s SECOND_STAGE) and its time a question (ms: ranking, and
+    citing the first passages to order them), and how alike their second stages' top chunks
+    are on the first ``agreement_questions`` questions (all by default)."""
     row: dict[str, object] = {"set": label, "questions": len(gold)}
     for name, service in services.items():
         started = time.perf_counter()

@@ -50,9 +50,10 @@ def main() -> None:
 
 def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     about = (
-        f"Part: **{part}** (data/eval-splits.json); the second stage (what citeqa serves), over "
-        "documents. Approximate: candidates from BM25 and IVF-SQ8 indexes built in memory "
-        "(scripts/eval_approximate.py)."
+        f"Part: **{part}** (data/eval-splits.json); what citeqa serves (the second stage, its "
+        "first passages ordered by their answer sentences), over documents; the same top 5 "
+        "chunks: the second stage's. Approximate: candidates from BM25 and IVF-SQ8 indexes "
+        "built in memory (scripts/eval_approximate.py)."
     )
     title = "Approximate search against exact, on the public sets"
     return table(title, about, rows, ("exact", "approximate"), ("exact", "approximate"))

@@ -70,10 +70,12 @@ def main() -> None:
 
 def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     about = (
-        f"Part: **{part}** (data/eval-splits.json); the second stage (what citeqa serves), over "
-        "documents. The same chunks and vectors in both (index/milvus_copy.py); the chunks "
-        "compared on the first questions of each file; ms: the time a question of the "
-        "evaluation, ranking only, on this machine (scripts/eval_milvus.py)."
+        f"Part: **{part}** (data/eval-splits.json); what citeqa serves (the second stage, its "
+        "first passages ordered by their answer sentences), over documents. The same chunks "
+        "and vectors in both (index/milvus_copy.py); the second stage's top chunks compared "
+        "on the first questions of each file; ms: the time a question of the evaluation "
+        "(ranking, and citing the first 5 passages to order them; no answer is composed), "
+        "on this machine (scripts/eval_milvus.py)."
     )
     title = "An index held in Milvus (Milvus Lite) against the embedded index, on the public sets"
     names, shown = ("embedded", "milvus"), ("embedded", "Milvus")

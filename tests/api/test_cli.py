@@ -109,6 +109,8 @@ def test_ask_json_and_terminal(qa_index: Path) -> None:
     )
     assert terminal.exit_code == 0
     assert "answer" in terminal.output and "lexical #1" in terminal.output
+    # the shipped fit orders Chinese passages by their answer sentences too, and says by how much
+    assert "best answer sentence" in terminal.output
 
 
 def test_a_follow_up_is_searched_with_the_earlier_question(qa_index: Path) -> None:

@@ -84,7 +84,7 @@ def test_only_markers_of_given_passages_are_kept(text: str, expected: str) -> No
 
 
 def test_the_llm_writes_from_the_passages_it_is_given(open_index: Callable[..., QAService]) -> None:
-    answer = open_index().ask(COAL, 3)
+    answer = open_index().ask(COAL, 2)
     assert [c.n for c in answer.citations] == [1, 2]
     with fake_llm(REPLY) as (url, seen):
         writer = AnswerWriter(LLMConfig(url, "tiny-model", api_key="llm-key", timeout=5))
@@ -135,18 +135,18 @@ def test_ask_and_chat_use_the_configured_llm(make_app: Callable[..., FastAPI]) -
         app = make_app(llm_base_url=url, llm_model="tiny-model", llm_api_key="llm-key")
         with TestClient(app) as client:
             assert client.get("/readyz").json()["llm"] is True
-            response = client.post("/v1/ask", json={"question": COAL, "k": 3})
+            response = client.post("/v1/ask", json={"question": COAL, "k": 2})
             assert response.headers["X-Citeqa-Answer"] == "generated"
             assert (
                 response.json()["answer"]
                 == "煤炭产业占比降到6.1%[1]，高新技术占比47.7% [2]。另见与[1]。"
             )
-            plain = client.post("/v1/ask", json={"question": COAL, "k": 3, "generate": False})
+            plain = client.post("/v1/ask", json={"question": COAL, "k": 2, "generate": False})
             assert plain.headers["X-Citeqa-Answer"] == "extractive"
             assert plain.json()["answer"].startswith("2021年煤炭产业占工业比重下降到6.1%。[1]")
             chat = client.post(
                 "/v1/chat/completions",
-                json={"model": "citeqa", "k": 3, "messages": [{"role": "user", "content": COAL}]},
+                json={"model": "citeqa", "k": 2, "messages": [{"role": "user", "content": COAL}]},
             ).json()
             assert chat["choices"][0]["message"]["content"].startswith("煤炭产业占比降到6.1%[1]")
     assert len(seen) == 2

@@ -67,3 +67,73 @@ def test_sentence_scorer_stays_logistic_when_trees_rank_no_better() -> None:
     assert isinstance(chosen.model, fit.LinearModel)
     assert chosen.kind == "linear"
     assert learning.top1_of(examples, chosen.held_out) == 1.0
+
+
+def _answered(source: str, docs: list[str], scores: list[float], best: list[float], gold: str):  # type: ignore[no-untyped-def]
+    from tests.qa.test_reorder import citation, sentence
+
+    g = GoldQuery(1, "q", frozenset({gold}), ())
+    citations = [citation(i + 1, s, d) for i, (d, s) in enumerate(zip(docs, scores, strict=True))]
+    sentences = [sentence(i + 1, p) for i, p in enumerate(best)]
+    return fit.Answered(fit.Asked(g, None, True, source), citations, sentences)  # type: ignore[arg-type]
+
+
+def test_the_sentence_weight_is_the_one_that_puts_gold_first_most_often() -> None:
+    keys = {"s": {"a": "a", "b": "b"}}
+    # the second stage is right on 2 questions; the sentences, given weight, fix 3 others
+    right = [_answered("s", ["a", "b"], [2.0, 1.0], [0.6, 0.4], "a")] * 2
+    fixed = [_answered("s", ["b", "a"], [1.2, 1.0], [0.2, 0.9], "a")] * 3
+    weight, rates = fit.choose_sentence_weight(right + fixed, keys)
+    assert rates["0.0"] == pytest.approx(2 / 5)
+    assert weight > 0 and rates[str(weight)] == pytest.approx(1.0)
+    # the smallest weight that does it: at 0.25 the 0.2 gap is not yet closed
+    assert weight == min(w for w in fit.SENTENCE_WEIGHTS if rates[str(w)] == 1.0)
+    fit.reorder_all(fixed, weight)
+    assert [c.doc_id for c in fixed[0].citations] == ["a", "b"]
+
+
+def test_sentences_that_mislead_keep_the_second_stages_order() -> None:
+    keys = {"s": {"a": "a", "b": "b"}}
+    items = [_answered("s", ["a", "b"], [1.0, 0.8], [0.3, 0.9], "a")] * 4
+    assert fit.choose_sentence_weight(items, keys)[0] == 0.0
+
+
+def test_answerable_questions_keep_the_fold_of_their_ranker_examples() -> None:
+    gold = GoldQuery(1, "q", frozenset(), ())
+    asked = [fit.Asked(gold, None, i % 3 != 2, "s") for i in range(30)]  # type: ignore[arg-type]
+    folds = fit.folds_of(asked)
+    answerable = [f for f, a in zip(folds, asked, strict=True) if a.answerable]
+    assert answerable == learning.fold_numbers(len(answerable)).tolist()
+    assert set(folds) == set(range(learning.FOLDS))
+
+
+def test_each_question_is_answered_by_the_services_of_its_fold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked = [
+        fit.Asked(GoldQuery(i, f"q{i}", frozenset(), ()), None, True, src)  # type: ignore[arg-type]
+        for i, src in enumerate(("x", "y", "x", "y"))
+    ]
+
+    class Tagged:  # a service known by its name
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    seen: list[tuple[str, int]] = []
+
+    def answer_all(service: Tagged, items: list[fit.Asked]) -> list[fit.Answered]:
+        seen.extend((service.name, a.gold.line) for a in items)
+        return [fit.Answered(a, [], []) for a in items]
+
+    monkeypatch.setattr(fit, "answer_all", answer_all)
+    services = [{s: Tagged(f"{s}{f}") for s in ("x", "y")} for f in range(2)]
+    out = fit.answer_cross_fitted(services, asked, [0, 0, 1, 1])  # type: ignore[arg-type]
+    assert [a.asked for a in out] == asked
+    assert sorted(seen) == [("x0", 0), ("x1", 2), ("y0", 1), ("y1", 3)]
+
+
+def test_fewer_fitting_questions_answer_a_larger_share() -> None:
+    few, many = fit.answered_share(0.98, 600), fit.answered_share(0.98, 6000)
+    assert 0.98 < many < few < 1.0
+    assert few == pytest.approx(0.98 + 2 * (0.98 * 0.02 / 600) ** 0.5)
+    assert fit.answered_share(0.999, 1) == 1.0

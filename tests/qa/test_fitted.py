@@ -40,13 +40,26 @@ def test_contributions_add_up_to_the_logit() -> None:
 
 
 def test_fitted_round_trips_through_its_file(tmp_path: Path) -> None:
-    fitted = Fitted(50, {"zh": model()}, {"zh": model()}, {"zh": 0.4}, {"zh": model()}, 0.6, {})
+    fitted = Fitted(
+        50, {"zh": model()}, {"zh": model()}, {"zh": 0.4}, {"zh": model()}, 0.6, {},
+        sentence_weight={"zh": 1.5},
+    )  # fmt: skip
     write_fitted(fitted, tmp_path / "f.json")
     load_fitted.cache_clear()
     again = load_fitted(tmp_path / "f.json")
     assert again.answer_at == {"zh": pytest.approx(0.4)}
+    assert again.sentence_weight == {"zh": pytest.approx(1.5)}
     assert again.ranker["zh"].names == ("a", "b")
     assert np.allclose(again.ranker["zh"].coef, [0.5, -1.0])
+
+
+def test_a_file_from_before_the_sentence_order_keeps_the_second_stages_order(
+    tmp_path: Path,
+) -> None:
+    fitted = Fitted(50, {}, {}, {}, {}, 0.6, {}, sentence_weight={"zh": 1.0})
+    data = fitted.to_dict()
+    del data["sentence_weight"]
+    assert Fitted.from_dict(data).sentence_weight == {}
 
 
 def test_a_broken_file_says_how_to_make_it_again(tmp_path: Path) -> None:

@@ -1,0 +1,65 @@
+"""The cited passages in the order their sentences suggest: the last step of ranking.
+
+The second stage scores whole passages; the sentence scorer then reads each sentence of the
+passages it cites and gives the probability that it holds the answer. A passage whose best
+sentence is a likely answer is more likely the one asked about, and on the fitting parts of the
+public sets the best sentence's passage is the right document more often than the second
+stage's first passage. So the cited passages are put in order of the second stage's score plus
+the best sentence's log-odds, at a weight fitted per question language
+(``scripts/fit_ranker.py``, ``sentence_weight`` in ``qa/fitted.json``). It costs no model call:
+the sentences are scored for the answer anyway."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.cite import Citation, ScoredSentence
+
+# how many passages are ranked and their sentences scored however few are asked for, so that
+# asking for fewer gives the first of the same order
+ORDER_DEPTH = 5
+_EDGE = 1e-6  # probabilities are kept this far from 0 and 1 before taking log-odds
+
+
+def log_odds(p: float) -> float:
+    p = min(max(p, _EDGE), 1.0 - _EDGE)
+    return math.log(p / (1.0 - p))
+
+
+def best_sentences(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence]
+) -> list[float]:
+    """Each citation's best sentence probability (0 for a passage with no sentence)."""
+    best = dict.fromkeys((c.n for c in citations), 0.0)
+    for s in sentences:
+        if s.citation in best:
+            best[s.citation] = max(best[s.citation], s.score)
+    return [best[c.n] for c in citations]
+
+
+def order_keys(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence], weight: float
+) -> list[float]:
+    """What each citation is ordered by: its second-stage score plus ``weight`` times its best
+    sentence's log-odds."""
+    best = best_sentences(citations, sentences)
+    return [c.score + weight * log_odds(p) for c, p in zip(citations, best, strict=True)]
+
+
+def by_sentences(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence], weight: float
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The citations in order of ``order_keys`` (ties keep the second stage's order), numbered
+    again from 1, each with its key as its score; and the sentences with their citations' new
+    numbers, in the new order of their passages. A weight of 0 changes nothing."""
+    if weight == 0.0 or not citations:
+        return list(citations), list(sentences)
+    keys = order_keys(citations, sentences, weight)
+    order = sorted(range(len(citations)), key=lambda i: (-keys[i], i))
+    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
+    reordered = [replace(citations[i], n=number[citations[i].n], score=keys[i]) for i in order]
+    moved = [replace(s, citation=number[s.citation]) for s in sentences if s.citation in number]
+    moved.sort(key=lambda s: s.citation)  # stable: a passage's sentences keep their order
+    return reordered, moved
