@@ -1,53 +1,30 @@
-"""Fitting the second stage, the answer-sentence scorer and the abstention model from gold
-questions (``scripts/fit_ranker.py`` runs it on the fitting parts of the public sets).
-
-Each step uses the steps before it as they will run on a question they were not fitted on:
-sentences are scored on the passages a ranker fitted without the question returns, the weight
-of the sentences in the passages' order and the confidence are learned from such rankers' and
-from cross-fitted sentence scorers' outputs. How models are fitted and cross-validated is ``qa/learning.py``;
-applying the fitted models is numpy."""
+"""Fitting the second stage from gold questions, and the questions every fitting step reads
+(``scripts/fit_ranker.py`` runs it on the fitting parts of the public sets; the answer step's
+fitting is ``qa/fit_answer.py``, how models are fitted and cross-validated ``qa/learning.py``;
+applying the fitted models is numpy)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.errors import InvalidInput
 from index.folder import IndexStore
-from qa.answer import Answer, compose_answer
-from qa.cite import Citation, ScoredSentence
-from qa.confidence import CONFIDENCE_FEATURES, confidence_features
 from qa.evaluate import GoldQuery
-from qa.fitted import (
-    CalibratedModel,
-    Fitted,
-    LinearModel,
-    Model,
-    SentenceModel,
-    TreeModel,
-    sigmoid,
-)
+from qa.fitted import Fitted, LinearModel, Model, TreeModel
 from qa.learning import (
-    FOLDS,
     Examples,
     Scorer,
-    balanced_weights,
-    cross_fitted,
     cross_validated_top1,
     fit_logistic,
     fold_fits,
-    fold_numbers,
     lambdarank,
-    platt,
-    top1_of,
     top1_rate,
 )
 from qa.query import Query, parse_query
-from qa.reorder import by_sentences, order_keys
 from qa.rerank import (
     DOCUMENT_FEATURES,
     FIRST_STAGE_FEATURES,
@@ -56,7 +33,6 @@ from qa.rerank import (
     first_stage_features,
 )
 from qa.retrieve import QuerySignals
-from qa.sentences import SENTENCE_FEATURES
 from qa.service import QAService
 
 UNFITTED = Fitted(
@@ -185,18 +161,17 @@ def choose_ranker(examples: Examples) -> tuple[Model, str, dict[str, float]]:
     with the best 4-fold cross-validated top-1 rate on these examples, refitted on all of
     them, with its kind's name and every kind's rate; a simpler choice wins ties (linear over
     trees, fewer inputs over more)."""
-    makers = RANKER_KINDS
     rates = {
         "first_stage": top1_rate(
             examples, lambda rows: -rows[:, FIRST_STAGE_FEATURES.index("log_rank")]
         ),
         **{
             f"{name}_cv": cross_validated_top1(examples, _fitting(make))
-            for name, make in makers.items()
+            for name, make in RANKER_KINDS.items()
         },
     }
-    best = max(makers, key=lambda name: rates[f"{name}_cv"])  # the first of equals: simpler
-    return makers[best](examples), best, {k: round(v, 4) for k, v in rates.items()}
+    best = max(RANKER_KINDS, key=lambda name: rates[f"{name}_cv"])  # the first of equals: simpler
+    return RANKER_KINDS[best](examples), best, {k: round(v, 4) for k, v in rates.items()}
 
 
 def _scorer(model: Model) -> Scorer:
@@ -207,210 +182,3 @@ def _scorer(model: Model) -> Scorer:
 
 def _fitting(make: Callable[[Examples], Model]) -> Callable[[Examples], Scorer]:
     return lambda examples: _scorer(make(examples))
-
-
-@dataclass
-class Answered:
-    """What the answer step saw for one question: its citations and every sentence with its
-    features (scored by whichever sentence model ``rescore_sentences`` last applied)."""
-
-    asked: Asked
-    citations: list[Citation]
-    sentences: list[ScoredSentence]
-
-    @property
-    def features(self) -> np.ndarray:
-        return confidence_features(self.citations, self.sentences)
-
-
-def answer_all(service: QAService, asked: Sequence[Asked], k: int = 5) -> list[Answered]:
-    """Rank and cite every question once; later steps only re-score its sentences."""
-    out = []
-    for a in asked:
-        citations, sentences = service.citations_for(
-            a.signals, service.retriever.rank(a.signals, k)
-        )
-        out.append(Answered(a, citations, sentences))
-    return out
-
-
-def answer_cross_fitted(
-    services: Sequence[Mapping[str, QAService]], asked: Sequence[Asked], folds: Sequence[int]
-) -> list[Answered]:
-    """``answer_all``, each question asked of its index (``Asked.source``) through the
-    services of its fold (``folds_of``): those whose rankers were fitted without it. So the
-    steps after the ranker learn from the passages an unseen question gets: on its own
-    fitting questions a ranker is right more often."""
-    out: list[Answered | None] = [None] * len(asked)
-    for f, by_source in enumerate(services):
-        for source, service in by_source.items():
-            mine = [i for i, a in enumerate(asked) if folds[i] == f and a.source == source]
-            for i, answered in zip(
-                mine, answer_all(service, [asked[i] for i in mine]), strict=True
-            ):
-                out[i] = answered
-    missing = [asked[i].source for i, a in enumerate(out) if a is None]
-    if missing:
-        raise ValueError(f"no service for the index {missing[0]!r} in every fold")
-    return [a for a in out if a is not None]
-
-
-def folds_of(asked: Sequence[Asked]) -> list[int]:
-    """The fold of each question: the answerable ones as their ranker examples were dealt
-    (``ranker_examples`` of them in this order), the others in turn."""
-    numbers = iter(fold_numbers(sum(a.answerable for a in asked)).tolist())
-    return [next(numbers) if a.answerable else i % FOLDS for i, a in enumerate(asked)]
-
-
-SENTENCE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-
-
-def served_top1(
-    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]], weight: float
-) -> float:
-    """Share of the answerable questions whose first passage, in the order ``by_sentences``
-    gives at ``weight``, is of a gold document (``keys``: each index's document keys)."""
-    hits = []
-    for a in answered:
-        if not a.asked.answerable or not a.citations:
-            continue
-        first = order_keys(a.citations, a.sentences, weight)
-        top = a.citations[int(np.argmax(first))]
-        hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
-    return float(np.mean(hits)) if hits else 0.0
-
-
-def choose_sentence_weight(
-    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]]
-) -> tuple[float, dict[str, float]]:
-    """The weight of SENTENCE_WEIGHTS whose order puts a gold document first most often (the
-    smallest of equals), and every weight's rate."""
-    rates = {w: served_top1(answered, keys, w) for w in SENTENCE_WEIGHTS}
-    best = max(rates.values())
-    return min(w for w, r in rates.items() if r == best), {
-        str(w): round(r, 4) for w, r in rates.items()
-    }
-
-
-def reorder_all(answered: Sequence[Answered], weight: float) -> None:
-    """Put every question's passages in the order served at ``weight``."""
-    for a in answered:
-        a.citations, a.sentences = by_sentences(a.citations, a.sentences, weight)
-
-
-def sentence_examples(answered: Sequence[Answered]) -> tuple[Examples, list[int]]:
-    """For each answerable question with answers: every sentence of its cited passages, with
-    its features and whether it contains a gold answer; and the position in ``answered`` of
-    each question taken."""
-    out, taken = Examples(), []
-    for i, a in enumerate(answered):
-        if not a.asked.answerable or not a.asked.gold.answers or not a.sentences:
-            continue
-        rows = np.array([s.features for s in a.sentences], dtype=np.float32)
-        answers = a.asked.gold.answers
-        labels = np.array([any(ans in s.text for ans in answers) for s in a.sentences])
-        out.add(rows, labels.astype(np.int8))
-        taken.append(i)
-    return out, taken
-
-
-def linear_sentences(examples: Examples) -> LinearModel:
-    x, y, _ = examples.matrix()
-    return fit_logistic(x, y, SENTENCE_FEATURES)
-
-
-def tree_sentences(examples: Examples) -> TreeModel:
-    return lambdarank(examples, SENTENCE_FEATURES)
-
-
-@dataclass
-class SentenceFit:
-    """The chosen sentence scorer, each fitting question's sentence probabilities from a
-    scorer fitted without that question (what the later steps learn from, so they see
-    probabilities as sharp as an unseen question gets), and the cross-validated top-1 rates
-    of the kinds tried."""
-
-    model: SentenceModel
-    kind: str  # "linear" or "trees"
-    held_out: list[np.ndarray]
-    rates: dict[str, float]
-
-
-def choose_sentence_model(examples: Examples) -> SentenceFit:
-    """Logistic regression, or LambdaRank trees if their cross-validated top-1 is better. The
-    trees' scores become probabilities through a line fitted on their cross-fitted scores."""
-    linear = cross_fitted(examples, lambda ex: linear_sentences(ex).logits)
-    trees = cross_fitted(examples, lambda ex: tree_sentences(ex).logits)
-    rates = {"linear_cv": top1_of(examples, linear), "trees_cv": top1_of(examples, trees)}
-    rates = {k: round(v, 4) for k, v in rates.items()}
-    if rates["trees_cv"] <= rates["linear_cv"]:
-        return SentenceFit(
-            linear_sentences(examples), "linear", [sigmoid(s) for s in linear], rates
-        )
-    slope, intercept = platt(np.concatenate(trees), np.concatenate(examples.labels))
-    model = CalibratedModel(tree_sentences(examples), slope, intercept)
-    return SentenceFit(model, "trees", [sigmoid(slope * s + intercept) for s in trees], rates)
-
-
-def rescore_sentences(
-    answered: Sequence[Answered], model: SentenceModel, held_out: Mapping[int, np.ndarray]
-) -> None:
-    """Score every sentence again: with ``held_out[i]`` for the i-th question where given,
-    else with ``model``, as the service will."""
-    columns = [SENTENCE_FEATURES.index(n) for n in model.names]
-    for i, a in enumerate(answered):
-        if not a.sentences:
-            continue
-        probs = held_out.get(i)
-        if probs is None:
-            rows = np.array([s.features for s in a.sentences], dtype=np.float32)
-            probs = model.probabilities(rows[:, columns])
-        a.sentences = [replace(s, score=float(p)) for s, p in zip(a.sentences, probs, strict=True)]
-
-
-def confidence_model(
-    answered: Sequence[Answered], names: Sequence[str] = CONFIDENCE_FEATURES
-) -> LinearModel:
-    """Answerable against unanswerable, each (index, answerable) group weighing the same: the
-    few questions written from the government reports count as much as a public set's
-    thousands, so the model does not learn only what Wikipedia questions look like."""
-    x = np.vstack([a.features for a in answered])
-    y = np.array([a.asked.answerable for a in answered], dtype=np.int8)
-    columns = [CONFIDENCE_FEATURES.index(n) for n in names]
-    weights = balanced_weights([(a.asked.source, a.asked.answerable) for a in answered])
-    return fit_logistic(x[:, columns], y, names, weights=weights)
-
-
-def answered_share(target: float, questions: int, deviations: float = 2.0) -> float:
-    """The share of fitting questions to answer so that ``target`` of new ones are: ``target``
-    plus ``deviations`` standard errors of a share measured on ``questions`` questions (the
-    fewer the fitting questions, the wider the margin; English has a tenth of Chinese's)."""
-    return min(target + deviations * math.sqrt(target * (1.0 - target) / max(questions, 1)), 1.0)
-
-
-def threshold_for(answered: Sequence[Answered], probabilities: np.ndarray, share: float) -> float:
-    """The highest confidence threshold that still answers ``share`` of the answerable
-    questions of every index."""
-    sources = {a.asked.source for a in answered if a.asked.answerable}
-    return min(
-        float(
-            np.quantile(
-                [
-                    p
-                    for a, p in zip(answered, probabilities, strict=True)
-                    if a.asked.answerable and a.asked.source == s
-                ],
-                1.0 - share,
-            )
-        )
-        for s in sources
-    )
-
-
-def answer_hit(answer: Answer, gold: GoldQuery) -> bool:
-    return not answer.abstained and any(a in answer.text for a in gold.answers)
-
-
-def compose_at(a: Answered, further_at: float) -> Answer:
-    query = a.asked.signals.query
-    return compose_answer(query, a.citations, a.sentences, 1.0, further_at=further_at)

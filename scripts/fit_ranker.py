@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa import fit  # noqa: E402
+from qa import fit, fit_answer  # noqa: E402
 from qa.evalsets import (  # noqa: E402
     SAMPLE_NEGATIVES,
     SETS,
@@ -123,18 +123,22 @@ def main() -> None:
     # once, for every question: the later steps read the same citations)
     fold_services = [
         services(replace(fit.UNFITTED, ranker={lang: folds[lang][f] for lang in folds}))
-        for f in range(fit.FOLDS)
+        for f in range(fit_answer.FOLDS)
     ]
     answered = {}
     for lang in ("zh", "en"):
         items = [a for group in by_language(lang, None).values() for a in group]
-        answered[lang] = fit.answer_cross_fitted(fold_services, items, fit.folds_of(items))
+        answered[lang] = fit_answer.answer_cross_fitted(
+            fold_services, items, fit_answer.folds_of(items)
+        )
     sentence_models = {}
     for lang, items in answered.items():
-        examples, taken = fit.sentence_examples(items)
-        chosen = fit.choose_sentence_model(examples)
+        examples, taken = fit_answer.sentence_examples(items)
+        chosen = fit_answer.choose_sentence_model(examples)
         sentence_models[lang] = chosen.model
-        fit.rescore_sentences(items, chosen.model, dict(zip(taken, chosen.held_out, strict=True)))
+        fit_answer.rescore_sentences(
+            items, chosen.model, dict(zip(taken, chosen.held_out, strict=True))
+        )
         provenance[f"sentences_{lang}"] = {
             "questions": len(examples.rows),
             "kind": chosen.kind,
@@ -149,8 +153,8 @@ def main() -> None:
     # 2b. the order of the cited passages: how much their best sentences count
     sentence_weight = {}
     for lang, items in answered.items():
-        sentence_weight[lang], weights = fit.choose_sentence_weight(items, keys)
-        fit.reorder_all(items, sentence_weight[lang])
+        sentence_weight[lang], weights = fit_answer.choose_sentence_weight(items, keys)
+        fit_answer.reorder_all(items, sentence_weight[lang])
         provenance[f"sentence_weight_{lang}"] = {"chosen": sentence_weight[lang], "top-1": weights}
         log(f"sentence weight {lang}: top-1 {weights}, chose {sentence_weight[lang]}")
     fitted = replace(fitted, sentence_weight=sentence_weight)
@@ -158,12 +162,12 @@ def main() -> None:
     # 3. confidence, answerable against questions asked of an index that cannot answer them
     confidence_models, answer_at, answerable_seen = {}, {}, {}
     for lang, items in answered.items():
-        model = fit.confidence_model(items)
+        model = fit_answer.confidence_model(items)
         x = np.vstack([a.features for a in items])
         y = np.array([a.asked.answerable for a in items])
         probs = model.probabilities(x)
-        share = fit.answered_share(ANSWERED, sum(a.asked.answerable for a in items))
-        answer_at[lang] = fit.threshold_for(items, probs, share)
+        share = fit_answer.answered_share(ANSWERED, sum(a.asked.answerable for a in items))
+        answer_at[lang] = fit_answer.threshold_for(items, probs, share)
         abstain = float(np.mean(probs[~y] < answer_at[lang]))
         confidence_models[lang] = model
         answerable_seen[lang] = [a for a in items if a.asked.answerable]
@@ -186,8 +190,8 @@ def main() -> None:
             for a in items:
                 if not a.asked.gold.answers:
                     continue
-                answer = fit.compose_at(a, further)
-                hits += fit.answer_hit(answer, a.asked.gold)
+                answer = fit_answer.compose_at(a, further)
+                hits += fit_answer.answer_hit(answer, a.asked.gold)
                 lengths += answer.text.count("[")
                 total += 1
         rates[further] = (hits / total, lengths / total)

@@ -3,18 +3,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa import fit, learning
+from qa import fit, fit_answer, learning
 from qa.evaluate import GoldQuery
 
 
 def test_threshold_answers_the_share_of_every_index() -> None:
-    def asked(source: str, answerable: bool) -> fit.Answered:
+    def asked(source: str, answerable: bool) -> fit_answer.Answered:
         gold = GoldQuery(1, "q", frozenset(), ())
-        return fit.Answered(fit.Asked(gold, None, answerable, source), [], [])  # type: ignore[arg-type]
+        return fit_answer.Answered(fit.Asked(gold, None, answerable, source), [], [])  # type: ignore[arg-type]
 
     items = [asked("big", True)] * 100 + [asked("small", True)] * 10 + [asked("big", False)] * 5
     probs = np.r_[np.linspace(0.5, 1.0, 100), np.linspace(0.2, 0.9, 10), np.zeros(5)]
-    at = fit.threshold_for(items, probs, 0.9)
+    at = fit_answer.threshold_for(items, probs, 0.9)
     small = probs[100:110]
     assert np.mean(small >= at) >= 0.9  # the harder index still gets its share answered
     assert at <= np.quantile(probs[:100], 0.1)
@@ -27,7 +27,7 @@ def sentence_examples(n: int, seed: int = 0) -> learning.Examples:
     rng = np.random.default_rng(seed)
     out = learning.Examples()
     for _ in range(n):
-        rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32)
+        rows = rng.random((6, len(fit_answer.SENTENCE_FEATURES))).astype(np.float32)
         rows[:, :2] *= 0.3
         answer, only_a, only_b = rng.permutation(6)[:3]
         rows[answer, :2] = (0.5, 0.5)
@@ -41,9 +41,9 @@ def sentence_examples(n: int, seed: int = 0) -> learning.Examples:
 
 def test_sentence_scorer_takes_trees_when_they_rank_better_and_calibrates_them() -> None:
     examples = sentence_examples(400)
-    chosen = fit.choose_sentence_model(examples)
+    chosen = fit_answer.choose_sentence_model(examples)
     assert chosen.rates["trees_cv"] > chosen.rates["linear_cv"]
-    assert isinstance(chosen.model, fit.CalibratedModel)
+    assert isinstance(chosen.model, fit_answer.CalibratedModel)
     assert chosen.kind == "trees"
     assert len(chosen.held_out) == len(examples.rows)
     held = np.concatenate(chosen.held_out)
@@ -59,10 +59,10 @@ def test_sentence_scorer_stays_logistic_when_trees_rank_no_better() -> None:
     rng = np.random.default_rng(0)
     examples = learning.Examples()
     for _ in range(200):  # the answer is simply the sentence highest in a: both kinds find it
-        rows = rng.random((6, len(fit.SENTENCE_FEATURES))).astype(np.float32) * 0.5
+        rows = rng.random((6, len(fit_answer.SENTENCE_FEATURES))).astype(np.float32) * 0.5
         rows[0, 0] = 0.9
         examples.add(rows, np.array([1, 0, 0, 0, 0, 0], np.int8))
-    chosen = fit.choose_sentence_model(examples)
+    chosen = fit_answer.choose_sentence_model(examples)
     assert chosen.rates["linear_cv"] == chosen.rates["trees_cv"] == 1.0
     assert isinstance(chosen.model, fit.LinearModel)
     assert chosen.kind == "linear"
@@ -75,7 +75,7 @@ def _answered(source: str, docs: list[str], scores: list[float], best: list[floa
     g = GoldQuery(1, "q", frozenset({gold}), ())
     citations = [citation(i + 1, s, d) for i, (d, s) in enumerate(zip(docs, scores, strict=True))]
     sentences = [sentence(i + 1, p) for i, p in enumerate(best)]
-    return fit.Answered(fit.Asked(g, None, True, source), citations, sentences)  # type: ignore[arg-type]
+    return fit_answer.Answered(fit.Asked(g, None, True, source), citations, sentences)  # type: ignore[arg-type]
 
 
 def test_the_sentence_weight_is_the_one_that_puts_gold_first_most_often() -> None:
@@ -83,25 +83,25 @@ def test_the_sentence_weight_is_the_one_that_puts_gold_first_most_often() -> Non
     # the second stage is right on 2 questions; the sentences, given weight, fix 3 others
     right = [_answered("s", ["a", "b"], [2.0, 1.0], [0.6, 0.4], "a")] * 2
     fixed = [_answered("s", ["b", "a"], [1.2, 1.0], [0.2, 0.9], "a")] * 3
-    weight, rates = fit.choose_sentence_weight(right + fixed, keys)
+    weight, rates = fit_answer.choose_sentence_weight(right + fixed, keys)
     assert rates["0.0"] == pytest.approx(2 / 5)
     assert weight > 0 and rates[str(weight)] == pytest.approx(1.0)
     # the smallest weight that does it: at 0.25 the 0.2 gap is not yet closed
-    assert weight == min(w for w in fit.SENTENCE_WEIGHTS if rates[str(w)] == 1.0)
-    fit.reorder_all(fixed, weight)
+    assert weight == min(w for w in fit_answer.SENTENCE_WEIGHTS if rates[str(w)] == 1.0)
+    fit_answer.reorder_all(fixed, weight)
     assert [c.doc_id for c in fixed[0].citations] == ["a", "b"]
 
 
 def test_sentences_that_mislead_keep_the_second_stages_order() -> None:
     keys = {"s": {"a": "a", "b": "b"}}
     items = [_answered("s", ["a", "b"], [1.0, 0.8], [0.3, 0.9], "a")] * 4
-    assert fit.choose_sentence_weight(items, keys)[0] == 0.0
+    assert fit_answer.choose_sentence_weight(items, keys)[0] == 0.0
 
 
 def test_answerable_questions_keep_the_fold_of_their_ranker_examples() -> None:
     gold = GoldQuery(1, "q", frozenset(), ())
     asked = [fit.Asked(gold, None, i % 3 != 2, "s") for i in range(30)]  # type: ignore[arg-type]
-    folds = fit.folds_of(asked)
+    folds = fit_answer.folds_of(asked)
     answerable = [f for f, a in zip(folds, asked, strict=True) if a.answerable]
     assert answerable == learning.fold_numbers(len(answerable)).tolist()
     assert set(folds) == set(range(learning.FOLDS))
@@ -121,19 +121,19 @@ def test_each_question_is_answered_by_the_services_of_its_fold(
 
     seen: list[tuple[str, int]] = []
 
-    def answer_all(service: Tagged, items: list[fit.Asked]) -> list[fit.Answered]:
+    def answer_all(service: Tagged, items: list[fit.Asked]) -> list[fit_answer.Answered]:
         seen.extend((service.name, a.gold.line) for a in items)
-        return [fit.Answered(a, [], []) for a in items]
+        return [fit_answer.Answered(a, [], []) for a in items]
 
-    monkeypatch.setattr(fit, "answer_all", answer_all)
+    monkeypatch.setattr(fit_answer, "answer_all", answer_all)
     services = [{s: Tagged(f"{s}{f}") for s in ("x", "y")} for f in range(2)]
-    out = fit.answer_cross_fitted(services, asked, [0, 0, 1, 1])  # type: ignore[arg-type]
+    out = fit_answer.answer_cross_fitted(services, asked, [0, 0, 1, 1])  # type: ignore[arg-type]
     assert [a.asked for a in out] == asked
     assert sorted(seen) == [("x0", 0), ("x1", 2), ("y0", 1), ("y1", 3)]
 
 
 def test_fewer_fitting_questions_answer_a_larger_share() -> None:
-    few, many = fit.answered_share(0.98, 600), fit.answered_share(0.98, 6000)
+    few, many = fit_answer.answered_share(0.98, 600), fit_answer.answered_share(0.98, 6000)
     assert 0.98 < many < few < 1.0
     assert few == pytest.approx(0.98 + 2 * (0.98 * 0.02 / 600) ** 0.5)
-    assert fit.answered_share(0.999, 1) == 1.0
+    assert fit_answer.answered_share(0.999, 1) == 1.0
