@@ -59,3 +59,24 @@ def test_evaluate_on_the_tiny_corpus(service: QAService, tmp_path: Path) -> None
     strict = evaluate(service, gold)
     assert strict.answered == 0.0 and strict.answer_hit_rate == 0.0
     assert "| bm25 | 1.000 / 1.000 / 1.000 / 1.000 |" in table([("tiny", report)])
+
+
+def test_the_served_order_is_what_counts(
+    service: QAService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R@1 of what citeqa serves reads the passages in their final order (after the answer
+    sentences' say), not the second stage's ranking."""
+    path = tmp_path / "gold.jsonl"
+    row = {"question": "煤炭产业占工业比重下降到多少", "positive_ids": ["coal"]}
+    path.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    gold, _ = read_gold(path)
+    assert evaluate(service, gold, methods={}, answers=0).methods[SECOND_STAGE]["R@1"] == 1.0
+    served = service.passages
+
+    def last_first(signals, k, **kw):  # type: ignore[no-untyped-def]
+        citations, sentences = served(signals, k, **kw)
+        assert len(citations) > 1
+        return citations[::-1], sentences
+
+    monkeypatch.setattr(service, "passages", last_first)
+    assert evaluate(service, gold, methods={}, answers=0).methods[SECOND_STAGE]["R@1"] == 0.0
