@@ -42,9 +42,9 @@ GAPPED: tuple[str, ...] = ("fused", "z_lexical", "z_dense", "z_cross", *PASSAGE_
 # behind the pool's best first-stage score.
 DOCUMENT_FEATURES: tuple[str, ...] = ("doc_chunks", "doc_other_gap")
 # ``doc_other_gap`` when the pool holds no other chunk of the document: a fixed value beyond any
-# gap a pool of 50 shows, not one read off the pool's last candidate. The last candidate differs
-# between exact search, approximate search and Milvus (float32 scores, candidates gathered per
-# signal), and a value tied to it moved every such candidate with it.
+# gap a pool of 50 shows, not one read off the pool's last candidate. The last candidate can
+# differ between exact search, approximate search and Milvus (candidates gathered per signal;
+# Milvus's own BM25 statistics), and a value tied to it moved every such candidate with it.
 NO_OTHER_CHUNK = -10.0
 RANKER_FEATURES: tuple[str, ...] = (
     FIRST_STAGE_FEATURES
