@@ -33,7 +33,7 @@ from qa.learning import (
     platt,
     top1_of,
 )
-from qa.reorder import by_sentences, order_keys
+from qa.reorder import by_sentences
 from qa.sentences import SENTENCE_FEATURES
 from qa.service import QAService
 
@@ -103,8 +103,7 @@ def served_top1(
     for a in answered:
         if not a.asked.answerable or not a.citations:
             continue
-        first = order_keys(a.citations, a.sentences, weight)
-        top = a.citations[int(np.argmax(first))]
+        top = by_sentences(a.citations, a.sentences, weight)[0][0]
         hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
     return float(np.mean(hits)) if hits else 0.0
 
