@@ -323,7 +323,10 @@ def _in_milvus(
     try:
         if existing != wanted:
             write_manifest(folder, wanted)
-        yield store
+        try:
+            yield store
+        finally:
+            store.settle()  # BM25's weights in step with what was committed
     finally:
         store.close()
 

@@ -30,7 +30,7 @@ from index.manifest import Manifest
 from index.milvus import KINDS, MAX_VARCHAR, Collections, create_collections, is_lite_file
 from index.milvus_documents import DocumentRows
 from index.normalise import passage_script
-from index.sparse import Frequencies, passage_vector, term_counts
+from index.sparse import Frequencies, drifted, passage_vector, term_counts
 from index.store import StoreStats, VectorColumn
 
 _FIELD = {"vector": "dense", "cross_vector": "cross"}
@@ -206,19 +206,25 @@ class MilvusStore:
             self.db.client.upsert(self.db.collection("meta"), [mark])
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
-            # the batch's passages counted in first: they are weighed by one average length
+            # the batch's passages counted in first: they are weighed by one average length,
+            # the one the index's passages were weighed by (``settle``), or in a new index the
+            # batch's own
             counts = {
                 id(v): [term_counts(c.search_text) for c in v[1]]
                 for op, v in pending
                 if op == "put"
             }
+            empty = freqs.passages == 0
             freqs.add(c for each in counts.values() for c in each)
+            if empty:
+                state["weighed_at"] = freqs.average_length
+            average = float(state.get("weighed_at") or freqs.average_length)
             for op, value in pending:
                 if op == "put":
                     record, chunks, hashes, vectors, cross, sentences = value
                     self._put(
                         record, chunks, hashes, vectors, cross, sentences, counts[id(value)],
-                        state, freqs.average_length,
+                        state, average,
                     )  # fmt: skip
                 elif op == "names":
                     self.docs.rename(value)
@@ -231,6 +237,32 @@ class MilvusStore:
                 [{"key": "state", "df": freqs.as_vector(), "state": state}],
             )
             self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
+
+    def settle(self) -> bool:
+        """Weigh every passage again by the collection's average length if the average its
+        passages were weighed by has drifted (``index/sparse.py``), or is not known (an index
+        written before it was kept); whether it did. A writer runs it as it leaves. Stopped
+        part way, some passages are weighed by either average, and the next writer's
+        ``settle`` weighs them all again."""
+        state, freqs = self.state()
+        weighed = state.get("weighed_at")
+        average = freqs.average_length
+        if not freqs.passages or (weighed and not drifted(float(weighed), average)):
+            return False
+        with self.db.errors():
+            ids = [int(r["row_id"]) for r in self.db.query("chunks", "", ["row_id"])]
+            for i in range(0, len(ids), _BATCH):
+                rows = self.db.query_in("chunks", "row_id", ids[i : i + _BATCH], ["*"])
+                for row in rows:
+                    row["sparse"] = passage_vector(term_counts(row["search_text"]), average)
+                self.db.client.upsert(self.db.collection("chunks"), rows)
+            state["weighed_at"] = average
+            state["generation"] = int(state.get("generation", 0)) + 1
+            self.db.client.upsert(
+                self.db.collection("meta"),
+                [{"key": "state", "df": freqs.as_vector(), "state": state}],
+            )
+        return True
 
     def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
         docs = {d.id: d for d in self.docs.records(doc_ids)}

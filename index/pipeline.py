@@ -378,8 +378,9 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
                 ids.extend(matched)
             with store.transaction():
                 store.delete_documents(ids)
-            if not manifest.milvus_uri:  # Milvus keeps its own
-                assert not isinstance(store, MilvusStore)
+            if isinstance(store, MilvusStore):  # Milvus keeps its own derived indexes
+                store.settle()  # BM25's weights in step with what is left
+            else:
                 save_derived(folder, store, manifest)
             return sorted(set(ids))
         finally:

@@ -13,9 +13,12 @@ tokens; among a million distinct tokens some hundred pairs collide, each a pair 
 ones). Dimension 0 is no token: it stands in a passage without tokens, as Milvus keeps no
 empty sparse vector, and in ``Frequencies`` it carries nothing.
 
-The average length is the collection's when the passage is written, so the first passages
-of an index are weighed by the average of those before them; chunks are cut to one size,
-and the average settles within the first batch.
+A passage is weighed by the average length of the collection when it is written, and kept
+in step with it: every passage of one run of writes is weighed by one average (the first
+batch's, in a new index), and when a writer leaves, every passage is weighed again if the
+collection's average has moved more than DRIFT from it (``MilvusStore.settle``). Weighed by
+averages that differ, as a running average gives while an index grows, the passages written
+first would score differently from what bm25s gives the same collection.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from index.lexical import tokenize
 K1 = 1.5  # bm25s' defaults, as the embedded index uses them
 B = 0.75
 NO_TOKEN = 0
+DRIFT = 0.01  # how far the average length may move before the passages are weighed again
 
 
 def token_id(token: str) -> int:
@@ -52,6 +56,12 @@ def passage_vector(counts: Mapping[int, int], average_length: float) -> dict[int
         return {NO_TOKEN: 1.0}
     norm = K1 * (1 - B + B * length / max(average_length, 1e-9))
     return {t: tf / (tf + norm) for t, tf in counts.items()}
+
+
+def drifted(weighed_at: float, average: float) -> bool:
+    """Whether passages weighed by the average length ``weighed_at`` are out of step with a
+    collection whose average is ``average``."""
+    return abs(average - weighed_at) > DRIFT * max(average, 1e-9)
 
 
 @dataclass

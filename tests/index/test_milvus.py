@@ -88,6 +88,39 @@ def test_a_milvus_index_ranks_as_the_embedded_index(both: tuple[QAService, QASer
             )
 
 
+def test_an_index_grown_in_many_writes_scores_bm25_as_one_built_at_once(
+    tmp_path: Path, both: tuple[QAService, QAService]
+) -> None:
+    # written in small batches over two runs, the passages first written were weighed by
+    # averages of fewer passages; leaving, each writer weighs them by the collection's
+    embedded, _ = both
+    folder, files = tmp_path / "docs", sorted(SEEDS.iterdir())
+    folder.mkdir()
+    options = IngestOptions(milvus=str(tmp_path / "m.db"), batch_chunks=4)
+    for part in (files[:2], files[2:]):
+        for f in part:
+            shutil.copy(f, folder / f.name)
+        ingest([folder], tmp_path / "idx", MAIN, options, cross=CROSS)
+    grown = _service(tmp_path / "idx")
+    for question in QUESTIONS:
+        query = parse_query(question)
+        (exact,) = embedded.retriever.signals([query])
+        (found,) = grown.retriever.signals([query])
+        assert found.stats is not None
+        mean, std = found.stats["lexical"]  # over every chunk: the index is small
+        assert (mean, std) == pytest.approx(
+            (float(exact.scores["lexical"].mean()), float(exact.scores["lexical"].std())),
+            rel=1e-4, abs=1e-6,
+        ), question  # fmt: skip
+        ranked, expected = grown.retriever.rank(found, 5), embedded.retriever.rank(exact, 5)
+        # the same passages (their ids name the files' other folder) with the same scores
+        assert [h.chunk.text for h in ranked] == [h.chunk.text for h in expected], question
+        assert [h.score for h in ranked] == pytest.approx([h.score for h in expected], abs=1e-4)
+    # a writer that changed nothing, or too little to move the average, weighs nothing again
+    ingest([folder], tmp_path / "idx", MAIN, options, cross=CROSS)
+    assert _service(tmp_path / "idx").snapshot.generation == grown.snapshot.generation
+
+
 def test_answers_and_citations_are_the_embedded_ones(both: tuple[QAService, QAService]) -> None:
     embedded, milvus = both
     for question in QUESTIONS[:4]:
