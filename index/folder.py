@@ -323,10 +323,10 @@ def _in_milvus(
     try:
         if existing != wanted:
             write_manifest(folder, wanted)
-        try:
-            yield store
-        finally:
-            store.settle()  # BM25's weights in step with what was committed
+        yield store
+        # BM25's weights in step with what was committed (stopped by an error, the passages
+        # written are weighed alike, and the next writer settles them)
+        store.settle()
     finally:
         store.close()
 

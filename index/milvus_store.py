@@ -238,17 +238,17 @@ class MilvusStore:
             )
             self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
 
-    def settle(self) -> bool:
+    def settle(self) -> None:
         """Weigh every passage again by the collection's average length if the average its
         passages were weighed by has drifted (``index/sparse.py``), or is not known (an index
-        written before it was kept); whether it did. A writer runs it as it leaves. Stopped
-        part way, some passages are weighed by either average, and the next writer's
+        written before it was kept). A writer runs it when it has written all it had to.
+        Stopped part way, some passages are weighed by either average, and the next writer's
         ``settle`` weighs them all again."""
         state, freqs = self.state()
         weighed = state.get("weighed_at")
         average = freqs.average_length
         if not freqs.passages or (weighed and not drifted(float(weighed), average)):
-            return False
+            return
         with self.db.errors():
             ids = [int(r["row_id"]) for r in self.db.query("chunks", "", ["row_id"])]
             for i in range(0, len(ids), _BATCH):
@@ -262,7 +262,6 @@ class MilvusStore:
                 self.db.collection("meta"),
                 [{"key": "state", "df": freqs.as_vector(), "state": state}],
             )
-        return True
 
     def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
         docs = {d.id: d for d in self.docs.records(doc_ids)}
