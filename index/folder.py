@@ -44,6 +44,7 @@ from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifes
 from index.milvus import collection_prefix, normalise_uri
 from index.milvus_search import MilvusSearch
 from index.milvus_store import MilvusStore
+from index.milvus_weights import settle
 from index.store import DB_NAME, Store, read_generation
 from index.swap import exchange, recover_interrupted_swap
 from index.vectors import VectorIndex
@@ -326,7 +327,7 @@ def _in_milvus(
         yield store
         # BM25's weights in step with what was committed (stopped by an error, the passages
         # written are weighed alike, and the next writer settles them)
-        store.settle()
+        settle(store)
     finally:
         store.close()
 

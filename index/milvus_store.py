@@ -30,7 +30,7 @@ from index.manifest import Manifest
 from index.milvus import KINDS, MAX_VARCHAR, Collections, create_collections, is_lite_file
 from index.milvus_documents import DocumentRows
 from index.normalise import passage_script
-from index.sparse import Frequencies, drifted, passage_vector, term_counts
+from index.sparse import Frequencies, passage_vector, term_counts
 from index.store import StoreStats, VectorColumn
 
 _FIELD = {"vector": "dense", "cross_vector": "cross"}
@@ -108,6 +108,12 @@ class MilvusStore:
         state = dict(rows[0]["state"])
         return state, Frequencies.from_vector(rows[0]["df"], state["passages"], state["tokens"])
 
+    def put_state(self, state: dict[str, Any], freqs: Frequencies) -> None:
+        """Write the meta row (``state``'s inverse)."""
+        self.db.client.upsert(
+            self.db.collection("meta"), [{"key": "state", "df": freqs.as_vector(), "state": state}]
+        )
+
     # -- writes ---------------------------------------------------------------------------
 
     def repair(self) -> bool:
@@ -138,10 +144,7 @@ class MilvusStore:
                 "characters": sum(h.n_characters for h in heads),
                 "scripts": dict(Counter(r["script"] for r in kept)),
             }  # fmt: skip
-            self.db.client.upsert(
-                self.db.collection("meta"),
-                [{"key": "state", "df": fresh.as_vector(), "state": state}],
-            )
+            self.put_state(state, fresh)
             self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
         return True
 
@@ -207,7 +210,7 @@ class MilvusStore:
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
             # the batch's passages counted in first: they are weighed by one average length,
-            # the one the index's passages were weighed by (``settle``), or in a new index the
+            # the one the index's passages were weighed by (index/milvus_weights.py), or in a new index the
             # batch's own
             counts = {
                 id(v): [term_counts(c.search_text) for c in v[1]]
@@ -232,36 +235,8 @@ class MilvusStore:
                     self._set_sentences(value)
             state["generation"] = int(state.get("generation", 0)) + 1
             state["passages"], state["tokens"] = freqs.passages, freqs.tokens
-            self.db.client.upsert(
-                self.db.collection("meta"),
-                [{"key": "state", "df": freqs.as_vector(), "state": state}],
-            )
+            self.put_state(state, freqs)
             self.db.client.delete(self.db.collection("meta"), ids=[_WRITING])
-
-    def settle(self) -> None:
-        """Weigh every passage again by the collection's average length if the average its
-        passages were weighed by has drifted (``index/sparse.py``), or is not known (an index
-        written before it was kept). A writer runs it when it has written all it had to.
-        Stopped part way, some passages are weighed by either average, and the next writer's
-        ``settle`` weighs them all again."""
-        state, freqs = self.state()
-        weighed = state.get("weighed_at")
-        average = freqs.average_length
-        if not freqs.passages or (weighed and not drifted(float(weighed), average)):
-            return
-        with self.db.errors():
-            ids = [int(r["row_id"]) for r in self.db.query("chunks", "", ["row_id"])]
-            for i in range(0, len(ids), _BATCH):
-                rows = self.db.query_in("chunks", "row_id", ids[i : i + _BATCH], ["*"])
-                for row in rows:
-                    row["sparse"] = passage_vector(term_counts(row["search_text"]), average)
-                self.db.client.upsert(self.db.collection("chunks"), rows)
-            state["weighed_at"] = average
-            state["generation"] = int(state.get("generation", 0)) + 1
-            self.db.client.upsert(
-                self.db.collection("meta"),
-                [{"key": "state", "df": freqs.as_vector(), "state": state}],
-            )
 
     def _drop(self, doc_ids: list[str], state: dict[str, Any], freqs: Frequencies) -> None:
         docs = {d.id: d for d in self.docs.records(doc_ids)}

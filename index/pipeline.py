@@ -37,6 +37,7 @@ from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
 from index.milvus_store import MilvusStore
+from index.milvus_weights import settle
 from index.sentence_vectors import embed_passages
 from index.store import VectorColumn, now
 
@@ -379,7 +380,7 @@ def remove_documents(folder: Path, selectors: Iterable[str]) -> list[str]:
             with store.transaction():
                 store.delete_documents(ids)
             if isinstance(store, MilvusStore):  # Milvus keeps its own derived indexes
-                store.settle()  # BM25's weights in step with what is left
+                settle(store)  # BM25's weights in step with what is left
             else:
                 save_derived(folder, store, manifest)
             return sorted(set(ids))

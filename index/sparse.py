@@ -16,7 +16,7 @@ empty sparse vector, and in ``Frequencies`` it carries nothing.
 A passage is weighed by the average length of the collection when it is written, and kept
 in step with it: every passage of one run of writes is weighed by one average (the first
 batch's, in a new index), and when a writer leaves, every passage is weighed again if the
-collection's average has moved more than DRIFT from it (``MilvusStore.settle``). Weighed by
+collection's average has moved more than DRIFT from it (index/milvus_weights.py). Weighed by
 averages that differ, as a running average gives while an index grows, the passages written
 first would score differently from what bm25s gives the same collection.
 """
