@@ -53,7 +53,7 @@ class ClusterError(CiteqaError):
 
 class BackendError(CiteqaError):
     """The Milvus an index is held in cannot be reached, or refused a request
-    (index/milvus.py)."""
+    (index/milvus/connection.py)."""
 
 
 class ModelError(CiteqaError):

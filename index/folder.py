@@ -41,10 +41,10 @@ from index.derived import DERIVED, group_of, load_derived, save_derived
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound, StorageFull
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
-from index.milvus import collection_prefix, normalise_uri
-from index.milvus_search import MilvusSearch
-from index.milvus_store import MilvusStore
-from index.milvus_weights import settle
+from index.milvus.connection import collection_prefix, normalise_uri
+from index.milvus.search import MilvusSearch
+from index.milvus.store import MilvusStore
+from index.milvus.weights import settle
 from index.store import DB_NAME, Store, read_generation
 from index.swap import exchange, recover_interrupted_swap
 from index.vectors import VectorIndex

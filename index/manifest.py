@@ -25,7 +25,7 @@ class Manifest:
     normalisation: str = "clean+nfkc+opencc-t2s"
     normalized_vectors: bool = True
     format_version: int = FORMAT_VERSION
-    # an index held in Milvus (index/milvus.py): its URI and its collections' prefix
+    # an index held in Milvus (index/milvus/connection.py): its URI and its collections' prefix
     milvus_uri: str | None = None
     milvus_collection: str | None = None
 

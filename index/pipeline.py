@@ -36,8 +36,8 @@ from index.folder import (
 from index.lexical import TOKENIZER_NAME
 from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
-from index.milvus_store import MilvusStore
-from index.milvus_weights import settle
+from index.milvus.store import MilvusStore
+from index.milvus.weights import settle
 from index.sentence_vectors import embed_passages
 from index.store import VectorColumn, now
 
@@ -66,7 +66,7 @@ class IngestOptions:
     # the name answers show for a file (by its resolved path), where it is not its path under
     # the folder it was found in: an upload's file name
     names: Mapping[str, str] = field(default_factory=dict)
-    # hold the index in Milvus at this URI (index/milvus.py); None: where it already is, or
+    # hold the index in Milvus at this URI (index/milvus/connection.py); None: where it already is, or
     # in its folder for a new index
     milvus: str | None = None
 

@@ -1,4 +1,4 @@
-"""BM25 as sparse vectors, for an index held in Milvus (index/milvus_store.py).
+"""BM25 as sparse vectors, for an index held in Milvus (index/milvus/store.py).
 
 The embedded index scores BM25 with bm25s over citeqa's own tokens (index/lexical.py); Milvus
 cannot run that tokenizer, so the same score is split into a product of two sparse vectors.
@@ -16,7 +16,7 @@ empty sparse vector, and in ``Frequencies`` it carries nothing.
 A passage is weighed by the average length of the collection when it is written, and kept
 in step with it: every passage of one run of writes is weighed by one average (the first
 batch's, in a new index), and when a writer leaves, every passage is weighed again if the
-collection's average has moved more than DRIFT from it (index/milvus_weights.py). Weighed by
+collection's average has moved more than DRIFT from it (index/milvus/weights.py). Weighed by
 averages that differ, as a running average gives while an index grows, the passages written
 first would score differently from what bm25s gives the same collection.
 """

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.ann import GROUPS, Subset
 from index.folder import Snapshot
-from index.milvus_search import MilvusSearch, where
+from index.milvus.search import MilvusSearch, where
 from index.store import Store, VectorColumn
 from qa.fusion import Signal, top_k
 
@@ -125,7 +125,7 @@ def remote_candidates(
 ) -> Candidates:
     """``candidates`` for an index held in Milvus: each signal's best ``count`` (of
     ``doc_ids``' chunks, if given) searched by Milvus and scored exactly; the statistics from
-    the reader's sample (index/milvus_search.py). The positions are the chunks' row ids;
+    the reader's sample (index/milvus/search.py). The positions are the chunks' row ids;
     ``count``: by default REMOTE_CANDIDATES."""
     count = count or REMOTE_CANDIDATES
     question = search.frequencies.question_vector(search_text)

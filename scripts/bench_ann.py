@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.manifest import read_manifest  # noqa: E402
 from index.store import DB_NAME, Store  # noqa: E402
-from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
+from qa.fitting.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 

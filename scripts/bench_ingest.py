@@ -36,7 +36,7 @@ from index.embedder import (  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from index.summary import describe  # noqa: E402
-from qa.evalsets import Layout, read_splits  # noqa: E402
+from qa.fitting.evalsets import Layout, read_splits  # noqa: E402
 
 
 def peak_rss_mb() -> float:

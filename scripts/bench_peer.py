@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchlib import peak_rss_mb  # noqa: E402
 
-from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
+from qa.fitting.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 K = 5

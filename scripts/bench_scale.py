@@ -1,7 +1,7 @@
 """Scale benchmark of the embedded index: build time of the derived indexes, search latency,
 peak memory and disk at 10k, 100k and (with --sizes) 1M chunks, searched exactly and
 approximately (index/derived.py), and how often the two give the same top results; with
-``--milvus SIZE...``, the indexes of those sizes copied into Milvus Lite (index/milvus_copy.py)
+``--milvus SIZE...``, the indexes of those sizes copied into Milvus Lite (index/milvus/copy_index.py)
 and served from there.
 
     python scripts/bench_scale.py [--sizes 10000 100000 1000000] [--questions 200] [--keep DIR]
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench_scale_report import K, agreement, plot, recall, report  # noqa: E402
 
 from index.embedder import Kind  # noqa: E402
-from qa.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
+from qa.fitting.evalsets import SETS, Layout, read_part, read_splits  # noqa: E402
 
 PATHS = Layout(ROOT)
 CHUNKS_PER_DOCUMENT = 50
@@ -188,8 +188,8 @@ def relist(folder: Path) -> dict[str, float]:
 
 def copy_milvus(source: Path, folder: Path) -> dict[str, float]:
     """The index at ``source`` copied into Milvus Lite (``folder``.db), its manifest in
-    ``folder`` (index/milvus_copy.py: the same chunks and vectors)."""
-    from index.milvus_copy import copy_to_milvus
+    ``folder`` (index/milvus/copy_index.py: the same chunks and vectors)."""
+    from index.milvus.copy_index import copy_to_milvus
 
     started = time.perf_counter()
     copy_to_milvus(source, folder, str(folder.with_suffix(".db")))

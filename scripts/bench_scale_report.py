@@ -72,7 +72,7 @@ def report(rows: list[dict[str, Any]], questions: int) -> str:
         lines += [
             "",
             "Milvus Lite (``--milvus``): the index copied into Milvus Lite in a process of its "
-            "own (index/milvus_copy.py: its chunks and vectors, nothing embedded again), then "
+            "own (index/milvus/copy_index.py: its chunks and vectors, nothing embedded again), then "
             "served from it as `citeqa index --milvus PATH.db` would make it: Milvus searches "
             "each signal's candidates, citeqa fuses them (qa/candidates.py). Milvus Lite runs "
             "inside the serving process, so its peak RSS holds Milvus' memory too.",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bench_scale_report import agreement_of
 
-from qa.evalsets import PARTS, SETS, Layout
 from qa.evaluate import SECOND_STAGE, GoldQuery, evaluate
+from qa.fitting.evalsets import PARTS, SETS, Layout
 from qa.service import QAService
 
 MEASURES = ("R@1", "R@5", "MRR@10")

@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT))
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa.evalsets import (  # noqa: E402
+from qa.evaluate import SECOND_STAGE, evaluate, standard_methods, table, weights_method  # noqa: E402
+from qa.fitted import load_fitted  # noqa: E402
+from qa.fitting.evalsets import (  # noqa: E402
     PARTS,
     SAMPLE_NEGATIVES,
     SETS,
@@ -37,8 +39,6 @@ from qa.evalsets import (  # noqa: E402
     read_sample_questions,
     read_splits,
 )
-from qa.evaluate import SECOND_STAGE, evaluate, standard_methods, table, weights_method  # noqa: E402
-from qa.fitted import load_fitted  # noqa: E402
 from qa.query import detect_language  # noqa: E402
 from qa.service import QAService  # noqa: E402
 

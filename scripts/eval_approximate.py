@@ -26,7 +26,7 @@ from compare import PATHS, arguments, built_index, compared, table, write_report
 
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import approximated, open_snapshot  # noqa: E402
-from qa.evalsets import SETS, read_part, read_splits  # noqa: E402
+from qa.fitting.evalsets import SETS, read_part, read_splits  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 

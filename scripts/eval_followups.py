@@ -26,7 +26,7 @@ from index.folder import open_snapshot  # noqa: E402
 from index.normalise import search_form  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa.answer import Answer  # noqa: E402
-from qa.evalsets import Layout  # noqa: E402
+from qa.fitting.evalsets import Layout  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)

@@ -3,7 +3,7 @@
     python scripts/eval_milvus.py [--sets drcd cmrc2018 xquad] [--part held_out]
 
 Each evaluation index (scripts/eval.py builds them) is copied into Milvus Lite with its
-vectors (index/milvus_copy.py: nothing is embedded again, so the two differ only in how they
+vectors (index/milvus/copy_index.py: nothing is embedded again, so the two differ only in how they
 are searched), then both rank every question: the embedded index scores every chunk, the
 Milvus one fuses the candidates Milvus finds for each signal (qa/candidates.py). Writes
 ``results/eval_milvus.md`` (and .json) with R@1, R@5 and MRR@10 over documents, how often
@@ -27,8 +27,8 @@ from compare import PATHS, arguments, built_index, compared, table, write_report
 import qa.candidates  # noqa: E402
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
-from index.milvus_copy import copy_to_milvus  # noqa: E402
-from qa.evalsets import SETS, read_part, read_splits  # noqa: E402
+from index.milvus.copy_index import copy_to_milvus  # noqa: E402
+from qa.fitting.evalsets import SETS, read_part, read_splits  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def markdown(rows: list[dict], part: str) -> str:  # type: ignore[type-arg]
     about = (
         f"Part: **{part}** (data/eval-splits.json); what citeqa serves (the second stage, its "
         "first passages ordered by their answer sentences), over documents. The same chunks "
-        "and vectors in both (index/milvus_copy.py); the second stage's top chunks compared "
+        "and vectors in both (index/milvus/copy_index.py); the second stage's top chunks compared "
         "on the first questions of each file; ms: the time a question of the evaluation "
         "(ranking, and citing the first 5 passages to order them; no answer is composed), "
         "on this machine (scripts/eval_milvus.py)."

@@ -24,7 +24,7 @@ from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.normalise import to_simplified, to_traditional  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa.evalsets import Layout  # noqa: E402
+from qa.fitting.evalsets import Layout  # noqa: E402
 from qa.query import parse_query  # noqa: E402
 from qa.service import QAService  # noqa: E402
 

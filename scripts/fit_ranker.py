@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT))
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
-from qa import fit, fit_answer  # noqa: E402
-from qa.evalsets import (  # noqa: E402
+from qa.fitted import FITTED_PATH, Fitted, write_fitted  # noqa: E402
+from qa.fitting import fit, fit_answer  # noqa: E402
+from qa.fitting.evalsets import (  # noqa: E402
     SAMPLE_NEGATIVES,
     SETS,
     Layout,
@@ -33,7 +34,6 @@ from qa.evalsets import (  # noqa: E402
     read_sample_questions,
     read_splits,
 )
-from qa.fitted import FITTED_PATH, Fitted, write_fitted  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.evalsets import Layout, make_splits  # noqa: E402
+from qa.fitting.evalsets import Layout, make_splits  # noqa: E402
 
 EVAL, OUT = Layout(ROOT).eval_dir, Layout(ROOT).splits
 

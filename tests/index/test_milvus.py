@@ -14,7 +14,7 @@ from index.embedder import HashingEmbedder
 from index.errors import IndexMismatch, IndexNotFound, InvalidInput
 from index.folder import open_snapshot
 from index.lexical import LexicalIndex
-from index.milvus import TOKEN_ENV, connect, drop_collections
+from index.milvus.connection import TOKEN_ENV, connect, drop_collections
 from index.pipeline import IngestOptions, ingest, remove_documents
 from index.sparse import Frequencies, passage_vector, term_counts
 from index.summary import describe
@@ -254,8 +254,8 @@ def test_the_token_comes_from_the_environment(
 def test_a_write_stopped_part_way_is_mended_by_the_next(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index.milvus_documents import DocumentRows
-    from index.milvus_store import MilvusStore
+    from index.milvus.documents import DocumentRows
+    from index.milvus.store import MilvusStore
 
     folder = tmp_path / "idx"
     ingest([corpus], folder, MAIN, IngestOptions(milvus=str(tmp_path / "m.db")), cross=CROSS)

@@ -27,8 +27,14 @@ import numpy as np
 from index.documents import Chunk, DocumentRecord, StoredChunk
 from index.errors import IndexNotFound
 from index.manifest import Manifest
-from index.milvus import KINDS, MAX_VARCHAR, Collections, create_collections, is_lite_file
-from index.milvus_documents import DocumentRows
+from index.milvus.connection import (
+    KINDS,
+    MAX_VARCHAR,
+    Collections,
+    create_collections,
+    is_lite_file,
+)
+from index.milvus.documents import DocumentRows
 from index.normalise import passage_script
 from index.sparse import Frequencies, passage_vector, term_counts
 from index.store import StoreStats, VectorColumn
@@ -210,7 +216,7 @@ class MilvusStore:
             if gone:
                 self._drop(sorted(set(gone)), state, freqs)
             # the batch's passages counted in first: they are weighed by one average length,
-            # the one the index's passages were weighed by (index/milvus_weights.py), or in a new index the
+            # the one the index's passages were weighed by (index/milvus/weights.py), or in a new index the
             # batch's own
             counts = {
                 id(v): [term_counts(c.search_text) for c in v[1]]

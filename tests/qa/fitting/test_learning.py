@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa import learning
+from qa.fitting import learning
 
 
 def test_balanced_weights_give_each_group_the_same_total() -> None:

@@ -22,8 +22,8 @@ import numpy as np
 
 from index.ann import GROUPS
 from index.manifest import Manifest
-from index.milvus import quoted
-from index.milvus_store import MilvusStore
+from index.milvus.connection import quoted
+from index.milvus.store import MilvusStore
 
 SAMPLE = 8192
 _SCRIPTS = ("traditional", "simplified")

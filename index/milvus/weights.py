@@ -9,7 +9,7 @@ moved more than ``sparse.DRIFT``, so the index scores as bm25s does the same col
 
 from __future__ import annotations
 
-from index.milvus_store import MilvusStore
+from index.milvus.store import MilvusStore
 from index.sparse import drifted, passage_vector, term_counts
 
 BATCH = 256  # passages read and written back at a time

@@ -1,8 +1,8 @@
 """Fitting models to labelled candidates, whatever they rank: each question's candidates with
 their feature rows and labels (``Examples``), logistic regression and LightGBM LambdaRank as
 the fitted models of ``qa/fitted.py``, a line that turns scores into probabilities, and
-cross-fitting to measure a model on questions it was not fitted on. ``qa/fit.py`` and
-``qa/fit_answer.py`` apply them to the second stage, the answer sentences and the abstention
+cross-fitting to measure a model on questions it was not fitted on. ``qa/fitting/fit.py`` and
+``qa/fitting/fit_answer.py`` apply them to the second stage, the answer sentences and the abstention
 model. scikit-learn and LightGBM are needed here only (the ``dev`` extra)."""
 
 from __future__ import annotations

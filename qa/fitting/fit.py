@@ -1,6 +1,6 @@
 """Fitting the second stage from gold questions, and the questions every fitting step reads
 (``scripts/fit_ranker.py`` runs it on the fitting parts of the public sets; the answer step's
-fitting is ``qa/fit_answer.py``, how models are fitted and cross-validated ``qa/learning.py``;
+fitting is ``qa/fitting/fit_answer.py``, how models are fitted and cross-validated ``qa/fitting/learning.py``;
 applying the fitted models is numpy)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from index.errors import InvalidInput
 from index.folder import IndexStore
 from qa.evaluate import GoldQuery
 from qa.fitted import Fitted, LinearModel, Model, TreeModel
-from qa.learning import (
+from qa.fitting.learning import (
     Examples,
     Scorer,
     cross_validated_top1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.evalsets import Layout
+from qa.fitting.evalsets import Layout
 
 
 def test_layout_names_each_sets_files_and_index(tmp_path: Path) -> None:

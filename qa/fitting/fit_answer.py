@@ -1,7 +1,7 @@
 """Fitting the answer step from gold questions: the cited passages of each fitting question,
 the answer-sentence scorer, how much the sentences count in the passages' order, and the
 abstention model with its threshold (``scripts/fit_ranker.py`` runs it after the second stage,
-``qa/fit.py``).
+``qa/fitting/fit.py``).
 
 Each step uses the steps before it as they will run on a question they were not fitted on:
 sentences are scored on the passages a ranker fitted without the question returns, and the
@@ -20,9 +20,9 @@ from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.confidence import CONFIDENCE_FEATURES, confidence_features
 from qa.evaluate import GoldQuery
-from qa.fit import Asked
 from qa.fitted import CalibratedModel, LinearModel, SentenceModel, TreeModel, sigmoid
-from qa.learning import (
+from qa.fitting.fit import Asked
+from qa.fitting.learning import (
     FOLDS,
     Examples,
     balanced_weights,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa import fit, fit_answer, learning
 from qa.evaluate import GoldQuery
+from qa.fitting import fit, fit_answer, learning
 
 
 def test_threshold_answers_the_share_of_every_index() -> None:

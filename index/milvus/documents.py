@@ -1,4 +1,4 @@
-"""A document's rows in an index held in Milvus (index/milvus_store.py): its record and
+"""A document's rows in an index held in Milvus (index/milvus/store.py): its record and
 its text, cut in pieces of TEXT_PART characters (a row holds at most 64 KiB).
 
 The first row of each document holds its record (source, title, hash, pages…) and the
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from index.documents import DocumentRecord
-from index.milvus import TEXT_PART, Collections
+from index.milvus.connection import TEXT_PART, Collections
 
 _BATCH = 256
 
