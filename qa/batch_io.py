@@ -1,5 +1,10 @@
 """Question lists in and answer files out: .txt, .csv, .jsonl and .xlsx in; .jsonl, .csv,
-.xlsx and a readable .md report out. A malformed row is reported by line number and skipped."""
+.xlsx and a readable .md report out. A malformed row is reported by line number and skipped.
+
+A spreadsheet cell is always a string or a number, never a formula: a text cell that starts
+with =, +, -, @, a tab or a carriage return (a question or a quoted passage can) is written
+with a single quote before it, as OWASP advises against CSV injection; a plain number such
+as -3.5 is kept as it is, since it cannot call anything."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,10 +195,27 @@ def _cite_line(c: dict[str, Any]) -> str:
     return f"[{c['n']}] {where} ({c['source']}{page}, chars {c['char_start']}-{c['char_end']})"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet cell that cannot be a formula: a string starting with a
+    character that makes Excel or LibreOffice read a formula gets a single quote before it,
+    unless it is a plain number (-3.5). Other values are returned as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 def _flat(r: dict[str, Any]) -> list[Any]:
     a = r.get("answer") or {}
     cites = "\n".join(_cite_line(c) for c in a.get("citations", []))
-    return [
+    row = [
         r["id"],
         r["question"],
         a.get("answer", ""),
@@ -201,6 +224,7 @@ def _flat(r: dict[str, Any]) -> list[Any]:
         cites,
         r.get("error", ""),
     ]
+    return [safe_cell(v) for v in row]
 
 
 def _markdown(records: Sequence[dict[str, Any]]) -> str:
