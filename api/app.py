@@ -28,7 +28,7 @@ from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.jobs import JobRegistry
 from api.leftovers import sweep_uploads
-from api.limits import BodyLimit, max_json_request_bytes, max_upload_request_bytes
+from api.limits import BodyLimit, Limit, body_limits
 from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
 from api.rate_limit import RateLimit
@@ -237,9 +237,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(
         BodyLimit,
-        max_bytes=max_json_request_bytes(settings),
-        upload_bytes=max_upload_request_bytes(settings),
-        upload_path="/v1/documents",
+        limits=body_limits(settings),
+        default=Limit(settings.max_body_bytes, "CITEQA_MAX_BODY_BYTES"),
     )
     if settings.rate_limit_per_minute:
         app.add_middleware(

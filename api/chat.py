@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from api.errors import ApiError
+from api.schemas import MAX_HISTORY_TURNS
 from api.schemas_openai import MODEL_NAME, ChatMessage
 from qa.answer import Answer
 from qa.serialize import citation_dict
@@ -30,9 +31,19 @@ def question_of(messages: Sequence[ChatMessage]) -> str:
     return questions[-1]
 
 
-def history_of(messages: Sequence[ChatMessage]) -> list[str]:
-    """The user messages before the last one, oldest first: what a follow-up leans on."""
-    return user_texts(messages)[:-1]
+def history_of(
+    messages: Sequence[ChatMessage], *, turns: int = MAX_HISTORY_TURNS, chars: int | None = None
+) -> list[str]:
+    """The user messages before the last one, oldest first: what a follow-up leans on. Only
+    the latest ``turns`` of them, holding at most ``chars`` characters, are read (a chat
+    client sends the whole conversation, however long)."""
+    earlier = user_texts(messages)[:-1][-turns:] if turns else []
+    kept: list[str] = []
+    for text in reversed(earlier):
+        if chars is not None and sum(map(len, kept)) + len(text) > chars:
+            break
+        kept.append(text)
+    return kept[::-1]
 
 
 def user_texts(messages: Sequence[ChatMessage]) -> list[str]:

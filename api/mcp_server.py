@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from api.errors import ApiError
+from api.limits import check_history
 from api.schemas import AskResponse, DocumentsResponse, SearchResponse
 from api.security import check_key
 from api.settings import Settings
@@ -71,6 +72,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
         history: the conversation's earlier questions, oldest first, so that a follow-up such
         as 那晋城呢？ keeps their topic. collection: as for search."""
         with _service(lease, collection) as service:
+            check_history(history or (), settings)
             return AskResponse.model_validate(
                 answer_dict(service.ask(question, k, history=history or ()))
             )

@@ -24,11 +24,14 @@ K = Field(
     description="how many passages, at most CITEQA_MAX_K (a larger k is told this server's limit)",
 )
 
+MAX_HISTORY_TURNS = 20
 History: Any = Field(
     default_factory=list,
-    max_length=20,
+    max_length=MAX_HISTORY_TURNS,
     description="the conversation's earlier questions, oldest first: a follow-up such as "
-    "那晋城呢？ is searched with the topic of the one before it (see `searched`)",
+    "那晋城呢？ is searched with the topic of the one before it (see `searched`); at most "
+    f"{MAX_HISTORY_TURNS} questions holding at most CITEQA_MAX_HISTORY_CHARS characters "
+    "all together",
 )
 CollectionField: Any = Field(
     None,

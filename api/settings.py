@@ -92,6 +92,32 @@ class Settings(BaseSettings):
     max_embedding_chars: int = Field(
         8000, ge=1, le=100_000, description="longest text POST /v1/embeddings accepts"
     )
+    max_embedding_total_chars: int = Field(
+        20_000,
+        ge=1,
+        le=10_000_000,
+        description="most characters, all texts together, in one POST /v1/embeddings request",
+    )
+    max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        description="largest request body of /v1/search, /v1/ask, /mcp and every route without "
+        "a limit of its own, in bytes (uploads, jobs, batches and embeddings are sized by "
+        "their own limits)",
+    )
+    max_chat_body_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="largest POST /v1/chat/completions body, in bytes (a chat client sends the "
+        "whole conversation, replies included)",
+    )
+    max_history_chars: int = Field(
+        8000,
+        ge=0,
+        le=1_000_000,
+        description="most characters of the earlier questions (`history`) of one request, all "
+        "together; a chat conversation's oldest questions past it are not read",
+    )
     max_upload_files: int = Field(10, ge=1, le=1000, description="most files in one upload")
     max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="largest file accepted in an upload, in bytes"

@@ -39,8 +39,9 @@ def chat_completions(
     question = question_of(body.messages)
     with state.lease(collection) as service:
         answer, how = answer_question(
-            service, writer, settings, question, body.k, body.generate, history_of(body.messages)
-        )
+            service, writer, settings, question, body.k, body.generate,
+            history_of(body.messages, chars=settings.max_history_chars),
+        )  # fmt: skip
     if body.stream:
         return StreamingResponse(
             stream(answer, body.model),

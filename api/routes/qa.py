@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import SettingsDep, StateDep, WriterDep
 from api.errors import ApiError
-from api.limits import check_questions
+from api.limits import check_history, check_questions
 from api.schemas import (
     ERRORS,
     AskRequest,
@@ -40,6 +40,7 @@ def search(body: SearchRequest, state: StateDep, settings: SettingsDep) -> dict[
     """The passages that answer a question, best first, with citations and each signal's
     rank and score (as `citeqa search --json`)."""
     doc_ids = set(body.doc_ids) if body.doc_ids is not None else None
+    check_history(body.history, settings)
     with state.lease(body.collection) as service:
         result = service.search(body.question, body.k, doc_ids=doc_ids, history=body.history)
     return search_dict(result)
@@ -52,6 +53,7 @@ def ask(
 ) -> dict[str, Any]:  # fmt: skip
     """A short answer with [n] markers and the passages they point to (as `citeqa ask
     --json`). With an LLM configured, the LLM may write the answer from the same passages."""
+    check_history(body.history, settings)
     with state.lease(body.collection) as service:
         answer, how = answer_question(
             service, writer, settings, body.question, body.k, body.generate, body.history

@@ -180,7 +180,7 @@ def test_unexpected_errors_leave_no_trace(
 def test_oversized_bodies_are_refused(make_app: Callable[..., FastAPI]) -> None:
     app = make_app(max_job_questions=100, max_question_chars=100, max_upload_bytes=1000)
     with TestClient(app) as client:
-        big = json.dumps({"question": "煤" * 800_000}).encode()  # 2.4 MB, over 1 MiB
+        big = json.dumps({"question": "煤" * 800_000}).encode()  # 2.4 MB, over 64 KB
         declared = client.post(
             "/v1/search", content=big, headers={"Content-Type": "application/json"}
         )
@@ -195,7 +195,8 @@ def test_oversized_bodies_are_refused(make_app: Callable[..., FastAPI]) -> None:
     for response in (declared, streamed, upload):
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "request_too_large"
-    assert "over this server's limit of 1,048,576 bytes" in declared.text
+    assert "over this server's limit of 65,536 bytes for POST /v1/search" in declared.text
+    assert "limit of 1,713,936 bytes for POST /v1/documents (set by" in upload.text
 
 
 def test_batch_answers_each_question_in_its_place(client: TestClient) -> None:
