@@ -1,7 +1,7 @@
 """The HTTP service: ``create_app(settings)`` builds the FastAPI app; its lifespan opens the
 index and models once (or takes a service already opened, as tests do), and closes them.
 
-    citeqa serve --index my-index          # or: uvicorn --factory api.app:create_app
+    citeqa serve --index my-index   # or: uvicorn --factory --no-proxy-headers api.app:create_app
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.callers import ClientAddress, parse_networks
 from api.collections import Collection, open_collections
 from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
@@ -153,6 +154,13 @@ def answer_writer(settings: Settings) -> AnswerWriter | None:
     )
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``citeqa serve`` runs uvicorn: on the configured address, and with uvicorn's own
+    reading of X-Forwarded-For off (it trusts 127.0.0.1 by default), so that the app alone
+    decides whom to believe (CITEQA_TRUSTED_PROXIES)."""
+    return {"host": settings.host, "port": settings.port, "proxy_headers": False}
+
+
 def create_app(
     settings: Settings | None = None, *, service: QAService | None = None,
     collections: dict[str, QAService] | None = None,
@@ -194,6 +202,8 @@ def create_app(
             max_active=settings.max_active_jobs,
             ttl_seconds=settings.job_ttl_hours * 3600,
             max_queued=settings.max_queued_questions,
+            share=settings.job_share(),
+            keyless_share=settings.job_share() if settings.key_values() else None,
         )
         state = AppState(
             settings=settings,
@@ -244,6 +254,8 @@ def create_app(
         app.add_middleware(
             RateLimit, per_minute=settings.rate_limit_per_minute, keys=settings.key_values()
         )
+    if settings.trusted_proxies:  # outside the rate limit: it decides who the caller is
+        app.add_middleware(ClientAddress, trusted=parse_networks(settings.trusted_proxies))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

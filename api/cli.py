@@ -331,7 +331,7 @@ def serve(
     """Serve the HTTP API, the OpenAI-compatible chat endpoint and the web page."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, uvicorn_options
     from index.collections import check_models, index_folders
 
     changes: dict[str, object] = {"host": host, "port": port}
@@ -351,7 +351,7 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings), log_level="info")
 
 
 @app.command()

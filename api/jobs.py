@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from api.callers import is_keyless
 from api.errors import ApiError, domain_status
 from api.job_store import JobRow, JobStore
 from index.errors import CiteqaError
@@ -89,10 +90,13 @@ class Job:
 class JobRegistry:
     def __init__(
         self, root: Path, *, keep: int = 100, readers: int = 1, max_active: int = 8,
-        ttl_seconds: float | None = None, max_queued: int = 20_000,
+        ttl_seconds: float | None = None, max_queued: int = 20_000, share: int | None = None,
+        keyless_share: int | None = None,
     ) -> None:  # fmt: skip
         self.root = root
         self.keep, self.max_active, self.ttl_seconds = keep, max_active, ttl_seconds
+        # jobs of a kind one caller may hold, and callers without a key together (None: all)
+        self.share, self.keyless_share = share or max_active, keyless_share
         self.max_queued = max_queued  # questions one caller may have waiting in jobs
         self.store = JobStore(root)
         self._jobs: dict[str, Job] = {}
@@ -105,20 +109,15 @@ class JobRegistry:
         params: dict[str, Any] | None = None, caller: str | None = None,
     ) -> Job:  # fmt: skip
         """A new queued job; ApiError 429 when ``max_active`` jobs of its kind are queued or
-        running, or when ``caller``'s question lists would hold over ``max_queued`` questions."""
+        running, when ``caller`` holds its share of them already (or the callers without a key
+        theirs), or when ``caller``'s question lists would hold over ``max_queued``
+        questions."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
         with self._lock:
             unfinished = [j for j in self._jobs.values() if not j.finished]
-            alike = sum(1 for j in unfinished if j.kind == kind)  # lists do not hold up uploads
-            if alike >= self.max_active:
-                what = "question lists" if kind == "batch" else "uploads"
-                raise ApiError(
-                    429,
-                    "too_many_jobs",
-                    f"{alike} {what} are queued or running, this server's limit; wait for one "
-                    "to finish or cancel one (DELETE /v1/jobs/ID)",
-                )
+            alike = [j for j in unfinished if j.kind == kind]  # lists do not hold up uploads
+            self._check_slots(kind, alike, caller)
             if kind == "batch" and caller is not None:
                 queued = sum(
                     j.total - j.done
@@ -143,6 +142,34 @@ class JobRegistry:
         self._save(job)
         self._drop(forget)
         return job
+
+    def _check_slots(self, kind: JobKind, alike: list[Job], caller: str | None) -> None:
+        """ApiError 429 unless a job of ``kind`` by ``caller`` fits beside ``alike``."""
+        what = "question lists" if kind == "batch" else "uploads"
+        wait = "wait for one to finish or cancel one (DELETE /v1/jobs/ID)"
+        if len(alike) >= self.max_active:
+            raise ApiError(
+                429, "too_many_jobs",
+                f"{len(alike)} {what} are queued or running, this server's limit; {wait}",
+            )  # fmt: skip
+        if caller is None:
+            return
+        mine = sum(1 for j in alike if j.params.get("caller") == caller)
+        if mine >= self.share:
+            raise ApiError(
+                429, "too_many_jobs",
+                f"you have {mine} {what} queued or running, your share of this server's "
+                f"{self.max_active} (CITEQA_MAX_ACTIVE_JOBS_PER_CALLER); {wait}",
+            )  # fmt: skip
+        if self.keyless_share is not None and is_keyless(caller):
+            keyless = sum(1 for j in alike if is_keyless(str(j.params.get("caller", ""))))
+            if keyless >= self.keyless_share:
+                raise ApiError(
+                    429, "too_many_jobs",
+                    f"callers without an API key have {keyless} {what} queued or running, "
+                    f"their share of this server's {self.max_active}; the rest are kept for "
+                    f"callers with a key. Send one, or {wait}",
+                )  # fmt: skip
 
     def _beyond_keeping(self) -> list[Job]:
         """Finished jobs past ``keep`` (the oldest) or older than ``ttl_seconds``, taken out

@@ -1,8 +1,4 @@
-"""Who a caller is, for per-caller limits, and the optional per-caller request rate limit.
-
-A caller is its API key when it sends one of the server's keys (kept as a hash, so no key is
-held in memory or written anywhere in the clear) and otherwise its address: a made-up key
-does not buy a fresh allowance. The rate limit is a token bucket
+"""The optional per-caller request rate limit (a caller: api/callers.py). It is a token bucket
 per caller: ``per_minute`` requests a minute, in bursts of at most that many; a request over
 it is answered 429 ``rate_limited`` with ``Retry-After``. Health checks and the web page's
 own files are never limited.
@@ -10,7 +6,6 @@ own files are never limited.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
@@ -18,26 +13,11 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.callers import caller_of
 from api.errors import error_response
-from api.security import key_matches
 
 _EXEMPT = ("/healthz", "/readyz", "/static/")
 _MAX_CALLERS = 10_000  # buckets kept before the full (idle) ones are dropped
-
-
-def caller_of(scope: Scope, keys: Sequence[str]) -> str:
-    """``key:HASH`` for a request with one of ``keys`` (Bearer or X-API-Key), else
-    ``ip:ADDRESS``."""
-    headers = dict(scope.get("headers") or [])
-    key = headers.get(b"x-api-key", b"").strip()
-    if not key:
-        auth = headers.get(b"authorization", b"")
-        scheme, _, value = auth.partition(b" ")
-        key = value.strip() if scheme.lower() == b"bearer" else b""
-    if key and key_matches(key.decode("utf-8", "replace"), keys):
-        return "key:" + hashlib.sha256(key).hexdigest()[:24]
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
 
 
 class RateLimit:

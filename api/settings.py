@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     require_key_for_reads: bool = Field(
         False, description="also require a key for searching, asking and listing"
     )
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="addresses or CIDR blocks of the proxies in front of the server "
+        "(comma-separated); only a request from one of them has its caller's address taken "
+        "from X-Forwarded-For or Forwarded. None by default: the peer is the caller",
+    )
     cors_origins: CommaList = Field(
         default_factory=list,
         description="origins allowed to call the API from a browser (comma-separated); none by default",
@@ -166,6 +172,14 @@ class Settings(BaseSettings):
         description="jobs of each kind (question lists, uploads) queued or running at once; more "
         "are refused (429)",
     )
+    max_active_jobs_per_caller: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="jobs of each kind one caller may have queued or running at once; unset: "
+        "half of max_active_jobs. When the server has keys, callers without one share that "
+        "many between them, and the rest are kept for key holders",
+    )
 
     # -- optional answer writing by an OpenAI-compatible LLM (off unless llm_base_url is set) --
     llm_base_url: str | None = Field(
@@ -175,11 +189,22 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="model name the LLM endpoint knows")
     llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM")
 
-    @field_validator("api_keys", "cors_origins", "allowed_file_types", "indexes", mode="before")
+    @field_validator(
+        "api_keys", "cors_origins", "allowed_file_types", "indexes", "trusted_proxies",
+        mode="before",
+    )  # fmt: skip
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from api.callers import parse_networks
+
+        parse_networks(value)
         return value
 
     @field_validator("allowed_file_types")
@@ -205,6 +230,12 @@ class Settings(BaseSettings):
     def served_indexes(self) -> list[Path]:
         """What ``citeqa serve`` serves: ``indexes``, or ``index`` alone."""
         return list(self.indexes) or [self.index]
+
+    def job_share(self) -> int:
+        """Jobs of a kind one caller may have queued or running at once."""
+        if self.max_active_jobs_per_caller is not None:
+            return min(self.max_active_jobs_per_caller, self.max_active_jobs)
+        return max(1, self.max_active_jobs // 2)
 
     def key_values(self) -> list[str]:
         return [k.get_secret_value() for k in self.api_keys if k.get_secret_value()]

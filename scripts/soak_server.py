@@ -88,7 +88,7 @@ def serve_fake(index: Path, port: int) -> None:
     service = QAService(open_snapshot(index), HashingEmbedder(64), cross, cross, answer_at={})
     settings = Settings(_env_file=None, index=index, api_keys=[KEY])  # type: ignore[call-arg]
     uvicorn.run(create_app(settings, service=service), host="127.0.0.1", port=port,
-                log_level="warning")  # fmt: skip
+                log_level="warning", proxy_headers=False)  # fmt: skip
 
 
 def until_finished(http: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Request, Response, UploadFile
 
+from api.callers import caller_of
 from api.deps import CollectionQuery, ServiceDep, StateDep, require_write_key
 from api.routes.jobs import job_response
 from api.schemas import ERRORS, DeleteResponse, DocumentsResponse, ErrorResponse, JobResponse
@@ -42,6 +43,7 @@ def list_documents(
 def upload_documents(
     files: Annotated[list[UploadFile], File(min_length=1, description="one or more documents")],
     state: StateDep,
+    request: Request,
     response: Response,
     collection: CollectionQuery = None,
 ) -> dict[str, Any]:
@@ -50,7 +52,10 @@ def upload_documents(
     says which file failed and why."""
     settings = state.settings
     target = state.collection(collection)
-    job = state.jobs.create("ingest", total=len(files), collection=target.name)
+    job = state.jobs.create(
+        "ingest", total=len(files), collection=target.name,
+        caller=caller_of(request.scope, settings.key_values()),
+    )  # fmt: skip
     with state.jobs.discarded_on_error(job):
         staged = stage_uploads(
             files,

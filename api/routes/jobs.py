@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from api.callers import caller_of
 from api.deps import StateDep
 from api.errors import ApiError
 from api.jobs import Job
 from api.limits import check_questions
-from api.rate_limit import caller_of
 from api.routes.qa import numbered
 from api.schemas import ERRORS, ErrorResponse, JobRequest, JobResponse
 from api.tasks import answer_question_list, export_answers, write_question_list

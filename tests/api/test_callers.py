@@ -7,11 +7,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.rate_limit import RateLimit, caller_of
+from api.app import uvicorn_options
+from api.callers import caller_of, client_address, forwarded_chain, parse_networks
+from api.errors import ApiError
+from api.jobs import JobRegistry
+from api.rate_limit import RateLimit
+from api.settings import Settings
 
 OTHER_KEY = "second-key-9a8b7c"
 
@@ -119,3 +125,101 @@ def test_a_file_name_too_long_for_a_form_header_is_refused_clearly(
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "malformed_body"
     assert "over 8 KB" in refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "trusted", "caller"),
+    [
+        ("127.0.0.1", {b"x-forwarded-for": b"6.6.6.6"}, [], "127.0.0.1"),  # none trusted
+        ("10.0.0.2", {b"x-forwarded-for": b"6.6.6.6"}, ["127.0.0.1"], "10.0.0.2"),
+        ("10.0.0.2", {b"x-forwarded-for": b"203.0.113.9"}, ["10.0.0.0/8"], "203.0.113.9"),
+        # a client's own X-Forwarded-For comes first; the proxy appends the address it saw
+        ("10.0.0.2", {b"x-forwarded-for": b"6.6.6.6, 203.0.113.9"}, ["10.0.0.0/8"], "203.0.113.9"),
+        ("10.0.0.2", {b"x-forwarded-for": b"203.0.113.9, 10.0.0.5"}, ["10.0.0.0/8"], "203.0.113.9"),
+        ("10.0.0.2", {b"forwarded": b'for="[2001:db8::1]:4711";proto=https'}, ["10.0.0.2"],
+         "2001:db8::1"),
+        ("10.0.0.2", {b"forwarded": b"for=6.6.6.6, for=198.51.100.4"}, ["10.0.0.2"],
+         "198.51.100.4"),
+        ("10.0.0.2", {b"x-forwarded-for": b"not-an-address"}, ["10.0.0.2"], "10.0.0.2"),
+        ("10.0.0.2", {}, ["10.0.0.2"], "10.0.0.2"),
+    ],
+)  # fmt: skip
+def test_forwarded_headers_count_only_from_a_trusted_proxy(
+    peer: str, headers: dict[bytes, bytes], trusted: list[str], caller: str
+) -> None:
+    chain = forwarded_chain(headers)
+    assert client_address(peer, chain, parse_networks(trusted)) == caller
+
+
+def test_a_bad_trusted_proxy_is_refused(make_settings: Callable[..., Any]) -> None:
+    with pytest.raises(ValueError, match="'10.0.0.300' is not an IP address or network"):
+        make_settings(trusted_proxies="10.0.0.300")
+
+
+def test_a_forged_x_forwarded_for_buys_no_fresh_allowance(
+    make_app: Callable[..., FastAPI], serve: Callable[..., Any]
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    options = {k: v for k, v in uvicorn_options(settings).items() if k not in ("host", "port")}
+    with serve(make_app(rate_limit_per_minute=2), **options) as url:
+        codes = [
+            httpx.post(
+                f"{url}/v1/search", json={"question": "煤炭"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in range(3)
+        ]  # fmt: skip
+    assert codes == [200, 200, 429]
+    # behind a trusted proxy, the address it saw is the caller
+    with serve(make_app(rate_limit_per_minute=2, trusted_proxies="127.0.0.1"), **options) as url:
+        codes = [
+            httpx.post(
+                f"{url}/v1/search", json={"question": "煤炭"},
+                headers={"X-Forwarded-For": f"6.6.6.6, 198.51.100.{i // 2}"},
+            ).status_code
+            for i in range(6)
+        ]  # fmt: skip
+    assert codes == [200, 200, 200, 200, 200, 200]
+
+
+def test_no_caller_holds_more_than_its_share_of_job_slots(tmp_path: Any) -> None:
+    jobs = JobRegistry(tmp_path / "jobs", max_active=8, share=4, keyless_share=4)
+    try:
+        for _ in range(4):
+            jobs.create("batch", 1, caller="ip:198.51.100.1")
+        with pytest.raises(ApiError) as mine:
+            jobs.create("batch", 1, caller="ip:198.51.100.1")
+        assert (mine.value.status_code, mine.value.code) == (429, "too_many_jobs")
+        assert mine.value.message == (
+            "you have 4 question lists queued or running, your share of this server's 8 "
+            "(CITEQA_MAX_ACTIVE_JOBS_PER_CALLER); wait for one to finish or cancel one "
+            "(DELETE /v1/jobs/ID)"
+        )
+        with pytest.raises(ApiError) as keyless:  # another address, but keyless too
+            jobs.create("batch", 1, caller="ip:198.51.100.2")
+        assert keyless.value.message.startswith(
+            "callers without an API key have 4 question lists queued or running, their share "
+            "of this server's 8; the rest are kept for callers with a key. Send one, or wait"
+        )
+        jobs.create("ingest", 1, caller="ip:198.51.100.1")  # uploads have slots of their own
+        for _ in range(4):  # a key holder still finds its slots
+            jobs.create("batch", 1, caller="key:abc")
+        with pytest.raises(ApiError) as full:
+            jobs.create("batch", 1, caller="key:def")
+        assert full.value.message.startswith("8 question lists are queued or running")
+    finally:
+        jobs.shutdown()
+
+
+def test_a_key_holder_is_not_starved_by_a_keyless_caller(
+    make_app: Callable[..., FastAPI], auth: dict[str, str]
+) -> None:
+    app = make_app(max_active_jobs=8)
+    with TestClient(app, client=("198.51.100.7", 4000)) as client:
+        app.state.citeqa.jobs.start = lambda *a, **k: None  # every job stays queued
+        codes = [
+            client.post("/v1/jobs", json={"questions": ["煤炭"]}).status_code for _ in range(8)
+        ]
+        assert codes == [202] * 4 + [429] * 4
+        keyed = client.post("/v1/jobs", json={"questions": ["煤炭"]}, headers=auth)
+        assert keyed.status_code == 202
