@@ -203,7 +203,7 @@ def create_app(
             ttl_seconds=settings.job_ttl_hours * 3600,
             max_queued=settings.max_queued_questions,
             share=settings.job_share(),
-            keyless_share=settings.job_share() if settings.key_values() else None,
+            keyless_share=settings.job_share() if settings.all_key_values() else None,
         )
         state = AppState(
             settings=settings,
@@ -252,7 +252,7 @@ def create_app(
     )
     if settings.rate_limit_per_minute:
         app.add_middleware(
-            RateLimit, per_minute=settings.rate_limit_per_minute, keys=settings.key_values()
+            RateLimit, per_minute=settings.rate_limit_per_minute, keys=settings.all_key_values()
         )
     if settings.trusted_proxies:  # outside the rate limit: it decides who the caller is
         app.add_middleware(ClientAddress, trusted=parse_networks(settings.trusted_proxies))

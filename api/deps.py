@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.callers import caller_of
 from api.collections import Collection, pick
 from api.errors import ApiError
 from api.jobs import JobRegistry
-from api.security import check_key
+from api.security import check_key, key_matches
 from api.settings import Settings
 from qa.generate import AnswerWriter
 from qa.service import QAService
@@ -104,11 +105,28 @@ def _key(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str
 
 
 def require_read_key(settings: SettingsDep, bearer: BearerDep, header: HeaderDep) -> None:
-    """Reads need a key only when the server says so (CITEQA_REQUIRE_KEY_FOR_READS)."""
+    """Reads need a key (a writer's or a reader's) only when the server says so
+    (CITEQA_REQUIRE_KEY_FOR_READS)."""
     if settings.require_key_for_reads:
-        check_key(_key(bearer, header), settings.key_values(), action="this server")
+        check_key(_key(bearer, header), settings.all_key_values(), action="this server")
 
 
 def require_write_key(settings: SettingsDep, bearer: BearerDep, header: HeaderDep) -> None:
-    """Writes (uploads, deletions) always need a key."""
-    check_key(_key(bearer, header), settings.key_values(), action="changing the index")
+    """Writes (uploads, deletions) always need a writer's key (CITEQA_API_KEYS); a read-only
+    key is told it cannot write."""
+    key = _key(bearer, header)
+    if key is not None and settings.key_values() and key_matches(key, settings.read_key_values()):
+        raise ApiError(
+            403, "read_only_key",
+            "this API key may read but not change the index; uploads and deletions need a "
+            "key from CITEQA_API_KEYS",
+        )  # fmt: skip
+    check_key(key, settings.key_values(), action="changing the index")
+
+
+def get_caller(request: Request, settings: SettingsDep) -> str:
+    """Who is asking (api/callers.py): its key, or its address."""
+    return caller_of(request.scope, settings.all_key_values())
+
+
+CallerDep = Annotated[str, Depends(get_caller)]

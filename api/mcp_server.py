@@ -158,7 +158,7 @@ class ReadKey:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.settings.require_key_for_reads:
             try:
-                check_key(_key(scope), self.settings.key_values(), action="this server")
+                check_key(_key(scope), self.settings.all_key_values(), action="this server")
             except ApiError as exc:
                 await _refuse(exc)(scope, receive, send)
                 return

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="keys accepted in 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
         "(comma-separated); uploads and deletions need one, and are refused while none is set",
     )
+    read_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="read-only keys (comma-separated): they search, ask, list and run question "
+        "lists where reads need a key, but cannot upload or delete (403 read_only_key)",
+    )
     require_key_for_reads: bool = Field(
         False, description="also require a key for searching, asking and listing"
     )
@@ -190,7 +195,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM")
 
     @field_validator(
-        "api_keys", "cors_origins", "allowed_file_types", "indexes", "trusted_proxies",
+        "api_keys", "read_keys", "cors_origins", "allowed_file_types", "indexes", "trusted_proxies",
         mode="before",
     )  # fmt: skip
     @classmethod
@@ -221,8 +226,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        if self.require_key_for_reads and not self.api_keys:
-            raise ValueError("require_key_for_reads is on but no api_keys are set")
+        if self.require_key_for_reads and not (self.api_keys or self.read_keys):
+            raise ValueError("require_key_for_reads is on but no api_keys or read_keys are set")
         if self.llm_base_url and not self.llm_model:
             raise ValueError("llm_base_url is set but llm_model is not; name the model to use")
         return self
@@ -238,7 +243,16 @@ class Settings(BaseSettings):
         return max(1, self.max_active_jobs // 2)
 
     def key_values(self) -> list[str]:
+        """The writers' keys (CITEQA_API_KEYS)."""
         return [k.get_secret_value() for k in self.api_keys if k.get_secret_value()]
+
+    def read_key_values(self) -> list[str]:
+        """The read-only keys (CITEQA_READ_KEYS)."""
+        return [k.get_secret_value() for k in self.read_keys if k.get_secret_value()]
+
+    def all_key_values(self) -> list[str]:
+        """Every key the server knows, the writers' and the readers': who a caller is."""
+        return [*self.key_values(), *self.read_key_values()]
 
 
 @lru_cache(maxsize=1)

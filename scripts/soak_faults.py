@@ -42,7 +42,7 @@ def kill_mid_upload(args: argparse.Namespace, index: Path, log: Path) -> dict[st
         job_id = httpx.post(f"{url}/v1/documents", files=files, headers=AUTH).json()["id"]
         seen = "queued"
         for _ in range(200):
-            seen = httpx.get(f"{url}/v1/jobs/{job_id}").json()["status"]
+            seen = httpx.get(f"{url}/v1/jobs/{job_id}", headers=AUTH).json()["status"]
             if seen != "queued":
                 break
             time.sleep(0.05)
@@ -50,7 +50,7 @@ def kill_mid_upload(args: argparse.Namespace, index: Path, log: Path) -> dict[st
         server.kill()
         server.wait()
     with running(args, index, log) as (url, _):
-        job = httpx.get(f"{url}/v1/jobs/{job_id}").json()
+        job = httpx.get(f"{url}/v1/jobs/{job_id}", headers=AUTH).json()
         documents = httpx.get(f"{url}/v1/documents").json()["count"]
     count, broken = whole_or_absent(index)
     return {

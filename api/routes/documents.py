@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 
-from api.callers import caller_of
-from api.deps import CollectionQuery, ServiceDep, StateDep, require_write_key
+from api.deps import CallerDep, CollectionQuery, ServiceDep, StateDep, require_write_key
 from api.routes.jobs import job_response
 from api.schemas import ERRORS, DeleteResponse, DocumentsResponse, ErrorResponse, JobResponse
 from api.tasks import delete_document, ingest_uploads
@@ -25,7 +24,10 @@ writes = APIRouter(
 DOC_ID = Path(pattern=r"^[0-9a-f]{16}$", description="a document id from GET /v1/documents")
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    403: {"model": ErrorResponse, "description": "no API key is configured on the server"},
+    403: {
+        "model": ErrorResponse,
+        "description": "a read-only key, or no writer's key is configured on the server",
+    },
     409: {"model": ErrorResponse, "description": "another process is writing to the index"},
     415: {"model": ErrorResponse, "description": "a file type that is not accepted"},
 }
@@ -43,7 +45,7 @@ def list_documents(
 def upload_documents(
     files: Annotated[list[UploadFile], File(min_length=1, description="one or more documents")],
     state: StateDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     collection: CollectionQuery = None,
 ) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def upload_documents(
     target = state.collection(collection)
     job = state.jobs.create(
         "ingest", total=len(files), collection=target.name,
-        caller=caller_of(request.scope, settings.key_values()),
+        caller=caller,
     )  # fmt: skip
     with state.jobs.discarded_on_error(job):
         staged = stage_uploads(

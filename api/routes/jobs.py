@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
-from api.callers import caller_of
-from api.deps import StateDep
+from api.deps import CallerDep, StateDep
 from api.errors import ApiError
 from api.jobs import Job
 from api.limits import check_questions
@@ -51,9 +50,11 @@ def job_response(job: Job) -> dict[str, Any]:
     }
 
 
-def find_job(state: StateDep, job_id: str) -> Job:
+def find_job(state: StateDep, job_id: str, caller: str) -> Job:
+    """The job ``job_id`` if ``caller`` made it (a job made before jobs had owners is
+    anyone's); 404 otherwise, the same as for no job at all."""
     job = state.jobs.get(job_id)
-    if job is None:
+    if job is None or job.params.get("caller", caller) != caller:
         raise ApiError(
             404, "job_not_found", f"no job {job_id!r} here (finished jobs are kept for a while)"
         )
@@ -62,7 +63,7 @@ def find_job(state: StateDep, job_id: str) -> Job:
 
 @router.post("", status_code=202, response_model=JobResponse, responses=ERRORS)
 def create_job(
-    body: JobRequest, state: StateDep, request: Request, response: Response
+    body: JobRequest, state: StateDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     """Answer a long list of questions in the background; poll the job, then download."""
     settings = state.settings
@@ -74,7 +75,7 @@ def create_job(
         service.check_k(body.k)  # refused now, not when the job runs
     job = state.jobs.create(
         "batch", total=len(pairs), collection=target.name, params={"k": body.k},
-        caller=caller_of(request.scope, settings.key_values()),
+        caller=caller,
     )  # fmt: skip
     with state.jobs.discarded_on_error(job):
         write_question_list(job, pairs)
@@ -84,9 +85,10 @@ def create_job(
 
 
 @router.get("/{job_id}", response_model=JobResponse, responses=NOT_FOUND)
-def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
-    """A job's status and progress; when it has failed, why (for uploads: which file)."""
-    return job_response(find_job(state, job_id))
+def get_job(job_id: str, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    """A job's status and progress; when it has failed, why (for uploads: which file). Only
+    the caller that made a job (its key, or its address) sees it."""
+    return job_response(find_job(state, job_id, caller))
 
 
 @router.delete(
@@ -97,12 +99,14 @@ def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
         409: {"model": ErrorResponse, "description": "an upload being indexed cannot stop"},
     },
 )
-def cancel_job(job_id: str, state: StateDep, response: Response) -> dict[str, Any]:
+def cancel_job(
+    job_id: str, state: StateDep, caller: CallerDep, response: Response
+) -> dict[str, Any]:
     """Cancel a queued or running job, or forget a finished one and its files. A question
     list stops after the group of questions it is on (202; poll until `cancelled`); a queued
     job is cancelled at once (200); an upload stops only before it starts, since indexing it
     is all-or-nothing."""
-    job = find_job(state, job_id)
+    job = find_job(state, job_id, caller)
     if job.finished:
         state.jobs.forget(job)
         return job_response(job)
@@ -130,10 +134,11 @@ def cancel_job(job_id: str, state: StateDep, response: Response) -> dict[str, An
 def job_results(
     job_id: str,
     state: StateDep,
+    caller: CallerDep,
     fmt: Annotated[Literal["jsonl", "csv", "xlsx", "md"], Query(alias="format")] = "jsonl",
 ) -> FileResponse:
     """The answers of a finished question-list job, one record per question."""
-    job = find_job(state, job_id)
+    job = find_job(state, job_id, caller)
     if job.kind != "batch":
         raise ApiError(
             409, "no_results", f"job {job_id} is an upload; its status lists each file's result"

@@ -113,10 +113,17 @@ def serve() -> Callable[[FastAPI], Any]:
     return serving
 
 
-def _wait_for_job(client: TestClient, job_id: str, timeout: float = 30.0) -> dict[str, Any]:
+def _wait_for_job(
+    client: TestClient, job_id: str, timeout: float = 30.0, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The job once it has finished, read as its owner: the test key (uploads need it), or
+    no key (a question list sent without one) when it is not the key's."""
+    if headers is None:
+        keyed = client.get(f"/v1/jobs/{job_id}", headers=AUTH).status_code != 404
+        headers = dict(AUTH) if keyed else {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
+        job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
         if job["status"] in ("succeeded", "failed"):
             return job
         time.sleep(0.02)

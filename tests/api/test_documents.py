@@ -211,7 +211,7 @@ def test_searches_are_served_from_a_consistent_snapshot_during_a_write(
                     client.post("/v1/ask", json={"question": "人均公园绿地面积"}).status_code == 200
                 )
             assert len(documents(client)) == 3
-            assert client.get(f"/v1/jobs/{job_id}").json()["status"] == "running"
+            assert client.get(f"/v1/jobs/{job_id}", headers=auth).json()["status"] == "running"
         finally:
             gate.release.set()
         assert wait_for_job(client, job_id)["status"] == "succeeded"

@@ -130,7 +130,10 @@ def test_server_settings_come_from_the_environment(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"require_key_for_reads": True}, "require_key_for_reads is on but no api_keys are set"),
+        (
+            {"require_key_for_reads": True},
+            "require_key_for_reads is on but no api_keys or read_keys are set",
+        ),
         ({"allowed_file_types": [".exe"]}, "citeqa cannot read .exe files"),
         ({"llm_base_url": "http://127.0.0.1:1/v1"}, "llm_base_url is set but llm_model is not"),
         ({"max_k": 500}, "max_k"),
