@@ -33,6 +33,7 @@ from api.limits import BodyLimit, Limit, body_limits
 from api.mcp_server import HttpEndpoint, build_mcp
 from api.openapi import limited_openapi
 from api.rate_limit import RateLimit
+from api.redact import Redactor
 from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
@@ -145,6 +146,17 @@ async def _watch(state: AppState, seconds: float) -> None:
                 logger.exception("could not look for changes to collection %s", collection.name)
 
 
+def _redactor(state: AppState) -> Redactor:
+    """Messages name the served folders relatively: an index by its collection's name, its
+    uploads as NAME/uploads, the work folder as jobs."""
+    places = {state.jobs.root: "jobs"}
+    for name, collection in state.collections.items():
+        with collection.holder.lease() as service:
+            places[service.snapshot.folder] = name
+        places[collection.upload_dir] = f"{name}/uploads"
+    return Redactor(places)
+
+
 def answer_writer(settings: Settings) -> AnswerWriter | None:
     if not settings.llm_base_url or not settings.llm_model:
         return None
@@ -214,6 +226,7 @@ def create_app(
             jobs=registry,
             writer=answer_writer(settings),
         )
+        state.redact = registry.redact = _redactor(state)
         app.state.citeqa = state
         await run_in_threadpool(_take_over, state)
         watching = (

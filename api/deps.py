@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
@@ -16,6 +16,7 @@ from api.callers import caller_of
 from api.collections import Collection, pick
 from api.errors import ApiError
 from api.jobs import JobRegistry
+from api.redact import Redactor
 from api.security import check_key, key_matches
 from api.settings import Settings
 from qa.generate import AnswerWriter
@@ -31,6 +32,7 @@ class AppState:
     collections: dict[str, Collection]
     jobs: JobRegistry
     writer: AnswerWriter | None
+    redact: Redactor = field(default_factory=lambda: Redactor({}))
 
     @property
     def default(self) -> str:

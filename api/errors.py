@@ -165,7 +165,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = domain_status(exc)
     if status >= 500:
         logger.error("%s %s: %s", request.method, request.url.path, exc)
-    return error_response(status, code, str(exc))
+    state = getattr(request.app.state, "citeqa", None)  # its folders are shown by short names
+    message = state.redact(str(exc)) if state is not None else str(exc)
+    return error_response(status, code, message)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar, cast
 from api.callers import is_keyless
 from api.errors import ApiError, domain_status
 from api.job_store import JobRow, JobStore
+from api.redact import Redactor
 from index.errors import CiteqaError
 from index.store import now
 
@@ -99,6 +100,7 @@ class JobRegistry:
         self.share, self.keyless_share = share or max_active, keyless_share
         self.max_queued = max_queued  # questions one caller may have waiting in jobs
         self.store = JobStore(root)
+        self.redact = Redactor({})  # the app's, which writes its folders as short names
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="citeqa-job")
@@ -283,14 +285,15 @@ class JobRegistry:
         self._save(job)
         status: JobStatus = "failed"
         try:
-            job.result = work(job)
+            job.result = self.redact.deep(work(job))
             status = "succeeded"
         except JobCancelled:  # by a client, or by the server stopping: queued for the next
             status = "cancelled" if job.cancelled else "queued"
         except JobFailed as exc:
-            job.error, job.result = {"code": exc.code, "message": str(exc)}, exc.result
+            job.error = {"code": exc.code, "message": self.redact(str(exc))}
+            job.result = self.redact.deep(exc.result)
         except CiteqaError as exc:
-            job.error = {"code": domain_status(exc)[1], "message": str(exc)}
+            job.error = {"code": domain_status(exc)[1], "message": self.redact(str(exc))}
         except Exception:
             logger.exception("job %s (%s) failed", job.id, job.kind)
             job.error = {
