@@ -42,6 +42,7 @@ class Citation:
     signals: dict[str, SignalScore] = field(default_factory=dict)
     chunk_ids: tuple[str, ...] = ()
     rescored: Rescored | None = None  # the second stage's view of its best chunk
+    reader: float | None = None  # the reader's logit that the passage answers (qa/reader.py)
 
 
 @dataclass

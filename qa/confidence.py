@@ -1,8 +1,11 @@
 """How likely it is that the cited passages answer the question: a logistic model per question
 language over what retrieval and the sentence scorer already measured — the second stage's
-score of the best passage, its similarities and how much of the question it contains, and the
-best answer sentence's probability — fitted on answerable questions against questions asked of
-an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again."""
+score of the best passage, its similarities and how much of the question it contains, the
+best answer sentence's probability and, where the reader read the first passages, its logits
+of them — fitted on answerable questions against questions asked of
+an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again: a
+service without the reader gives the reader's features their fitted means, which add
+nothing."""
 
 from __future__ import annotations
 
@@ -26,17 +29,22 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "top_cover_translated",
     "best_cover_bigrams",
     "best_sentence",
+    "top_reader",
+    "best_reader",
 )
+READER_FEATURES = ("top_reader", "best_reader")
 
 
 def confidence_features(
     citations: Sequence[Citation], sentences: Sequence[ScoredSentence]
 ) -> np.ndarray:
-    """The row of CONFIDENCE_FEATURES for one question's citations and scored sentences."""
+    """The row of CONFIDENCE_FEATURES for one question's citations and scored sentences (the
+    reader's features NaN where it did not read)."""
     row = np.zeros(len(CONFIDENCE_FEATURES), dtype=np.float32)
     if not citations:
         return row
     top = citations[0]
+    read = [c.reader for c in citations if c.reader is not None]
     feats = top.rescored.features if top.rescored is not None else {}
     signal = top.signals
     row[:] = (
@@ -55,6 +63,8 @@ def confidence_features(
             default=0.0,
         ),
         max((s.score for s in sentences), default=0.0),
+        top.reader if top.reader is not None else np.nan,
+        max(read) if read else np.nan,
     )
     return row
 
@@ -72,4 +82,6 @@ def confidence(
         return 1.0
     row = confidence_features(citations, sentences)
     columns = [CONFIDENCE_FEATURES.index(n) for n in model.names]
-    return float(model.probabilities(row[columns][None, :])[0])
+    x = row[columns]
+    x = np.where(np.isnan(x), model.mean, x)  # not read: a feature that adds nothing
+    return float(model.probabilities(x[None, :])[0])

@@ -315,6 +315,10 @@ class Fitted:
     # how much the best answer sentence's log-odds counts in the order of the cited passages
     # (qa/reorder.py); none for a language: the second stage's order stands
     sentence_weight: dict[str, float] = field(default_factory=dict)
+    # how many of the first passages the reader reads (qa/reader.py; 0: none) and how much its
+    # logit counts in their order, per language
+    reader_depth: int = 0
+    reader_weight: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -325,6 +329,8 @@ class Fitted:
             "sentences": {k: m.to_dict() for k, m in self.sentences.items()},
             "further_sentence_at": round(self.further_sentence_at, 6),
             "sentence_weight": {k: round(v, 6) for k, v in self.sentence_weight.items()},
+            "reader_depth": self.reader_depth,
+            "reader_weight": {k: round(v, 6) for k, v in self.reader_weight.items()},
             "provenance": self.provenance,
         }
 
@@ -339,6 +345,8 @@ class Fitted:
             further_sentence_at=float(data["further_sentence_at"]),
             provenance=dict(data.get("provenance", {})),
             sentence_weight={k: float(v) for k, v in data.get("sentence_weight", {}).items()},
+            reader_depth=int(data.get("reader_depth", 0)),
+            reader_weight={k: float(v) for k, v in data.get("reader_weight", {}).items()},
         )
 
 

@@ -7,7 +7,11 @@ public sets the best sentence's passage is the right document more often than th
 stage's first passage. So the cited passages are put in order of the second stage's score plus
 the best sentence's log-odds, at a weight fitted per question language
 (``scripts/fit_ranker.py``, ``sentence_weight`` in ``qa/fitted.json``). It costs no model call:
-the sentences are scored for the answer anyway."""
+the sentences are scored for the answer anyway.
+
+Where the reader (``qa/reader.py``) reads the first passages of that order, its logit is added
+too, at its own fitted weight (``reader_weight``): it reads the question and the passage
+together, which matters most where the two share few words, as across languages."""
 
 from __future__ import annotations
 
@@ -56,7 +60,34 @@ def by_sentences(
     numbers, in the new order of their passages. A weight of 0 changes nothing."""
     if weight == 0.0 or not citations:
         return list(citations), list(sentences)
-    keys = order_keys(citations, sentences, weight)
+    return in_order(citations, sentences, order_keys(citations, sentences, weight))
+
+
+def by_reader(
+    citations: Sequence[Citation],
+    sentences: Sequence[ScoredSentence],
+    logits: Sequence[float],
+    weight: float,
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The first ``len(logits)`` citations, which the reader read (``logits[i]`` its logit of
+    citation i), each carrying its logit and put in order of its score plus ``weight`` times
+    it; the citations after them stay where they are. A weight of 0 only records the logits."""
+    read = [replace(c, reader=float(x)) for c, x in zip(citations, logits, strict=False)]
+    rest = list(citations[len(read) :])
+    if weight == 0.0 or not read:
+        return read + rest, list(sentences)
+    keys = [c.score + weight * c.reader for c in read if c.reader is not None]
+    # the unread keep their places below the read: their keys only need to stay in order
+    floor = min(keys) - 1.0
+    keys += [floor - i for i in range(len(rest))]
+    return in_order(read + rest, sentences, keys)
+
+
+def in_order(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence], keys: Sequence[float]
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The citations sorted by ``keys`` (ties keep their order), numbered again from 1, each
+    with its key as its score, and the sentences renumbered with them."""
     order = sorted(range(len(citations)), key=lambda i: (-keys[i], i))
     number = {citations[i].n: new for new, i in enumerate(order, start=1)}
     reordered = [replace(citations[i], n=number[citations[i].n], score=keys[i]) for i in order]

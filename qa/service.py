@@ -16,7 +16,8 @@ from qa.confidence import confidence
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
-from qa.reorder import ORDER_DEPTH, by_sentences
+from qa.reader import READER_WEIGHTS, Reader
+from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
 
@@ -72,9 +73,15 @@ class QAService:
             raise
         use = UseEmbedder(threads=threads)
         cross = use if snapshot.manifest.cross_model == use.name else None
+        fitted = fitted or load_fitted()
+        reader = None
+        if fitted.reader_depth and READER_WEIGHTS.is_file():
+            from index.e5_model import ensure_e5_model
+
+            reader = Reader(ensure_e5_model(model_dir), threads=threads)
         return cls(
             snapshot, embedder, cross, use, max_question_chars=max_question_chars, max_k=max_k,
-            fitted=fitted,
+            fitted=fitted, reader=reader,
         )  # fmt: skip
 
     def __init__(
@@ -88,8 +95,11 @@ class QAService:
         max_k: int = MAX_K,
         answer_at: dict[str, float] | None = None,
         fitted: Fitted | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.snapshot = snapshot
+        # reads the first passages with the question (qa/reader.py); None: they are not read
+        self.reader = reader
         self.fitted = fitted or load_fitted()
         # the confidence at or above which a question is answered, per language
         self.answer_at = dict(self.fitted.answer_at if answer_at is None else answer_at)
@@ -171,13 +181,29 @@ class QAService:
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
         hits = self.retriever.rank(signals, max(k, ORDER_DEPTH), doc_ids=doc_ids)
-        citations, sentences = by_sentences(
-            *self.citations_for(signals, hits),
-            self.fitted.sentence_weight.get(signals.query.language, 0.0),
+        citations, sentences = self.read(
+            signals.query,
+            *by_sentences(
+                *self.citations_for(signals, hits),
+                self.fitted.sentence_weight.get(signals.query.language, 0.0),
+            ),
         )
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]
+
+    def read(
+        self, query: Query, citations: list[Citation], sentences: list[ScoredSentence]
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """The first ``reader_depth`` passages read with the question, each carrying the
+        reader's logit, and put in order with it at the language's fitted weight
+        (``reorder.by_reader``); as they were when there is no reader."""
+        depth = self.fitted.reader_depth
+        if self.reader is None or not depth or not citations:
+            return citations, sentences
+        logits = self.reader.score(query.text, [c.text for c in citations[:depth]])
+        weight = self.fitted.reader_weight.get(query.language, 0.0)
+        return by_reader(citations, sentences, logits.tolist(), weight)
 
     def compose(
         self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
@@ -213,6 +239,12 @@ class QAService:
     def with_fitted(self, fitted: Fitted) -> QAService:
         """The same index and models with other fitted parameters (for fitting them)."""
         return self._like(self.snapshot, fitted, None)
+
+    def with_reader(self, reader: Reader | None) -> QAService:
+        """The same index, models and parameters, reading with ``reader`` (None: not reading)."""
+        service = self._like(self.snapshot, self.fitted, self.answer_at)
+        service.reader = reader
+        return service
 
     def with_snapshot(self, snapshot: Snapshot) -> QAService:
         """The same models and settings over another snapshot (the index after a write)."""
@@ -253,12 +285,12 @@ class QAService:
         return QAService(
             snapshot, self.retriever.embedder, self.retriever.cross, self.scorer.embedder,
             max_question_chars=self.max_question_chars, max_k=self.max_k, answer_at=answer_at,
-            fitted=fitted,
+            fitted=fitted, reader=self.reader,
         )  # fmt: skip
 
     def load(self) -> None:
         """Load the models now rather than on the first question (a server's warm-up)."""
-        models = (self.retriever.embedder, self.retriever.cross, self.scorer.embedder)
+        models = (self.retriever.embedder, self.retriever.cross, self.scorer.embedder, self.reader)
         for model in {id(m): m for m in models if m is not None}.values():
             load = getattr(model, "load", None)
             if load is not None:

@@ -33,7 +33,8 @@ from qa.fitting.learning import (
     platt,
     top1_of,
 )
-from qa.reorder import by_sentences
+from qa.reader import Reader
+from qa.reorder import by_reader, by_sentences
 from qa.sentences import SENTENCE_FEATURES
 from qa.service import QAService
 
@@ -124,6 +125,52 @@ def reorder_all(answered: Sequence[Answered], weight: float) -> None:
     """Put every question's passages in the order served at ``weight``."""
     for a in answered:
         a.citations, a.sentences = by_sentences(a.citations, a.sentences, weight)
+
+
+READER_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+
+def read_all(answered: Sequence[Answered], reader: Reader, depth: int) -> None:
+    """The reader's logits of each question's first ``depth`` passages, kept on them (their
+    order unchanged)."""
+    for a in answered:
+        read = a.citations[:depth]
+        logits = reader.score(a.asked.signals.query.text, [c.text for c in read]).tolist()
+        a.citations, a.sentences = by_reader(a.citations, a.sentences, logits, 0.0)
+
+
+def _logits(a: Answered) -> list[float]:
+    return [c.reader for c in a.citations if c.reader is not None]
+
+
+def reader_top1(
+    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]], weight: float
+) -> float:
+    """``served_top1`` with the passages put in order by ``by_reader`` at ``weight``."""
+    hits = []
+    for a in answered:
+        if not a.asked.answerable or not a.citations:
+            continue
+        top = by_reader(a.citations, a.sentences, _logits(a), weight)[0][0]
+        hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def choose_reader_weight(
+    answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]]
+) -> tuple[float, dict[str, float]]:
+    """The weight of READER_WEIGHTS whose order puts a gold document first most often (the
+    smallest of equals), and every weight's rate."""
+    rates = {w: reader_top1(answered, keys, w) for w in READER_WEIGHTS}
+    best = max(rates.values())
+    return min(w for w, r in rates.items() if r == best), {
+        str(w): round(r, 4) for w, r in rates.items()
+    }
+
+
+def reorder_by_reader(answered: Sequence[Answered], weight: float) -> None:
+    for a in answered:
+        a.citations, a.sentences = by_reader(a.citations, a.sentences, _logits(a), weight)
 
 
 def sentence_examples(answered: Sequence[Answered]) -> tuple[Examples, list[int]]:

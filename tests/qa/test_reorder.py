@@ -5,7 +5,7 @@ import math
 import pytest
 
 from qa.cite import Citation, ScoredSentence
-from qa.reorder import best_sentences, by_sentences, log_odds, order_keys
+from qa.reorder import best_sentences, by_reader, by_sentences, log_odds, order_keys
 
 
 def citation(n: int, score: float, doc: str | None = None) -> Citation:
@@ -79,3 +79,24 @@ def test_the_service_serves_passages_in_the_order_of_their_keys(service) -> None
     assert [c.doc_id for c in one] == expected[:1]
     assert {s.citation for s in few} == {1}
     assert weighted.search("煤炭产业占工业比重", 1).citations[0].doc_id == expected[0]
+
+
+def test_the_reader_reorders_what_it_read_and_leaves_the_rest() -> None:
+    citations = [citation(1, 3.0), citation(2, 2.0), citation(3, 1.0), citation(4, 0.5)]
+    sentences = [sentence(1, 0.2), sentence(2, 0.3), sentence(4, 0.9)]
+    ordered, moved = by_reader(citations, sentences, [-2.0, 1.0, 4.0], 0.5)
+    # keys: 3 - 1 = 2.0, 2 + 0.5 = 2.5, 1 + 2 = 3.0; the unread fourth stays last
+    assert [c.doc_id for c in ordered] == ["d3", "d2", "d1", "d4"]
+    assert [c.n for c in ordered] == [1, 2, 3, 4]
+    assert [c.reader for c in ordered] == [4.0, 1.0, -2.0, None]
+    assert ordered[0].score == pytest.approx(3.0)
+    assert [(s.citation, s.text) for s in moved] == [(2, "2:0.3"), (3, "1:0.2"), (4, "4:0.9")]
+
+
+def test_reader_weight_zero_only_records_the_logits() -> None:
+    citations = [citation(1, 3.0), citation(2, 2.0)]
+    ordered, moved = by_reader(citations, [sentence(1, 0.5)], [-5.0, 5.0], 0.0)
+    assert [(c.doc_id, c.n, c.score, c.reader) for c in ordered] == [
+        ("d1", 1, 3.0, -5.0), ("d2", 2, 2.0, 5.0),
+    ]  # fmt: skip
+    assert moved == [sentence(1, 0.5)]

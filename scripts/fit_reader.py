@@ -1,0 +1,130 @@
+"""Train the reader (qa/reader.py) on the FITTING parts of the public sets and write
+qa/reader.safetensors.
+
+    nohup python scripts/fit_reader.py > .cache/reader/fit.log 2>&1 &   # ~75 min on 2 cores
+
+1. Mine groups (once; kept in .cache/reader/groups.jsonl): each fitting question of DRCD, CMRC
+   2018 and XQuAD (Chinese and English) asked of its set's index through citeqa's first and
+   second stage; the positive is the best-ranked gold chunk holding a gold answer, 7 negatives
+   are drawn from its top 20; in 30% of the groups 3 negatives are the top chunks of an index
+   of another set; self-supervised English groups ask for a fitting XQuAD paragraph with a
+   sentence of its English original. English groups are read twice an epoch. A third of the
+   questions is left out (``trains_reader``): scripts/fit_ranker.py fits what reads the
+   reader's scores on them.
+2. Train (qa/fitting/reader_fit.py), checkpointing every 50 steps into .cache/reader/: run the
+   same command again to resume. Deterministic for --seed.
+
+Never reads held-out questions, the sample corpus or ../shared/corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.e5_model import ensure_e5_model  # noqa: E402
+from index.embedder import UseEmbedder, load_embedder  # noqa: E402
+from index.folder import open_snapshot  # noqa: E402
+from index.pipeline import ingest  # noqa: E402
+from qa.fitting import fit  # noqa: E402
+from qa.fitting.evalsets import SAFE, SETS, Layout, read_part, read_splits  # noqa: E402
+from qa.fitting.reader_fit import Recipe, train  # noqa: E402
+from qa.fitting.reader_pairs import (  # noqa: E402
+    Group,
+    english_sentences,
+    foreign_texts,
+    mine,
+    trains_reader,
+    with_foreign,
+)
+from qa.reader import READER_WEIGHTS  # noqa: E402
+from qa.service import QAService  # noqa: E402
+
+PATHS = Layout(ROOT)
+WORK = ROOT / ".cache" / "reader"
+FOREIGN_SHARE = 0.3
+FOREIGN = {"drcd": ("cmrc2018", "xquad"), "cmrc2018": ("drcd", "xquad"), "xquad": ("drcd", "cmrc2018")}  # fmt: skip
+
+
+def log(*parts: object) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}]", *parts, flush=True)
+
+
+def mine_groups(seed: int) -> list[Group]:
+    splits = read_splits(PATHS.splits)
+    embedder, use = load_embedder(), UseEmbedder()
+    services = {}
+    for name in SETS:
+        folder = PATHS.index(name)
+        ingest([PATHS.documents(name)], folder, embedder, cross=use)
+        services[name] = QAService(open_snapshot(folder), embedder, use, use)
+    rng = random.Random(seed)
+    groups: list[Group] = []
+    for name, spec in SETS.items():
+        service = services[name]
+        keys = fit.doc_keys(service.snapshot.store)
+        files = [(source.language, read_part(PATHS.eval_dir, source, "fit", splits), True)
+                 for source in spec.questions]  # fmt: skip
+        if name == "xquad":
+            fitting = frozenset(SAFE.sub("_", i) for i in splits["xquad"]["fit"])
+            sentences = english_sentences(
+                PATHS.eval_dir / "xquad" / "corpus.en.jsonl", fitting, rng
+            )
+            files.append(("en_sentence", sentences, False))
+        for kind, gold, needs_answer in files:
+            gold = [g for g in gold if trains_reader(g.question)]
+            asked = fit.ask_all(service, gold, answerable=True, source=name)
+            mined, skipped = mine(service, asked, keys, rng, kind=kind, needs_answer=needs_answer)
+            chosen = [i for i in range(len(mined)) if rng.random() < FOREIGN_SHARE]
+            others = FOREIGN[name]
+            replacements = {}
+            for j, other in enumerate(others):
+                part = [i for n, i in enumerate(chosen) if n % len(others) == j]
+                texts = foreign_texts(services[other], [mined[i].question for i in part])
+                replacements.update(zip(part, texts, strict=True))
+            groups += with_foreign(mined, replacements)
+            log(f"{name} {kind}: {len(mined)} groups ({skipped} questions without a positive)")
+    return groups
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=Recipe.steps)
+    parser.add_argument("--layers", type=int, default=Recipe.layers)
+    parser.add_argument("--seed", type=int, default=Recipe.seed)
+    parser.add_argument("--out", type=Path, default=READER_WEIGHTS)
+    parser.add_argument("--mine-only", action="store_true", help="mine the groups and stop")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    cached = WORK / f"groups-{args.seed}.jsonl"
+    if cached.exists():
+        groups = [Group.from_dict(json.loads(line)) for line in cached.open(encoding="utf-8")]
+        log(f"{len(groups)} groups from {cached}")
+    else:
+        groups = mine_groups(args.seed)
+        tmp = cached.with_name(cached.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for g in groups:
+                f.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
+        tmp.replace(cached)
+        log(f"wrote {len(groups)} groups to {cached}")
+    if args.mine_only:
+        return
+    # English groups twice: there are a tenth as many English questions as Chinese ones
+    epoch = groups + [g for g in groups if g.kind != "zh"]
+    recipe = replace(Recipe(), steps=args.steps, layers=args.layers, seed=args.seed)
+    log(f"training on {len(epoch)} groups a pass: {recipe}")
+    train(epoch, ensure_e5_model(), WORK, args.out, recipe, say=log)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
