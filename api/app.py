@@ -27,6 +27,7 @@ from api.collections import Collection, open_collections
 from api.deps import AppState, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
+from api.hosts import AllowedHosts, allowed_hosts
 from api.jobs import JobRegistry
 from api.leftovers import sweep_uploads
 from api.limits import BodyLimit, Limit, body_limits
@@ -276,6 +277,9 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         )
+    allowed = allowed_hosts(settings)
+    if allowed is not None:  # outermost: a request for another host is answered by nothing
+        app.add_middleware(AllowedHosts, allowed=allowed)
     # Reads declare (and check) a key only when the server requires one for reading.
     reads = [Security(require_read_key)] if settings.require_key_for_reads else []
     app.include_router(health.router)

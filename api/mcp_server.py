@@ -136,8 +136,19 @@ class HttpEndpoint:
         from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 
         # The SDK checks the Host header against the address listened on (DNS-rebinding
-        # protection) when that is a loopback address.
-        server.streamable_http_app(stateless_http=True, json_response=True, host=self.settings.host)
+        # protection) when that is a loopback address; with CITEQA_ALLOWED_HOSTS set, the
+        # app's own check (api/hosts.py) is the one.
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        security = (
+            TransportSecuritySettings(enable_dns_rebinding_protection=False)
+            if self.settings.allowed_hosts
+            else None
+        )
+        server.streamable_http_app(
+            stateless_http=True, json_response=True, host=self.settings.host,
+            transport_security=security,
+        )  # fmt: skip
         self._app = ReadKey(StreamableHTTPASGIApp(server.session_manager), self.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -315,18 +315,22 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
+    """Only ``status`` when reads need a key and the request sent none of the server's."""
+
     status: str
-    model: str
-    documents: int
-    chunks: int
-    generation: int
-    search: Literal["exact", "approximate", "milvus"] = Field(
+    model: str | None = None
+    documents: int | None = None
+    chunks: int | None = None
+    generation: int | None = None
+    search: Literal["exact", "approximate", "milvus"] | None = Field(
+        None,
         description="how the default collection is searched: every chunk scored (exact), "
         "candidates from approximate vector search, from 50,000 chunks on, or candidates "
-        "searched by the Milvus the index is held in"
+        "searched by the Milvus the index is held in",
     )
-    llm: bool = Field(description="whether answers may be written by an LLM")
-    collections: list[str] = Field(
+    llm: bool | None = Field(None, description="whether answers may be written by an LLM")
+    collections: list[str] | None = Field(
+        None,
         description="the collections served; documents, chunks and generation are the "
-        "default (first) one's"
+        "default (first) one's",
     )

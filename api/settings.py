@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     require_key_for_reads: bool = Field(
         False, description="also require a key for searching, asking and listing"
     )
+    allowed_hosts: CommaList = Field(
+        default_factory=list,
+        description="Host header names the server answers to, each at any port or as "
+        "name:port (comma-separated; * for any); unset: localhost, 127.0.0.1 and [::1] when "
+        "bound to a loopback address, any otherwise. Other hosts get 421 host_not_allowed",
+    )
     trusted_proxies: CommaList = Field(
         default_factory=list,
         description="addresses or CIDR blocks of the proxies in front of the server "
@@ -196,6 +202,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "api_keys", "read_keys", "cors_origins", "allowed_file_types", "indexes", "trusted_proxies",
+        "allowed_hosts",
         mode="before",
     )  # fmt: skip
     @classmethod

@@ -56,7 +56,12 @@ def index_folder(corpus: Path, tmp_path: Path, backend: str) -> Path:
 
 
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"work_dir": tmp_path / "jobs", "api_keys": [KEY], **overrides}
+    values: dict[str, Any] = {
+        "work_dir": tmp_path / "jobs",
+        "api_keys": [KEY],
+        "allowed_hosts": ["testserver", "localhost", "127.0.0.1", "[::1]"],  # TestClient's too
+        **overrides,
+    }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
