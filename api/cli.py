@@ -12,7 +12,7 @@ from rich.table import Table
 
 from api.progress import RichCountProgress, RichIngestProgress
 from api.render import print_answer, print_citations, print_searched
-from api.settings import get_settings
+from api.settings import get_settings, index_chunking
 from index.errors import CiteqaError, InvalidInput
 
 app = typer.Typer(
@@ -90,11 +90,9 @@ def index_cmd(
     settings = get_settings()
     folder = index or settings.index
     try:
+        size, overlap = index_chunking(settings, folder, chunk_size, chunk_overlap, rebuild)
         options = IngestOptions(
-            chunking=ChunkingOptions(
-                size=chunk_size or settings.chunk_size,
-                overlap=settings.chunk_overlap if chunk_overlap is None else chunk_overlap,
-            ),
+            chunking=ChunkingOptions(size=size, overlap=overlap),
             prune=prune,
             rebuild=rebuild,
             all_or_nothing=all_or_nothing,
@@ -117,6 +115,9 @@ def index_cmd(
         raise typer.Exit(code=130) from None
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
+    if report.skipped and report.added + report.updated + report.unchanged == 0:
+        n = len(report.skipped)
+        raise _fail(CiteqaError(f"no file could be indexed: {n} skipped (named above, with why)"))
     rate = report.chunks_embedded / report.stage_seconds["embed"] if report.chunks_embedded else 0
     console.print(
         f"[bold]{folder}[/]: {report.files} files — {report.added} added, {report.updated} "

@@ -128,7 +128,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
             ),
         )
     elif exc.status_code == 404 and message == "Not Found":
-        message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
+        message = f"no such endpoint: {request.method} {request.url.path}; " + (
+            "see /docs"
+            if request.app.docs_url
+            else "the API is described at /openapi.json, which needs an API key on this "
+            "server (and /docs and /redoc are off: they cannot send one)"
+        )
     elif exc.status_code == 405:
         allowed = allowed_methods(request)
         message = (

@@ -283,6 +283,26 @@ def open_index(settings: Settings, index: Path | None = None) -> QAService:
     )
 
 
+def index_chunking(
+    settings: Settings, folder: Path, size: int | None, overlap: int | None, rebuild: bool
+) -> tuple[int, int]:
+    """The chunk size and overlap of a `citeqa index` run: the options given, else the
+    settings' when set (CITEQA_CHUNK_SIZE, .env), else what the index was built with, so an
+    incremental run need not repeat them."""
+    from index.manifest import read_manifest
+
+    recorded = None if rebuild else read_manifest(folder)
+
+    def pick(given: int | None, name: str) -> int:
+        if given is not None:
+            return given
+        if recorded is not None and name not in settings.model_fields_set:
+            return int(getattr(recorded, name))
+        return int(getattr(settings, name))
+
+    return pick(size, "chunk_size"), pick(overlap, "chunk_overlap")
+
+
 def recipes(settings: Settings, model: str | None = None) -> dict[str, Recipe]:
     """``embedders`` as recipes a Ray worker makes them from, one thread each (a worker per
     CPU): "main", and "cross" unless turned off."""

@@ -53,12 +53,18 @@ class Manifest:
         for name in fields:
             have, want = getattr(self, name), getattr(wanted, name)
             if have != want:
+                option = _OPTIONS.get(name)
+                same = f" (--{option} {have})" if option else ""
                 raise IndexMismatch(
                     f"the index at {folder} was built with {name} {have!r}, but {want!r} was "
-                    f"asked for. Either use the same setting (e.g. --model {self.model}) or "
+                    f"asked for. Either use the same setting{same} or "
                     f"rebuild the index with the new one: citeqa index PATH... --index {folder} "
                     "--rebuild"
                 )
+
+
+# the `citeqa index` option that sets each recorded setting a user can choose
+_OPTIONS = {"model": "model", "chunk_size": "chunk-size", "chunk_overlap": "chunk-overlap"}
 
 
 def read_manifest(folder: Path) -> Manifest | None:
