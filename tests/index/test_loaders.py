@@ -438,3 +438,47 @@ def test_a_docx_whose_text_unpacks_far_beyond_its_size_is_refused_unparsed(
         load_document(write(tmp_path, "bomb.docx", out.getvalue()))
     assert info.value.reason.startswith("its text parts unpack to 3.3 MB")
     assert "over the limit of 1.0 MB" in info.value.reason and not parsed
+
+
+# --- mislabelled encodings ------------------------------------------------------------------
+
+
+def test_a_page_declaring_the_wrong_charset_is_read_as_it_is_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = f'<meta charset="gb2312"><p>{TRADITIONAL}</p>'  # Big5 bytes, GB2312 declared
+    doc = load_document(write(tmp_path, "mislabelled.html", page.encode("big5")))
+    assert (doc.text, doc.encoding) == (TRADITIONAL, "big5")
+    assert [r.getMessage() for r in caplog.records if r.name == "citeqa.index"] == [
+        "mislabelled.html: declared as gb2312, its text is unlikely (mostly rare characters); "
+        "read as big5 instead"
+    ]
+
+
+def test_a_short_gbk_file_that_is_valid_utf8_by_chance_is_read_as_gbk(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = "录取".encode("gbk")  # C2 BC C8 A1: also UTF-8 for "¼ȡ"
+    assert data.decode("utf-8") == "¼ȡ"
+    doc = load_document(write(tmp_path, "four.txt", data))
+    assert (doc.text, doc.encoding) == ("录取", "gb18030")
+    assert "four.txt: read as utf-8, its text is unlikely" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "text", "encoding"),
+    [
+        ("right.html", f'<meta charset="gb2312"><p>{SIMPLIFIED}</p>'.encode("gbk"), SIMPLIFIED,
+         "gb18030"),
+        ("cafe.txt", "café © 2021 ® naïve".encode(), "café © 2021 ® naïve", "utf-8"),
+        ("short.txt", "你好".encode(), "你好", "utf-8"),
+        ("big5.txt", TRADITIONAL.encode("big5"), TRADITIONAL, "big5"),
+    ],
+)  # fmt: skip
+def test_well_labelled_text_is_read_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str, data: bytes, text: str,
+    encoding: str,
+) -> None:  # fmt: skip
+    doc = load_document(write(tmp_path, name, data))
+    assert (doc.text, doc.encoding) == (text, encoding)
+    assert not [r for r in caplog.records if r.name == "citeqa.index"]
