@@ -50,6 +50,14 @@ class JobFailed(CiteqaError):
         self.result = result
 
 
+class JobInterrupted(JobFailed):
+    """A job the server stopped during, which cannot be resumed (an upload being indexed):
+    it ends ``interrupted``, its result saying what became of it."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__("interrupted", message, result)
+
+
 @dataclass
 class Job:
     id: str
@@ -289,6 +297,9 @@ class JobRegistry:
             status = "succeeded"
         except JobCancelled:  # by a client, or by the server stopping: queued for the next
             status = "cancelled" if job.cancelled else "queued"
+        except JobInterrupted as exc:
+            job.error = {"code": exc.code, "message": self.redact(str(exc))}
+            job.result, status = self.redact.deep(exc.result), "interrupted"
         except JobFailed as exc:
             job.error = {"code": exc.code, "message": self.redact(str(exc))}
             job.result = self.redact.deep(exc.result)
@@ -306,12 +317,13 @@ class JobRegistry:
             self._save(job)
 
     def shutdown(self) -> None:
-        """Stop the question lists running now at their next group of questions (they are
-        resumed when a server starts on this work folder again), let a write that has begun
-        finish (it is all-or-nothing), and leave the queued jobs queued for the next server."""
+        """Stop every job: a question list running now at its next group of questions (it
+        is resumed when a server starts on this work folder again), an upload being indexed
+        at its next file or batch of passages (it ends ``interrupted``, nothing of it added:
+        it is all or nothing), and leave the queued jobs queued for the next server."""
         with self._lock:
             for job in self._jobs.values():
-                if job.kind == "batch" or job.status == "queued":
+                if not job.finished:
                     job.stop.set()
         self._readers.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True, cancel_futures=True)

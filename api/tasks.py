@@ -20,7 +20,7 @@ from typing import Any
 from api.collections import Collection
 from api.errors import ApiError
 from api.holder import ServiceHolder
-from api.jobs import Job, JobFailed, JobRegistry
+from api.jobs import Job, JobCancelled, JobFailed, JobInterrupted, JobRegistry
 from api.uploads import StagedFile, keep_upload, kept_path
 from index.chunking import ChunkingOptions
 from index.folder import open_store, storage_errors
@@ -89,9 +89,10 @@ class _JobProgress:
 
     def file_done(self, path: Path, chunks: int) -> None:
         self.job.progress(self.job.done + 1)
+        self.job.check_stop()  # the server is stopping: before the one commit, nothing added
 
     def chunks_embedded(self, count: int) -> None:
-        pass
+        self.job.check_stop()
 
     def building_search_indexes(self) -> None:
         pass
@@ -148,6 +149,16 @@ def ingest_uploads(
             f"{len(failed)} of {len(files)} files could not be indexed, so none was added "
             f"({names})",
             {"files": files},
+        ) from exc
+    except JobCancelled as exc:  # only the server stops a running upload
+        _drop_new_files(kept, before)
+        for s in staged:
+            s.path.unlink(missing_ok=True)
+        files = [_file_report(k, None, before, added=False) for k in kept]
+        raise JobInterrupted(
+            "the server stopped while indexing this upload, before it was added; none of its "
+            "files was added (an upload is all or nothing): upload them again",
+            {"files": files, "added": 0, "unchanged": 0},
         ) from exc
     except BaseException:
         _drop_new_files(kept, before)
