@@ -319,6 +319,9 @@ class Fitted:
     # logit counts in their order, per language
     reader_depth: int = 0
     reader_weight: dict[str, float] = field(default_factory=dict)
+    # read only when the first passage's score is below this, per language (none: always):
+    # where the second stage is sure, reading changes little and costs the most time
+    reader_below: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -331,6 +334,7 @@ class Fitted:
             "sentence_weight": {k: round(v, 6) for k, v in self.sentence_weight.items()},
             "reader_depth": self.reader_depth,
             "reader_weight": {k: round(v, 6) for k, v in self.reader_weight.items()},
+            "reader_below": {k: round(v, 6) for k, v in self.reader_below.items()},
             "provenance": self.provenance,
         }
 
@@ -347,6 +351,7 @@ class Fitted:
             sentence_weight={k: float(v) for k, v in data.get("sentence_weight", {}).items()},
             reader_depth=int(data.get("reader_depth", 0)),
             reader_weight={k: float(v) for k, v in data.get("reader_weight", {}).items()},
+            reader_below={k: float(v) for k, v in data.get("reader_below", {}).items()},
         )
 
 

@@ -90,6 +90,16 @@ def ensure_reader_onnx(e5_folder: Path, weights: Path = READER_WEIGHTS) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def shipped_reader(e5_dir: Path | None = None, *, threads: int | None = None) -> Reader | None:
+    """The reader of the shipped weights over the converted e5 folder (``e5_dir``, by default
+    the user's cache; converted first if needed), or None when citeqa ships no weights."""
+    if not READER_WEIGHTS.is_file():
+        return None
+    from index.e5_model import ensure_e5_model
+
+    return Reader(ensure_e5_model(e5_dir), threads=threads)
+
+
 class Reader:
     """Scores (question, passage) pairs with the trained reader on ONNX Runtime. Nothing is
     loaded until the first ``score`` (or ``load``)."""

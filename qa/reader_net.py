@@ -26,12 +26,21 @@ def build(e5_folder: Path, layers: int) -> Any:
     head of zeros (training starts from it; ``load_delta`` puts trained weights in)."""
     import torch
     from transformers import BertConfig, BertModel
+    from transformers.utils import logging as hf_logging
 
     config = BertConfig.from_pretrained(str(e5_folder))
     config.num_hidden_layers = layers
-    bert = BertModel.from_pretrained(
-        str(e5_folder), config=config, add_pooling_layer=False, attn_implementation="eager"
-    )
+    was, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # its report lists every layer left out, as expected
+    hf_logging.disable_progress_bar()
+    try:
+        bert = BertModel.from_pretrained(
+            str(e5_folder), config=config, add_pooling_layer=False, attn_implementation="eager"
+        )
+    finally:
+        hf_logging.set_verbosity(was)
+        if bars:
+            hf_logging.enable_progress_bar()
 
     class Reader(torch.nn.Module):
         def __init__(self) -> None:

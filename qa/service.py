@@ -3,10 +3,12 @@ The CLI, the batch runner and the HTTP service all call this."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
@@ -16,7 +18,7 @@ from qa.confidence import confidence
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
-from qa.reader import READER_WEIGHTS, Reader
+from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
@@ -74,11 +76,9 @@ class QAService:
         use = UseEmbedder(threads=threads)
         cross = use if snapshot.manifest.cross_model == use.name else None
         fitted = fitted or load_fitted()
-        reader = None
-        if fitted.reader_depth and READER_WEIGHTS.is_file():
-            from index.e5_model import ensure_e5_model
-
-            reader = Reader(ensure_e5_model(model_dir), threads=threads)
+        # the reader is made from the bundled e5, whatever model the index was built with
+        e5_dir = model_dir if (model or snapshot.manifest.model) == E5_MODEL_NAME else None
+        reader = shipped_reader(e5_dir, threads=threads) if fitted.reader_depth else None
         return cls(
             snapshot, embedder, cross, use, max_question_chars=max_question_chars, max_k=max_k,
             fitted=fitted, reader=reader,
@@ -197,12 +197,15 @@ class QAService:
     ) -> tuple[list[Citation], list[ScoredSentence]]:
         """The first ``reader_depth`` passages read with the question, each carrying the
         reader's logit, and put in order with it at the language's fitted weight
-        (``reorder.by_reader``); as they were when there is no reader."""
-        depth = self.fitted.reader_depth
+        (``reorder.by_reader``); as they were when there is no reader, or when the first
+        passage scores at or above the language's ``reader_below``."""
+        depth, language = self.fitted.reader_depth, query.language
         if self.reader is None or not depth or not citations:
             return citations, sentences
+        if citations[0].score >= self.fitted.reader_below.get(language, math.inf):
+            return citations, sentences  # the second stage is sure: not worth the reading
         logits = self.reader.score(query.text, [c.text for c in citations[:depth]])
-        weight = self.fitted.reader_weight.get(query.language, 0.0)
+        weight = self.fitted.reader_weight.get(language, 0.0)
         return by_reader(citations, sentences, logits.tolist(), weight)
 
     def compose(

@@ -40,6 +40,7 @@ from qa.fitting.evalsets import (  # noqa: E402
     read_splits,
 )
 from qa.query import detect_language  # noqa: E402
+from qa.reader import shipped_reader  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
@@ -60,6 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     splits = read_splits(PATHS.splits)
     embedder, use = load_embedder(), UseEmbedder()
+    reader = shipped_reader()
 
     reports, abstention, timings = [], [], {}
     confidences: dict[tuple[str, bool], list[float]] = defaultdict(list)
@@ -67,7 +69,7 @@ def main() -> None:
     for name in (n for n in args.sets if n in SETS):
         folder = PATHS.index(name)
         ingest([PATHS.documents(name)], folder, embedder, cross=use)
-        service = QAService(open_snapshot(folder), embedder, use, use)
+        service = QAService(open_snapshot(folder), embedder, use, use, reader=reader)
         for source in SETS[name].questions:
             gold = read_part(EVAL, source, args.part, splits)[: args.limit]
             methods = standard_methods(service)
@@ -98,7 +100,7 @@ def main() -> None:
 
     if "sample" in args.sets:  # the bundled government reports, with questions written from them
         ingest([PATHS.documents("sample")], PATHS.index("sample"), embedder, cross=use)
-        service = QAService(open_snapshot(PATHS.index("sample")), embedder, use, use)
+        service = QAService(open_snapshot(PATHS.index("sample")), embedder, use, use, reader=reader)
         answerable, unanswerable = read_sample_questions(PATHS.sample_questions, args.part)
         others = [g for f in SAMPLE_NEGATIVES for g in read_part(EVAL, f, args.part, splits)[:200]]
         for language in ("zh", "en"):

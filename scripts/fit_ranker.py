@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import replace
@@ -25,6 +26,7 @@ from index.e5_model import ensure_e5_model  # noqa: E402
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
+from qa.confidence import CONFIDENCE_FEATURES, READER_FEATURES  # noqa: E402
 from qa.fitted import FITTED_PATH, Fitted, write_fitted  # noqa: E402
 from qa.fitting import fit, fit_answer  # noqa: E402
 from qa.fitting.evalsets import (  # noqa: E402
@@ -40,6 +42,7 @@ from qa.service import QAService  # noqa: E402
 PATHS = Layout(ROOT)
 EVAL = PATHS.eval_dir
 ANSWERED = 0.98  # the share of answerable questions to answer (#7's target)
+NOT_READ = tuple(n for n in CONFIDENCE_FEATURES if n not in READER_FEATURES)
 READER_DEPTH = 5  # the passages the reader reads: those ORDER_DEPTH orders
 FURTHER_GRID = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.01)
 
@@ -154,7 +157,7 @@ def main() -> None:
     # 2c. the reader: it reads the first passages of the questions it was not trained on, and
     # what reads its scores (its weight in the order, the confidence) is fitted on those
     reader = Reader(ensure_e5_model()) if args.reader else None
-    reader_weight = {}
+    reader_weight, reader_below = {}, {}
     for lang, items in answered.items():
         if reader is None:
             break
@@ -162,24 +165,34 @@ def main() -> None:
         started = time.perf_counter()
         fit_answer.read_all(unseen, reader, READER_DEPTH)
         reader_weight[lang], weights = fit_answer.choose_reader_weight(unseen, keys)
+        gate, gates = fit_answer.choose_gate(unseen, keys, reader_weight[lang])
+        if math.isfinite(gate):
+            reader_below[lang] = gate
+        fit_answer.gate_all(unseen, gate)
         fit_answer.reorder_by_reader(unseen, reader_weight[lang])
         answered[lang] = unseen
-        provenance[f"reader_weight_{lang}"] = {
-            "chosen": reader_weight[lang],
+        provenance[f"reader_{lang}"] = {
             "questions": len(unseen),
-            "top-1": weights,
+            "weight": reader_weight[lang],
+            "top-1 by weight": weights,
+            "read below": gate if math.isfinite(gate) else "always",
+            "gates": gates,
         }
         log(
             f"reader {lang}: read {len(unseen)} questions in {time.perf_counter() - started:.0f} s; "
-            f"top-1 {weights}, chose {reader_weight[lang]}"
+            f"top-1 {weights}, chose {reader_weight[lang]}; gates {gates}, chose {gate}"
         )
     if reader is not None:
-        fitted = replace(fitted, reader_depth=READER_DEPTH, reader_weight=reader_weight)
+        fitted = replace(
+            fitted, reader_depth=READER_DEPTH, reader_weight=reader_weight,
+            reader_below=reader_below,
+        )  # fmt: skip
 
     # 3. confidence, answerable against questions asked of an index that cannot answer them
     confidence_models, answer_at, answerable_seen = {}, {}, {}
     for lang, items in answered.items():
-        model = fit_answer.confidence_model(items)
+        names = CONFIDENCE_FEATURES if reader is not None else NOT_READ
+        model = fit_answer.confidence_model(items, names)
         x = np.vstack([a.features for a in items])
         y = np.array([a.asked.answerable for a in items])
         probs = model.probabilities(x)

@@ -6,8 +6,8 @@ qa/reader.safetensors.
 1. Mine groups (once; kept in .cache/reader/groups.jsonl): each fitting question of DRCD, CMRC
    2018 and XQuAD (Chinese and English) asked of its set's index through citeqa's first and
    second stage; the positive is the best-ranked gold chunk holding a gold answer, 7 negatives
-   are drawn from its top 20; in 30% of the groups 3 negatives are the top chunks of an index
-   of another set; self-supervised English groups ask for a fitting XQuAD paragraph with a
+   are drawn from its top 20 chunks of fitting documents; in 30% of the groups 3 negatives
+   are the top chunks an index of another set gives (of its fitting documents); self-supervised English groups ask for a fitting XQuAD paragraph with a
    sentence of its English original. English groups are read twice an epoch. A third of the
    questions is left out (``trains_reader``): scripts/fit_ranker.py fits what reads the
    reader's scores on them.
@@ -67,28 +67,31 @@ def mine_groups(seed: int) -> list[Group]:
         ingest([PATHS.documents(name)], folder, embedder, cross=use)
         services[name] = QAService(open_snapshot(folder), embedder, use, use)
     rng = random.Random(seed)
+    keys = {name: fit.doc_keys(s.snapshot.store) for name, s in services.items()}
+    fitting = {name: frozenset(SAFE.sub("_", i) for i in splits[name]["fit"]) for name in SETS}
     groups: list[Group] = []
     for name, spec in SETS.items():
         service = services[name]
-        keys = fit.doc_keys(service.snapshot.store)
         files = [(source.language, read_part(PATHS.eval_dir, source, "fit", splits), True)
                  for source in spec.questions]  # fmt: skip
         if name == "xquad":
-            fitting = frozenset(SAFE.sub("_", i) for i in splits["xquad"]["fit"])
-            sentences = english_sentences(
-                PATHS.eval_dir / "xquad" / "corpus.en.jsonl", fitting, rng
-            )
+            english = PATHS.eval_dir / "xquad" / "corpus.en.jsonl"
+            sentences = english_sentences(english, fitting["xquad"], rng)
             files.append(("en_sentence", sentences, False))
         for kind, gold, needs_answer in files:
             gold = [g for g in gold if trains_reader(g.question)]
             asked = fit.ask_all(service, gold, answerable=True, source=name)
-            mined, skipped = mine(service, asked, keys, rng, kind=kind, needs_answer=needs_answer)
+            mined, skipped = mine(
+                service, asked, keys[name], rng, kind=kind, needs_answer=needs_answer,
+                fitting=fitting[name],
+            )  # fmt: skip
             chosen = [i for i in range(len(mined)) if rng.random() < FOREIGN_SHARE]
             others = FOREIGN[name]
             replacements = {}
             for j, other in enumerate(others):
                 part = [i for n, i in enumerate(chosen) if n % len(others) == j]
-                texts = foreign_texts(services[other], [mined[i].question for i in part])
+                questions = [mined[i].question for i in part]
+                texts = foreign_texts(services[other], questions, keys[other], fitting[other])
                 replacements.update(zip(part, texts, strict=True))
             groups += with_foreign(mined, replacements)
             log(f"{name} {kind}: {len(mined)} groups ({skipped} questions without a positive)")

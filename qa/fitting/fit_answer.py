@@ -173,6 +173,55 @@ def reorder_by_reader(answered: Sequence[Answered], weight: float) -> None:
         a.citations, a.sentences = by_reader(a.citations, a.sentences, _logits(a), weight)
 
 
+GATE_QUANTILES = (0.9, 0.95, 0.98, 0.99, 1.0)
+
+
+def choose_gate(
+    answered: Sequence[Answered],
+    keys: Mapping[str, Mapping[str, str]],
+    weight: float,
+    *,
+    unread_others: float = 0.01,
+    top1_loss: float = 0.002,
+) -> tuple[float, dict[str, object]]:
+    """The score of the first passage from which on the reader need not read (``inf``: always
+    read): the lowest of GATE_QUANTILES of the unanswerable questions' first scores that
+    leaves at most ``unread_others`` of them unread (the reader is what tells them apart) and
+    loses at most ``top1_loss`` of the top-1 rate of reading every question. With what each
+    candidate would leave unread and its top-1 rate."""
+    tops = np.array([a.citations[0].score if a.citations else -np.inf for a in answered])
+    others = np.array([not a.asked.answerable for a in answered])
+    if not others.any():
+        return math.inf, {}
+    full = reader_top1(answered, keys, weight)
+    rates: dict[str, object] = {"always": round(full, 4)}
+    for q in GATE_QUANTILES:
+        gate = float(np.quantile(tops[others], q)) + 1e-6
+        unread = tops >= gate
+        kept = [a if not u else _unread(a) for a, u in zip(answered, unread, strict=True)]
+        top1 = reader_top1(kept, keys, weight)
+        rates[str(q)] = {
+            "at": round(gate, 4),
+            "unread_answerable": round(float(unread[~others].mean()), 4),
+            "unread_others": round(float(unread[others].mean()), 4),
+            "top-1": round(top1, 4),
+        }
+        if unread[others].mean() <= unread_others and top1 >= full - top1_loss:
+            return gate, rates
+    return math.inf, rates
+
+
+def _unread(a: Answered) -> Answered:
+    return Answered(a.asked, [replace(c, reader=None) for c in a.citations], a.sentences)
+
+
+def gate_all(answered: list[Answered], gate: float) -> None:
+    """Forget the reader's logits of the questions it would not read at ``gate``."""
+    for i, a in enumerate(answered):
+        if a.citations and a.citations[0].score >= gate:
+            answered[i] = _unread(a)
+
+
 def sentence_examples(answered: Sequence[Answered]) -> tuple[Examples, list[int]]:
     """For each answerable question with answers: every sentence of its cited passages, with
     its features and whether it contains a gold answer; and the position in ``answered`` of
@@ -249,11 +298,20 @@ def confidence_model(
     """Answerable against unanswerable, each (index, answerable) group weighing the same: the
     few questions written from the government reports count as much as a public set's
     thousands, so the model does not learn only what Wikipedia questions look like."""
-    x = np.vstack([a.features for a in answered])
+    x = _fill_unread(np.vstack([a.features for a in answered]))
     y = np.array([a.asked.answerable for a in answered], dtype=np.int8)
     columns = [CONFIDENCE_FEATURES.index(n) for n in names]
     weights = balanced_weights([(a.asked.source, a.asked.answerable) for a in answered])
     return fit_logistic(x[:, columns], y, names, weights=weights)
+
+
+def _fill_unread(x: np.ndarray) -> np.ndarray:
+    """What the reader did not read (NaN) takes the mean of what it read, as at run time it
+    takes the model's mean, which adds nothing (``confidence.confidence``); 0 where it read
+    nothing."""
+    seen = ~np.isnan(x)
+    means = np.nansum(x, axis=0) / np.maximum(seen.sum(axis=0), 1)
+    return np.where(seen, x, means)
 
 
 def answered_share(target: float, questions: int, deviations: float = 2.0) -> float:

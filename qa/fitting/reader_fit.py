@@ -30,7 +30,7 @@ from qa.reader_net import WORD_EMBEDDINGS, build, save_delta
 class Recipe:
     layers: int = 6
     max_tokens: int = 256
-    steps: int = 2000
+    steps: int = 1400
     groups_per_step: int = 2
     encoder_lr: float = 8e-5
     head_lr: float = 1e-3
@@ -114,7 +114,7 @@ def train(
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         scheduler.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         done = step + 1
         if done % 10 == 0 or done == recipe.steps:
             rate = (time.perf_counter() - began) / (done - start)

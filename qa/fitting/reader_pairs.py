@@ -70,14 +70,18 @@ def mine(
     negatives: int = 7,
     depth: int = 20,
     needs_answer: bool = True,
+    fitting: frozenset[str] | None = None,
 ) -> tuple[list[Group], int]:
     """A group for each answerable question whose positive can be found, and how many were
     left out (no chunk of a gold document holding an answer). With ``needs_answer`` False
     (self-supervised sentences, which have no answer) the best-ranked gold chunk is the
-    positive."""
+    positive. Negatives come only from the documents of ``fitting`` (keys), when given: the
+    held-out documents of the same index are never read in training."""
     groups, skipped = [], 0
     for a in asked:
-        hits = service.retriever.rank(a.signals, depth)
+        hits = service.retriever.rank(a.signals, depth if fitting is None else 3 * depth)
+        if fitting is not None:
+            hits = [h for h in hits if keys[h.chunk.doc_id] in fitting][:depth]
         gold = [keys[h.chunk.doc_id] in a.gold.positive_ids for h in hits]
         answers = [g and (not needs_answer or holds_answer(h.chunk.text, a.gold))
                    for h, g in zip(hits, gold, strict=True)]  # fmt: skip
@@ -112,14 +116,22 @@ def with_foreign(
     return out
 
 
-def foreign_texts(service: QAService, questions: Sequence[str], top: int = 5) -> list[list[str]]:
-    """The top chunks each question gets from ``service``'s index."""
+def foreign_texts(
+    service: QAService,
+    questions: Sequence[str],
+    keys: Mapping[str, str],
+    fitting: frozenset[str],
+    top: int = 3,
+) -> list[list[str]]:
+    """The top chunks of fitting documents (``fitting``: their keys) each question gets from
+    ``service``'s index."""
     gold = [GoldQuery(i, q, frozenset(), ()) for i, q in enumerate(questions)]
     asked = {a.gold.line: a for a in ask_all(service, gold, answerable=False)}
-    return [
-        [h.chunk.text for h in service.retriever.rank(asked[i].signals, top)] if i in asked else []
-        for i in range(len(questions))
-    ]
+    out = []
+    for i in range(len(questions)):
+        hits = service.retriever.rank(asked[i].signals, 4 * top) if i in asked else []
+        out.append([h.chunk.text for h in hits if keys[h.chunk.doc_id] in fitting][:top])
+    return out
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")

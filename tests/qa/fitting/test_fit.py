@@ -137,3 +137,57 @@ def test_fewer_fitting_questions_answer_a_larger_share() -> None:
     assert 0.98 < many < few < 1.0
     assert few == pytest.approx(0.98 + 2 * (0.98 * 0.02 / 600) ** 0.5)
     assert fit_answer.answered_share(0.999, 1) == 1.0
+
+
+def _read(source: str, answerable: bool, top: float, logits: list[float], doc: str = "g"):
+    """An answered question whose passages (documents d0, d1, …) the reader read."""
+    from qa.cite import Citation
+
+    gold = GoldQuery(1, "q", frozenset([doc]), ())
+    citations = [
+        Citation(
+            n=i + 1,
+            doc_id=f"d{i}",
+            title="",
+            source="",
+            section=None,
+            page=None,
+            char_start=0,
+            char_end=1,
+            text="",
+            highlight=None,
+            score=top - i,
+            reader=x,
+        )  # fmt: skip
+        for i, x in enumerate(logits)
+    ]
+    return fit_answer.Answered(fit.Asked(gold, None, answerable, source), citations, [])  # type: ignore[arg-type]
+
+
+def test_the_gate_leaves_unread_only_what_the_reader_would_not_change() -> None:
+    keys = {"s": {"d0": "other", "d1": "g"}}
+    # answerable questions: the sure ones (top 10) are right first; the unsure ones (top 1)
+    # need the reader to put d1 first; the unanswerable ones score from 0 to 2
+    sure = [_read("s", True, 10.0, [0.0, 0.0], doc="other") for _ in range(20)]
+    unsure = [_read("s", True, 1.0, [-5.0, 5.0]) for _ in range(20)]
+    others = [_read("s", False, t, [0.0, 0.0]) for t in np.linspace(0.0, 2.0, 101)]
+    items = sure + unsure + others
+    gate, rates = fit_answer.choose_gate(items, keys, 1.0)
+    assert gate == pytest.approx(np.quantile(np.linspace(0.0, 2.0, 101), 0.99) + 1e-6)
+    assert rates["0.99"]["unread_answerable"] == 0.5 and rates["0.99"]["top-1"] == 1.0
+    fit_answer.gate_all(items, gate)
+    assert all(c.reader is None for a in items[:20] for c in a.citations)
+    assert all(c.reader is not None for a in items[20:40] for c in a.citations)
+    # a gate that loses top-1 is refused: here only reading the sure ones gets them right
+    wrong = [_read("s", True, 10.0, [-5.0, 5.0]) for _ in range(20)]
+    gate, _ = fit_answer.choose_gate(wrong + others, keys, 1.0)
+    assert gate == float("inf")
+
+
+def test_what_the_reader_did_not_read_takes_the_mean_of_what_it_read() -> None:
+    x = np.array([[1.0, np.nan, np.nan], [2.0, 4.0, np.nan], [3.0, 8.0, np.nan]])
+    assert fit_answer._fill_unread(x).tolist() == [
+        [1.0, 6.0, 0.0],
+        [2.0, 4.0, 0.0],
+        [3.0, 8.0, 0.0],
+    ]

@@ -1,0 +1,68 @@
+"""The service reading its first passages with a reader: a fake one here, whose logits are
+known, so the order and the confidence it leads to can be checked exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.confidence import CONFIDENCE_FEATURES, READER_FEATURES, confidence, confidence_features
+from qa.fitted import LinearModel
+from qa.service import QAService
+
+
+class KeywordReader:
+    """Logit 5 for a passage holding ``word``, -5 otherwise; counts what it read."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.read: list[str] = []
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        self.read += texts
+        return np.array([5.0 if self.word in t else -5.0 for t in texts], dtype=np.float32)
+
+
+def test_the_reader_puts_the_passage_it_reads_as_answering_first(service: QAService) -> None:
+    question = "煤炭产业占工业比重"
+    before = service.search(question).citations
+    assert "煤炭" in before[0].text and all(c.reader is None for c in before)
+    reader = KeywordReader("绿地")
+    # a weight at which ten logits outweigh the second stage's lead
+    weight = (before[0].score - min(c.score for c in before)) / 10 + 0.5
+    fitted = replace(service.fitted, reader_depth=5, reader_weight={"zh": weight})
+    reading = service.with_fitted(fitted).with_reader(reader)
+    after = reading.search(question).citations
+    assert "绿地" in after[0].text and after[0].reader == 5.0
+    keys = sorted(
+        (c.score + weight * (5.0 if "绿地" in c.text else -5.0) for c in before[:5]), reverse=True
+    )
+    assert [c.score for c in after] == pytest.approx(keys)
+    assert [c.n for c in after] == list(range(1, len(after) + 1))
+    assert sorted(reader.read) == sorted(c.text for c in before[:5])
+    # at weight 0 the logits are only recorded: the order stays the service's own
+    still = service.with_fitted(replace(fitted, reader_weight={})).with_reader(reader)
+    assert [c.doc_id for c in still.search(question).citations] == [c.doc_id for c in before]
+
+
+def test_without_a_reader_the_readers_features_add_nothing(service: QAService) -> None:
+    question = "煤炭产业占工业比重"
+    citations, sentences = service.passages(
+        service.retriever.signals([service.parse(question)])[0], 5
+    )
+    row = confidence_features(citations, sentences)
+    columns = [CONFIDENCE_FEATURES.index(n) for n in READER_FEATURES]
+    assert np.isnan(row[columns]).all()
+    names = ("top_score", *READER_FEATURES)
+    model = LinearModel(
+        names, np.array([0.0, 1.0, 2.0], np.float32), np.ones(3, np.float32),
+        np.array([0.5, 3.0, -2.0], np.float32), 0.25,
+    )  # fmt: skip
+    expected = 1.0 / (1.0 + np.exp(-(0.25 + 0.5 * citations[0].score)))
+    assert confidence(model, citations, sentences) == pytest.approx(expected, rel=1e-5)
+    read = [replace(c, reader=3.0) for c in citations]
+    logit = 0.25 + 0.5 * citations[0].score + 3.0 * (3.0 - 1.0) - 2.0 * (3.0 - 2.0)
+    assert confidence(model, read, sentences) == pytest.approx(1 / (1 + np.exp(-logit)), rel=1e-5)
