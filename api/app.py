@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.callers import ClientAddress, parse_networks
 from api.collections import Collection, open_collections
-from api.deps import AppState, require_read_key, state_of
+from api.deps import AppState, embedding_slots, require_read_key, state_of
 from api.errors import install_error_handlers, method_table
 from api.holder import ServiceHolder
 from api.hosts import AllowedHosts, allowed_hosts
@@ -226,6 +226,7 @@ def create_app(
             },
             jobs=registry,
             writer=answer_writer(settings),
+            embedding_slots=embedding_slots(settings),
         )
         state.redact = registry.redact = _redactor(state)
         app.state.citeqa = state

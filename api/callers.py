@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import ApiError
 from api.security import key_matches
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -117,3 +120,39 @@ class ClientAddress:
             if address != client[0]:
                 scope = {**scope, "client": (address, 0)}
         await self.app(scope, receive, send)
+
+
+class CallerSlots:
+    """How many requests of one kind each caller has under way, at most ``per_caller``:
+    ``hold`` raises ApiError 429 ``code`` for one more."""
+
+    def __init__(self, per_caller: int, *, code: str, what: str, setting: str) -> None:
+        self.per_caller, self.code, self.what, self.setting = per_caller, code, what, setting
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def held(self, caller: str) -> int:
+        with self._lock:
+            return self._held.get(caller, 0)
+
+    @contextmanager
+    def hold(self, caller: str) -> Iterator[None]:
+        with self._lock:
+            mine = self._held.get(caller, 0)
+            if mine >= self.per_caller:
+                raise ApiError(
+                    429, self.code,
+                    f"you have {mine} {self.what} under way, this server's limit for one "
+                    f"caller ({self.setting}); wait for one to end",
+                    {"Retry-After": "1"},
+                )  # fmt: skip
+            self._held[caller] = mine + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._held[caller] - 1
+                if left:
+                    self._held[caller] = left
+                else:
+                    del self._held[caller]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.callers import caller_of
+from api.callers import CallerSlots, caller_of
 from api.collections import Collection, pick
 from api.errors import ApiError
 from api.jobs import JobRegistry
@@ -33,6 +33,7 @@ class AppState:
     jobs: JobRegistry
     writer: AnswerWriter | None
     redact: Redactor = field(default_factory=lambda: Redactor({}))
+    embedding_slots: CallerSlots = field(default_factory=lambda: embedding_slots(None))
 
     @property
     def default(self) -> str:
@@ -45,6 +46,14 @@ class AppState:
     def lease(self, name: str | None = None) -> AbstractContextManager[QAService]:
         """The current service of a collection, held while the context lasts."""
         return self.collection(name).holder.lease()
+
+
+def embedding_slots(settings: Settings | None) -> CallerSlots:
+    most = settings.max_embedding_requests_per_caller if settings is not None else 2
+    return CallerSlots(
+        most, code="too_many_concurrent_requests", what="embedding requests",
+        setting="CITEQA_MAX_EMBEDDING_REQUESTS_PER_CALLER",
+    )  # fmt: skip
 
 
 def get_state(request: Request) -> AppState:

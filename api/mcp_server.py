@@ -149,7 +149,12 @@ class HttpEndpoint:
             stateless_http=True, json_response=True, host=self.settings.host,
             transport_security=security,
         )  # fmt: skip
-        self._app = ReadKey(StreamableHTTPASGIApp(server.session_manager), self.settings)
+        from api.mcp_limits import StreamLimits
+
+        streams = StreamLimits(
+            StreamableHTTPASGIApp(server.session_manager), self.settings, _refuse
+        )
+        self._app = ReadKey(streams, self.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is None:

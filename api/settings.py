@@ -135,6 +135,15 @@ class Settings(BaseSettings):
         description="most characters of the earlier questions (`history`) of one request, all "
         "together; a chat conversation's oldest questions past it are not read",
     )
+    max_embedding_requests_per_caller: int = Field(
+        2, ge=1, le=1000, description="POST /v1/embeddings requests one caller may have under way"
+    )
+    max_mcp_streams_per_caller: int = Field(
+        4, ge=1, le=1000, description="/mcp requests (and event streams) one caller may hold open"
+    )
+    mcp_idle_seconds: float = Field(
+        30, gt=0, le=86_400, description="seconds an /mcp event stream (GET) may stay silent"
+    )
     max_upload_files: int = Field(10, ge=1, le=1000, description="most files in one upload")
     max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="largest file accepted in an upload, in bytes"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from api.deps import ServiceDep, SettingsDep
+from api.deps import CallerDep, ServiceDep, SettingsDep, StateDep
 from api.errors import ApiError
 from api.limits import check_embedding_inputs
 from api.schemas import ERRORS, ErrorResponse
@@ -27,7 +27,10 @@ router = APIRouter(prefix="/v1", tags=["openai"])
         404: {"model": ErrorResponse, "description": "another model, or collection"},
     },
 )
-def embeddings(body: EmbeddingRequest, service: ServiceDep, settings: SettingsDep) -> Any:
+def embeddings(
+    body: EmbeddingRequest, service: ServiceDep, settings: SettingsDep, state: StateDep,
+    caller: CallerDep,
+) -> Any:  # fmt: skip
     """Vectors of the texts from the model the index was built with (L2-normalised float32).
     A text is embedded with e5's query prompt unless `input_type` or a leading "passage: "
     says it is a passage (see the request schema)."""
@@ -45,7 +48,8 @@ def embeddings(body: EmbeddingRequest, service: ServiceDep, settings: SettingsDe
         )  # fmt: skip
     texts = [body.input] if isinstance(body.input, str) else body.input
     check_embedding_inputs(texts, settings)
-    vectors, tokens = embed_texts(service.retriever.embedder, texts, body.input_type)
+    with state.embedding_slots.hold(caller):  # one caller cannot take every thread
+        vectors, tokens = embed_texts(service.retriever.embedder, texts, body.input_type)
     return {
         "object": "list",
         "data": [
