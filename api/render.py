@@ -30,13 +30,17 @@ def citation_panel(c: Citation, *, explain: bool = False) -> Panel:
         if c.rescored is not None:
             parts.append(Text("second stage: " + explain_rescored(c.rescored), style="cyan"))
             if c.score != c.rescored.logit:  # the passages were ordered by their sentences too
+                sentence = c.score - c.rescored.logit - c.reader_part
+                read = "" if c.reader is None else f", reader {c.reader_part:+.2f}"
                 parts.append(
                     Text(
                         f"order: second stage {c.rescored.logit:+.2f}, best answer sentence "
-                        f"{c.score - c.rescored.logit:+.2f}",
+                        f"{sentence:+.2f}{read}",
                         style="cyan",
                     )
                 )
+        if c.reader is not None:
+            parts.append(Text(f"reader: logit {c.reader:+.2f} that it answers", style="cyan"))
     return Panel(Group(*parts), title=f"[{c.n}] " + " › ".join(where), title_align="left")
 
 

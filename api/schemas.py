@@ -176,11 +176,19 @@ class CitationOut(BaseModel):
     highlight: list[int] | None = Field(
         description="[start, end) of the best-matching sentence within text"
     )
-    score: float = Field(description="the second stage's score (a logit): what ranks passages")
+    score: float = Field(
+        description="what ranks passages: the second stage's logit, plus the best answer "
+        "sentence's and the reader's parts where they count"
+    )
     signals: dict[str, SignalOut]
     chunk_ids: list[str]
     second_stage: SecondStageOut | None = Field(
         default=None, description="the second stage's features and what each contributed"
+    )
+    reader: float | None = Field(
+        default=None,
+        description="the reader's logit that the passage answers the question, where it read "
+        "it (the first passages, when the second stage is unsure)",
     )
 
 

@@ -43,6 +43,7 @@ class Citation:
     chunk_ids: tuple[str, ...] = ()
     rescored: Rescored | None = None  # the second stage's view of its best chunk
     reader: float | None = None  # the reader's logit that the passage answers (qa/reader.py)
+    reader_part: float = 0.0  # what that logit added to ``score`` (its weight times it)
 
 
 @dataclass

@@ -76,7 +76,8 @@ def by_reader(
     rest = list(citations[len(read) :])
     if weight == 0.0 or not read:
         return read + rest, list(sentences)
-    keys = [c.score + weight * c.reader for c in read if c.reader is not None]
+    read = [replace(c, reader_part=weight * c.reader) for c in read if c.reader is not None]
+    keys = [c.score + c.reader_part for c in read]
     # the unread keep their places below the read: their keys only need to stay in order
     floor = min(keys) - 1.0
     keys += [floor - i for i in range(len(rest))]

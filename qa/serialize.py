@@ -27,6 +27,7 @@ def citation_dict(c: Citation) -> dict[str, Any]:
             for name, s in c.signals.items()
         },
         "chunk_ids": list(c.chunk_ids),
+        "reader": None if c.reader is None else round(c.reader, 6),
         "second_stage": (
             None
             if c.rescored is None

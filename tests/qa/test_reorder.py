@@ -89,6 +89,7 @@ def test_the_reader_reorders_what_it_read_and_leaves_the_rest() -> None:
     assert [c.doc_id for c in ordered] == ["d3", "d2", "d1", "d4"]
     assert [c.n for c in ordered] == [1, 2, 3, 4]
     assert [c.reader for c in ordered] == [4.0, 1.0, -2.0, None]
+    assert [c.reader_part for c in ordered] == [2.0, 0.5, -1.0, 0.0]
     assert ordered[0].score == pytest.approx(3.0)
     assert [(s.citation, s.text) for s in moved] == [(2, "2:0.3"), (3, "1:0.2"), (4, "4:0.9")]
 
