@@ -2,6 +2,11 @@
 
 The text a loader returns is the ORIGINAL that citations point into, so loaders only decode and
 extract; cleaning happens later. Newlines are normalised to ``\\n`` in every format.
+
+A file may not make much more text than its size warrants: at most MAX_CHARS_PER_BYTE
+characters for each of its bytes (a compressed Word file of one paragraph repeated can unpack
+a thousandfold) and MAX_TEXT_CHARS in all. A paragraph of a Word file or web page repeated
+more than MAX_REPEATS times is kept MAX_REPEATS times.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 )
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_CHARS_PER_BYTE = 20
+MAX_TEXT_CHARS = 5_000_000  # about 25,000 passages of 200 characters
+MAX_REPEATS = 3  # copies kept of a paragraph (of at least REPEAT_MIN_CHARS) repeated more
+REPEAT_MIN_CHARS = 20
 TITLE_MAX_CHARS = 100
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -70,7 +79,40 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDo
     document = reader(path, data)
     if not document.text.strip():
         raise EmptyDocument(path, f"no text to index: {nothing_left}")
+    _check_amplification(path, len(data), len(document.text))
     return document
+
+
+def _check_amplification(path: Path, size: int, chars: int) -> None:
+    """Refuse a file whose text is far larger than its bytes warrant, or too large at all."""
+    budget = max(100_000, size * MAX_CHARS_PER_BYTE)
+    if chars > budget:
+        raise UnreadableDocument(
+            path,
+            f"its {_size(size)} unpack to {chars:,} characters of text, over the limit of "
+            f"{MAX_CHARS_PER_BYTE} a byte ({budget:,}): a file this repetitive is refused",
+        )
+    if chars > MAX_TEXT_CHARS:
+        raise UnreadableDocument(
+            path,
+            f"its text is {chars:,} characters long, over the limit of {MAX_TEXT_CHARS:,} for "
+            "one document; split it",
+        )
+
+
+def collapse_repeats(blocks: list[str]) -> list[str]:
+    """``blocks`` (paragraphs, lines) with each one of at least REPEAT_MIN_CHARS characters
+    kept at most MAX_REPEATS times, in place of a flood of copies."""
+    seen: dict[str, int] = {}
+    kept: list[str] = []
+    for block in blocks:
+        key = block.strip()
+        if len(key) >= REPEAT_MIN_CHARS:
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > MAX_REPEATS:
+                continue
+        kept.append(block)
+    return kept
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -148,7 +190,7 @@ def _read_html(path: Path, data: bytes) -> LoadedDocument:
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ") if title_tag else None
     lines: list[str] = []
-    for line in _visible_text(path, soup).split("\n"):
+    for line in collapse_repeats(_visible_text(path, soup).split("\n")):
         if line.strip() or (lines and lines[-1]):
             lines.append(line.strip())
     text = "\n".join(lines).strip("\n")
@@ -316,7 +358,7 @@ def _read_docx(path: Path, data: bytes) -> LoadedDocument:
             f"not a readable Word .docx file ({type(exc).__name__}: "
             f"{exc}); an old .doc file must be re-saved as .docx",
         ) from exc
-    text = normalise_newlines("\n".join(blocks))
+    text = normalise_newlines("\n".join(collapse_repeats(blocks)))
     return LoadedDocument(path, _title(title, path), text, DOCX_MEDIA_TYPE)
 
 

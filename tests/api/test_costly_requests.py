@@ -96,3 +96,26 @@ def test_one_caller_holds_few_mcp_streams(
         assert keyed.wait(10) and other.result() < 5
         again = threading.Event()
         assert _stream(url, again, {}) < 5 and again.is_set()
+
+
+def test_an_upload_that_unpacks_far_beyond_its_size_is_refused_by_name(
+    client: Any, auth: dict[str, str], wait_for_job: Callable[..., dict[str, Any]]
+) -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    line = "全市新建公园绿地十二处，人均公园绿地面积达到18.8平方米。" * 30
+    for i in range(1500):
+        document.add_paragraph(f"{i}{line}")
+    data = io.BytesIO()
+    document.save(data)
+    files = [("files", ("bomb.docx", data.getvalue(), "application/octet-stream"))]
+    job = wait_for_job(client, client.post("/v1/documents", files=files, headers=auth).json()["id"])
+    assert job["status"] == "failed" and job["error"]["code"] == "ingest_failed"
+    assert job["error"]["message"].startswith(
+        "1 of 1 files could not be indexed, so none was added (bomb.docx: its "
+    )
+    assert "over the limit of 20 a byte" in job["error"]["message"]
+    assert client.get("/v1/documents").json()["count"] == 3

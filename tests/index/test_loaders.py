@@ -482,3 +482,55 @@ def test_well_labelled_text_is_read_without_a_warning(
     doc = load_document(write(tmp_path, name, data))
     assert (doc.text, doc.encoding) == (text, encoding)
     assert not [r for r in caplog.records if r.name == "citeqa.index"]
+
+
+# --- amplification --------------------------------------------------------------------------
+
+
+def _docx_of(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+PARAGRAPH = "全市新建公园绿地十二处，人均公园绿地面积达到18.8平方米。" * 30  # 900 characters
+
+
+def test_a_paragraph_repeated_thousands_of_times_is_kept_three_times(tmp_path: Path) -> None:
+    data = _docx_of(["一、绿地", *[PARAGRAPH] * 3000, "二、结语"])  # 68 KB, 2.7 M characters
+    doc = load_document(write(tmp_path, "flood.docx", data))
+    assert doc.text == "\n".join(["一、绿地", PARAGRAPH, PARAGRAPH, PARAGRAPH, "二、结语"])
+    page = "".join(f"<p>{line}</p>" for line in ["标题", *[PARAGRAPH] * 50, "短句", "短句"] * 2)
+    html = load_document(write(tmp_path, "flood.html", page.encode()))
+    assert [line for line in html.text.split("\n") if line] == ["标题", PARAGRAPH, PARAGRAPH, PARAGRAPH, "短句", "短句"] + [
+        "标题", "短句", "短句",
+    ]  # fmt: skip
+
+
+def test_a_file_that_unpacks_far_beyond_its_size_is_refused(tmp_path: Path) -> None:
+    data = _docx_of([f"{i}{PARAGRAPH}" for i in range(1500)])  # 57 KB, 1.35 M characters
+    with pytest.raises(UnreadableDocument) as refused:
+        load_document(write(tmp_path, "bomb.docx", data))
+    assert refused.value.reason == (
+        f"its {len(data):,} bytes unpack to 1,356,389 characters of text, over the limit of 20 a "
+        f"byte ({len(data) * 20:,}): a file this repetitive is refused"
+    )
+
+
+def test_a_document_of_too_much_text_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import loaders
+
+    monkeypatch.setattr(loaders, "MAX_TEXT_CHARS", 1_000)
+    text = "".join(chr(0x4E00 + i) for i in range(1_500))
+    with pytest.raises(UnreadableDocument) as refused:
+        load_document(write(tmp_path, "long.txt", text.encode()))
+    assert refused.value.reason == (
+        "its text is 1,500 characters long, over the limit of 1,000 for one document; split it"
+    )
