@@ -163,6 +163,13 @@ class SecondStageOut(BaseModel):
     contributions: dict[str, float]
 
 
+class ElsewhereOut(BaseModel):
+    doc_id: str
+    source: str
+    char_start: int
+    char_end: int
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="the number the answer's [n] markers use")
     text: str = Field(description="the passage, in the script of the question")
@@ -184,6 +191,11 @@ class CitationOut(BaseModel):
     chunk_ids: list[str]
     second_stage: SecondStageOut | None = Field(
         default=None, description="the second stage's features and what each contributed"
+    )
+    also_in: list[ElsewhereOut] = Field(
+        default_factory=list,
+        description="where else the same text stands (another source, or the other script): "
+        "folded into this citation",
     )
     reader: float | None = Field(
         default=None,

@@ -21,6 +21,16 @@ from qa.sentences import Sentence, SentenceScorer
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """Where else a cited passage stands: a document and the span in it."""
+
+    doc_id: str
+    source: str
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
 class Citation:
     """A passage as the user sees it, with everything needed to check it in the source.
 
@@ -44,6 +54,7 @@ class Citation:
     rescored: Rescored | None = None  # the second stage's view of its best chunk
     reader: float | None = None  # the reader's logit that the passage answers (qa/reader.py)
     reader_part: float = 0.0  # what that logit added to ``score`` (its weight times it)
+    also_in: tuple[Elsewhere, ...] = ()  # where else the same text stands (qa/repeats.py)
 
 
 @dataclass

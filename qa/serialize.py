@@ -28,6 +28,15 @@ def citation_dict(c: Citation) -> dict[str, Any]:
         },
         "chunk_ids": list(c.chunk_ids),
         "reader": None if c.reader is None else round(c.reader, 6),
+        "also_in": [
+            {
+                "doc_id": e.doc_id,
+                "source": e.source,
+                "char_start": e.char_start,
+                "char_end": e.char_end,
+            }
+            for e in c.also_in
+        ],  # fmt: skip
         "second_stage": (
             None
             if c.rescored is None

@@ -20,6 +20,7 @@ from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
+from qa.repeats import fold_repeats
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import SentenceScorer
 
@@ -177,7 +178,8 @@ class QAService:
         self, signals: QuerySignals, k: int, *, doc_ids: set[str] | None = None
     ) -> tuple[list[Citation], list[ScoredSentence]]:
         """The first ``k`` passages for one question, in the order served: the second stage's,
-        then by their answer sentences (qa/reorder.py), with every sentence scored. At least
+        then by their answer sentences and the reader (qa/reorder.py), with every sentence
+        scored, a passage that repeats one above it folded into it (qa/repeats.py). At least
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
         hits = self.retriever.rank(signals, max(k, ORDER_DEPTH), doc_ids=doc_ids)
@@ -188,6 +190,7 @@ class QAService:
                 self.fitted.sentence_weight.get(signals.query.language, 0.0),
             ),
         )
+        citations, sentences = fold_repeats(citations, sentences)
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]

@@ -120,3 +120,47 @@ def test_an_elliptical_follow_up_is_answered_from_the_right_passage(
     assert Path(first.source).name.startswith(doc), (answer.searched, first.text[:60])
     assert holds in first.text
     assert answer.question == question and answer.searched != question
+
+
+HEBI = ("000", "002")  # the Hebi report in Simplified and in Traditional script
+
+
+def _shared_stretch(a: str, b: str) -> float:
+    """The longest stretch two passages share, as a share of the shorter (search forms)."""
+    from difflib import SequenceMatcher
+
+    from index.normalise import search_form
+
+    fa, fb = ("".join(search_form(t).split()) for t in (a, b))
+    match = SequenceMatcher(None, fa, fb, autojunk=False).find_longest_match()
+    return match.size / min(len(fa), len(fb))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "煤炭产业占工业比重下降到多少",
+        "鹤壁市如何推动老工业基地调整改造",
+        "How did cities cut coal dependence?",
+        "清潔取暖試點怎麼推進的",
+    ],
+)
+def test_one_passage_of_the_hebi_report_is_cited_once(
+    sample_service: QAService, question: str
+) -> None:
+    citations = sample_service.search(question, 5).citations
+    for i, a in enumerate(citations):
+        for b in citations[i + 1 :]:
+            if {Path(a.source).name[:3], Path(b.source).name[:3]} == set(HEBI):
+                assert _shared_stretch(a.text, b.text) < 0.5, (a.text[:40], b.text[:40])
+    # a copy folded into a citation is named in it
+    assert all(Path(e.source).name[:3] in HEBI for c in citations for e in c.also_in)
+
+
+def test_the_other_copy_of_the_coal_share_passage_is_named_not_cited(
+    sample_service: QAService,
+) -> None:
+    citations = sample_service.search("煤炭产业占工业比重下降到多少", 5).citations
+    (holder,) = [c for c in citations if "6.1%" in c.text]
+    (copy,) = holder.also_in
+    assert {Path(holder.source).name[:3], Path(copy.source).name[:3]} == set(HEBI)
