@@ -114,6 +114,7 @@ def completion(answer: Answer, model: str = MODEL_NAME) -> dict[str, Any]:
         "confidence": round(answer.confidence, 6),
         "abstained": answer.abstained,
         "searched": answer.searched,
+        "question_type": answer.question_type,
     }
 
 
@@ -141,5 +142,6 @@ def stream(answer: Answer, model: str = MODEL_NAME) -> Iterator[str]:
         confidence=round(answer.confidence, 6),
         abstained=answer.abstained,
         searched=answer.searched,
+        question_type=answer.question_type,
     )
     yield "data: [DONE]\n\n"

@@ -208,6 +208,11 @@ class SearchResponse(BaseModel):
     question: str
     searched: str = Searched
     language: str = Field(description="zh or en")
+    question_type: str = Field(
+        default="factoid",
+        description="what kind of answer the question asks for: factoid, description (how, "
+        "why, what measures), yes_no or list",
+    )
     hits: list[CitationOut]
 
 
@@ -224,6 +229,11 @@ class AskResponse(BaseModel):
     )
     evidence: float = Field(description="the best passage's e5 cosine similarity")
     language: str
+    question_type: str = Field(
+        default="factoid",
+        description="what kind of answer the question asks for: factoid, description (how, "
+        "why, what measures), yes_no or list",
+    )
     citations: list[CitationOut]
 
     model_config = ConfigDict(

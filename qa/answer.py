@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
 from qa.query import Query
+from qa.question_type import QuestionType
 from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
@@ -36,6 +37,7 @@ class Answer:
     language: str
     script: str
     rewritten_as: str | None = None  # what was searched, when a follow-up was rewritten
+    question_type: QuestionType = "factoid"  # what kind of answer it asks for
 
     @property
     def searched(self) -> str:
@@ -64,7 +66,7 @@ def compose_answer(
     if not citations or confidence < answer_at:
         return Answer(
             query.text, NO_ANSWER[query.script], citations, True, confidence, evidence,
-            query.language, query.script,
+            query.language, query.script, question_type=query.kind,
         )  # fmt: skip
     pool = sorted(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
@@ -86,8 +88,9 @@ def compose_answer(
     joiner = " " if query.script == "none" else ""
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(
-        query.text, text, citations, False, confidence, evidence, query.language, query.script
-    )
+        query.text, text, citations, False, confidence, evidence, query.language, query.script,
+        question_type=query.kind,
+    )  # fmt: skip
 
 
 def _same(a: str, b: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from index.errors import InvalidInput, QuestionTooLong
 from index.normalise import Script, detect_script, search_form
+from qa.question_type import QuestionType, question_type
 
 Language = Literal["zh", "en"]
 MAX_QUESTION_CHARS = 1000
@@ -28,6 +29,11 @@ class Query:
     search_text: str
     language: Language
     script: Script
+
+    @property
+    def kind(self) -> QuestionType:
+        """What kind of answer it asks for (qa/question_type.py)."""
+        return question_type(self.text, self.language)
 
 
 def detect_language(text: str) -> Language:

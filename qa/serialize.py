@@ -54,6 +54,7 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
         "question": result.asked,
         "searched": result.query.text,
         "language": result.query.language,
+        "question_type": result.query.kind,
         "hits": [citation_dict(c) for c in result.citations],
     }
 
@@ -79,5 +80,6 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "confidence": round(answer.confidence, 6),
         "evidence": round(answer.evidence, 6),
         "language": answer.language,
+        "question_type": answer.question_type,
         "citations": [citation_dict(c) for c in answer.citations],
     }

@@ -1,0 +1,73 @@
+"""What kind of answer a question asks for, by rules on its wording (Chinese in either script, or
+English):
+
+- ``description``: how something was done, why, what measures or ways (如何, 怎么, 为什么,
+  有哪些措施, "how did", "why", "what measures") — answered by a paragraph or a list;
+- ``yes_no``: whether something holds (是否, …吗, "is it", "does") — answered by the sentence
+  that settles it;
+- ``list``: which ones (哪些, "which", "what are the") — answered by several items;
+- ``factoid``: everything else (who, when, how many, what) — answered by a short span.
+
+"How many", "how much", "how long" and their Chinese kin (多少, 几, 多长) are factoids whatever
+else the question says; 为什么 before a noun (为什么设施, "what facility") is a "what", not a
+"why"."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from index.normalise import search_form
+
+QuestionType = Literal["factoid", "description", "yes_no", "list"]
+
+# Chinese, matched on the search form (Simplified, lower case)
+_ZH_AMOUNT = re.compile(r"多少|几[个年次位项种人天月岁]?|多[长久大高远重]|第几|哪一?年|何时|什么时候")
+# 为什么 is "why" before a verb or at the end, not after 称/成/作… ("called what")
+_ZH_WHY = re.compile(
+    r"为何|(?<![称成作认视改译名分叫封])为什么(?=[会要能是不没被在有还可让使呢吗，,？?]|$)|原因|缘故"
+)
+_ZH_HOW = re.compile(
+    r"如何|怎样|怎么|怎麽|怎能|哪些(?:措施|办法|方法|举措|做法|途径|手段|政策|工作|经验)|"
+    r"(?:什么|哪些)(?:措施|办法|举措|做法|途径)|采取了?什么|做了?哪些|有何作用|作用是什么|意义"
+)
+_ZH_LIST = re.compile(r"哪些|哪几")
+_ZH_YES_NO = re.compile(
+    r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"
+)
+# English, matched on the lower-cased question
+_EN_AMOUNT = re.compile(r"\bhow (?:many|much|long|old|far|often|big|large|tall|high)\b")
+_EN_HOW = re.compile(
+    r"^(?:how|why)\b|\b(?:how|why) (?:did|does|do|is|are|was|were|can|could|should|would|"
+    r"will|has|have|had)\b|\bin what ways?\b|"
+    r"\bwhat (?:measures|steps|actions|policies|methods|ways)\b"
+)
+_EN_LIST = re.compile(r"^(?:list|name (?:all|some|the \w+ )|what are some)\b")
+_EN_YES_NO = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b"
+)
+
+
+def question_type(text: str, language: str) -> QuestionType:
+    """The kind of answer ``text`` asks for (see the module's docstring)."""
+    if language == "zh":
+        form = "".join(search_form(text).split())
+        if _ZH_AMOUNT.search(form):
+            return "factoid"
+        if _ZH_WHY.search(form) or _ZH_HOW.search(form):
+            return "description"
+        if _ZH_LIST.search(form):
+            return "list"
+        if _ZH_YES_NO.search(form):
+            return "yes_no"
+        return "factoid"
+    lower = " ".join(text.lower().split())
+    if _EN_AMOUNT.search(lower):
+        return "factoid"
+    if _EN_HOW.search(lower):
+        return "description"
+    if _EN_LIST.search(lower):
+        return "list"
+    if _EN_YES_NO.search(lower):
+        return "yes_no"
+    return "factoid"

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.question_type import question_type
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "kind"),
+    [
+        ("煤炭依赖是怎么降下来的", "zh", "description"),
+        ("煤炭依賴是怎麼降下來的", "zh", "description"),
+        ("晋城采取了哪些措施推动转型", "zh", "description"),
+        ("为什么要发展新兴产业？", "zh", "description"),
+        ("如何办理居住证", "zh", "description"),
+        ("宋文帝的吏治又被稱為什麼?", "zh", "factoid"),  # "called what", not "why"
+        ("福正聚落最主要的特色為什麼設施？", "zh", "factoid"),  # "what facility"
+        ("煤炭产业占工业比重下降到多少", "zh", "factoid"),
+        ("如何在五年内新增多少个公园", "zh", "factoid"),  # an amount wins
+        ("晋城培育了哪些新动能", "zh", "list"),
+        ("丙烯颜料有毒吗？", "zh", "yes_no"),
+        ("鹤壁是否是资源枯竭型城市", "zh", "yes_no"),
+        ("侯活·韦比的职业是什么？", "zh", "factoid"),
+        ("「南斯拉夫人民聯邦共和國」在1963年改名為甚麼?", "zh", "factoid"),
+        ("How did cities cut coal dependence?", "en", "description"),
+        ("Why was Polonia relegated in 2013?", "en", "description"),
+        ("What measures did Jincheng take?", "en", "description"),
+        ("How many points did the Panthers defense surrender?", "en", "factoid"),
+        ("Orientalism refers to how the West developed a what of the East?", "en", "factoid"),
+        ("Does the new deal include Video on demand?", "en", "yes_no"),
+        ("What are some of the causes of child labor?", "en", "list"),
+        ("Which nation contains the majority of the amazon forest?", "en", "factoid"),
+    ],
+)
+def test_question_types(question: str, language: str, kind: str) -> None:
+    assert question_type(question, language) == kind
+
+
+def test_the_json_of_a_search_and_an_answer_says_the_type(service) -> None:  # type: ignore[no-untyped-def]
+    from qa.serialize import answer_dict, search_dict
+
+    assert search_dict(service.search("煤炭依赖是怎么降下来的"))["question_type"] == "description"
+    answer = answer_dict(service.ask("煤炭产业占工业比重下降到多少"))
+    assert answer["question_type"] == "factoid"
