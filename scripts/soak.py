@@ -7,10 +7,13 @@ killed mid-upload and mid-job, then writing to a full disk.
 Load: ``citeqa serve`` on 127.0.0.1 (a free port) over a copy of the index; --clients threads
 mix POST /v1/search, /v1/ask, streamed /v1/chat/completions and small /v1/jobs (polled,
 results downloaded), a quarter of their questions about documents the writer uploads and
-deletes every few seconds. Reported: requests and errors by status (5xx must be 0), p50/p99
+deletes every few seconds; beside them --hostile callers (scripts/soak_hostile.py: 40 MB
+bodies, forged X-Forwarded-For, costly embeddings, held /mcp streams, formula documents,
+uploads that amplify; --hostile 0 for a run without them). Reported: requests and errors by status (5xx must be 0), p50/p99
 per kind, answers citing a document whose deletion had completed before the request was sent
 (must be 0), and the server's resident memory at start, after warm-up, at the end of the load
-and after a quiet spell.
+and after a quiet spell, and its peak; each hostile request's outcome, and the cells of the
+formula document's CSV results a spreadsheet would read as formulas (must be 0).
 
 Faults: the server is killed (SIGKILL) while it indexes an upload and while it answers a long
 question list, and started again on the same folder: the index must open with every document
@@ -44,6 +47,7 @@ from typing import Any
 
 import httpx
 from soak_faults import disk_full, index_fake, kill_mid_batch, kill_mid_upload, whole_or_absent
+from soak_hostile import hostile
 from soak_report import report
 from soak_server import (
     AUTH,
@@ -52,6 +56,7 @@ from soak_server import (
     marker_text,
     rss_mb,
     running,
+    sample_rss,
     serve_fake,
     until_finished,
 )
@@ -81,10 +86,16 @@ class Shared:
     gone: list[int] = field(default_factory=list)  # markers of deleted documents, in order
     records: list[Record] = field(default_factory=list)
     writes: Counter[str] = field(default_factory=Counter)
+    formulas: list[int] = field(default_factory=list)  # formula-like cells per hostile caller
 
     def add(self, record: Record) -> None:
         with self.lock:
             self.records.append(record)
+
+    def add_hostile(
+        self, kind: str, started: float, seconds: float, status: int, code: str
+    ) -> None:
+        self.add(Record(kind, started, seconds, status, set(), code))
 
 
 # -- load ---------------------------------------------------------------------------------
@@ -233,16 +244,29 @@ def soak(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
                 target=writer, args=(url, shared, until, args.write_every), daemon=True
             )
         )
+        threads += [
+            threading.Thread(
+                target=hostile,
+                args=(url, 1000 + i, AUTH, until, shared.add_hostile, shared.formulas),
+                daemon=True,
+            )  # fmt: skip
+            for i in range(args.hostile)
+        ]
+        peak = [memory["ready"]]
+        sampler = threading.Thread(target=sample_rss, args=(server.pid, until, peak), daemon=True)
+        sampler.start()
         for t in threads:
             t.start()
         time.sleep(args.warmup)
         memory["after_warmup"] = rss_mb(server.pid)
         for t in threads:
-            t.join()
+            t.join(timeout=max(1.0, until - time.monotonic() + 180))
         memory["end_of_load"] = rss_mb(server.pid)
+        memory["peak"] = max([*peak, memory["end_of_load"]])
         time.sleep(args.quiet)
         memory["after_quiet"] = rss_mb(server.pid)
-    measured = [r for r in shared.records if r.started >= start + args.warmup]
+    normal = [r for r in shared.records if not r.kind.startswith("hostile:")]
+    measured = [r for r in normal if r.started >= start + args.warmup]
     by_kind: dict[str, list[float]] = defaultdict(list)
     for r in measured:
         by_kind[r.kind].append(r.seconds)
@@ -256,9 +280,18 @@ def soak(args: argparse.Namespace, index: Path, log: Path) -> dict[str, Any]:
         "seconds": args.duration,
         "warmup_seconds": args.warmup,
         "requests": len(measured),
-        "requests_with_warmup": len(shared.records),
-        "status": dict(Counter(str(r.status) for r in shared.records)),
-        "refusals": dict(Counter(f"{r.status} {r.code}" for r in shared.records if r.code)),
+        "requests_with_warmup": len(normal),
+        "status": dict(Counter(str(r.status) for r in normal)),
+        "refusals": dict(Counter(f"{r.status} {r.code}" for r in normal if r.code)),
+        "hostile_callers": args.hostile,
+        "hostile": dict(
+            Counter(
+                f"{r.kind.removeprefix('hostile:')}: {r.status} {r.code}".strip()
+                for r in shared.records
+                if r.kind.startswith("hostile:")
+            )
+        ),
+        "formula_cells": sum(shared.formulas),
         "server_errors": sum(1 for r in shared.records if r.status >= 500),
         "failed_without_status": sum(1 for r in shared.records if r.status == 0),
         "latency_ms": {"all": percentiles([r.seconds for r in measured])}
@@ -285,6 +318,9 @@ def main() -> None:
         "--quiet", type=float, default=15.0, help="seconds idle before the last RSS"
     )
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--hostile", type=int, default=4, help="hostile callers beside the clients (0: none)"
+    )
     parser.add_argument("--write-every", type=float, default=3.0, help="seconds between uploads")
     parser.add_argument("--batch-questions", type=int, default=1000, help="the killed job's size")
     parser.add_argument("--no-faults", action="store_true")

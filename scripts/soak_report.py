@@ -35,7 +35,13 @@ def report(results: dict[str, Any]) -> str:
                 f"| {lat[kind]['p50']} / {lat[kind]['p99']} |"
             )
     m = s["memory_mb"]
+    hostile = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("hostile", {}).items()))
     lines += [
+        f"| hostile callers ({s.get('hostile_callers', 0)}): outcome, status, code "
+        f"| {hostile or 'none'} |",
+        f"| CSV cells of the formula document's results read as formulas "
+        f"| **{s.get('formula_cells', 0)}** |",
+        f"| server RSS MB, peak during the load | **{m.get('peak', '—')}** |",
         f"| answers citing a document after its deletion completed | **{s['citations_of_deleted']}** |",
         f"| writes | {', '.join(f'{k}: {v}' for k, v in sorted(s['writes'].items()))} |",
         f"| server RSS MB: ready / after warm-up / end of load / after {results['quiet']} s quiet "

@@ -99,3 +99,13 @@ def until_finished(http: httpx.Client, job_id: str, timeout: float = 300) -> dic
             return dict(job)
         time.sleep(0.2)
     raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
+
+
+def sample_rss(pid: int, until: float, peak: list[float]) -> None:
+    """The server's resident memory every half second until ``until``, into ``peak``."""
+    while time.monotonic() < until:
+        try:
+            peak.append(rss_mb(pid))
+        except (OSError, ValueError):
+            return
+        time.sleep(0.5)
