@@ -32,7 +32,11 @@ def main(index: Path, work_dir: Path, port: int, slow: float) -> None:
     service.ask_many = slowly  # type: ignore[method-assign]
     settings = Settings(_env_file=None, work_dir=work_dir, api_keys=[KEY])  # type: ignore[call-arg]
     uvicorn.run(
-        create_app(settings, service=service), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, service=service),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=False,  # as citeqa serve runs it (api.app.uvicorn_options)
     )
 
 

@@ -6,7 +6,11 @@ history of earlier questions is bounded in turns and characters."""
 from __future__ import annotations
 
 import json
+import select
+import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.limits import BodyLimit, Limit, body_limits
 from api.settings import Settings
+from tests.api.conftest import hashing_server
 
 JSON = {"Content-Type": "application/json"}
 
@@ -170,3 +175,53 @@ def test_chat_history_keeps_the_latest_turns_within_the_characters() -> None:
     assert history_of(messages) == texts[10:30]  # the latest 20 turns
     assert history_of(messages, chars=350) == texts[27:30]
     assert history_of(messages, chars=0) == []
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    (line,) = [x for x in status.splitlines() if x.startswith("VmRSS:")]
+    return int(line.split()[1]) / 1024
+
+
+def _send_big(port: int, chunked: bool) -> bytes:
+    """POST /v1/search with a 40 MB body (declared, or chunked without a length), sending
+    until the server answers; the first line of its answer."""
+    size = 40 * 1024 * 1024
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            f"POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\n{length}\r\n\r\n".encode()
+        )
+        piece = b"{}, " * 16_384
+        sent = 0
+        sock.setblocking(False)
+        while sent < size:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if readable:
+                break
+            frame = b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
+            try:
+                sock.sendall(frame)
+            except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(piece)
+        sock.setblocking(True)
+        answer = b""
+        while b"\r\n" not in answer:
+            answer += sock.recv(4096)
+        return answer.split(b"\r\n")[0]
+
+
+@pytest.mark.slow
+def test_forty_megabyte_bodies_are_refused_before_they_are_read(
+    index_folder: Path, tmp_path: Path
+) -> None:
+    with hashing_server(index_folder, tmp_path / "work", slow=0.0) as (url, proc):
+        port = int(url.rsplit(":", 1)[1])
+        before = _rss_mb(proc.pid)
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda i: _send_big(port, chunked=i % 2 == 1), range(4)))
+        after = _rss_mb(proc.pid)
+    assert answers == [b"HTTP/1.1 413 Request Entity Too Large"] * 4
+    assert after - before < 150, (before, after)
