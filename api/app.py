@@ -39,6 +39,7 @@ from api.routes import chat, documents, embeddings, health, jobs, qa
 from api.routes import collections as collection_routes
 from api.settings import Settings, get_settings, open_index
 from api.tasks import resume
+from api.uploads import UploadBudget
 from index.collections import check_models, index_folders
 from qa.generate import AnswerWriter, LLMConfig
 from qa.service import QAService
@@ -227,6 +228,7 @@ def create_app(
             jobs=registry,
             writer=answer_writer(settings),
             embedding_slots=embedding_slots(settings),
+            upload_budget=UploadBudget(settings.max_upload_bytes_per_hour),
         )
         state.redact = registry.redact = _redactor(state)
         app.state.citeqa = state

@@ -19,6 +19,7 @@ from api.jobs import JobRegistry
 from api.redact import Redactor
 from api.security import check_key, key_matches
 from api.settings import Settings
+from api.uploads import UploadBudget
 from qa.generate import AnswerWriter
 from qa.service import QAService
 
@@ -34,6 +35,7 @@ class AppState:
     writer: AnswerWriter | None
     redact: Redactor = field(default_factory=lambda: Redactor({}))
     embedding_slots: CallerSlots = field(default_factory=lambda: embedding_slots(None))
+    upload_budget: UploadBudget = field(default_factory=lambda: UploadBudget(0))
 
     @property
     def default(self) -> str:

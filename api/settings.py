@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="largest file accepted in an upload, in bytes"
     )
+    max_upload_bytes_per_hour: int = Field(
+        1024 * 1024 * 1024,
+        ge=0,
+        description="bytes one caller may upload in an hour, all uploads together (0: no limit)",
+    )
     allowed_file_types: CommaList = Field(
         default_factory=lambda: sorted(SUPPORTED_SUFFIXES),
         description="file extensions accepted in uploads (comma-separated)",

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import math
 import re
 import shutil
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -149,3 +152,37 @@ def keep_upload(staged: StagedFile, upload_dir: Path) -> tuple[Path, bool]:
     shutil.move(staged.path, tmp)
     tmp.replace(kept)
     return kept, True
+
+
+class UploadBudget:
+    """The bytes each caller may upload in an hour (``per_hour``; 0: no limit): ``take``
+    counts an upload against its caller's last hour, or refuses it with 429."""
+
+    WINDOW = 3600.0
+
+    def __init__(self, per_hour: int) -> None:
+        self.per_hour = per_hour
+        self._taken: dict[str, list[tuple[float, int]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, caller: str, size: int, now: float | None = None) -> None:
+        if not self.per_hour:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [(t, n) for t, n in self._taken.get(caller, []) if t > now - self.WINDOW]
+            used = sum(n for _, n in recent)
+            if used + size > self.per_hour:
+                wait = max(1, math.ceil((recent[0][0] + self.WINDOW - now) / 60)) if recent else 60
+                raise ApiError(
+                    429, "upload_budget_exceeded",
+                    f"you uploaded {_mb(used)} in the last hour and this upload is {_mb(size)}; "
+                    f"this server takes {_mb(self.per_hour)} an hour from one caller "
+                    f"(CITEQA_MAX_UPLOAD_BYTES_PER_HOUR). Try again in {wait} min",
+                    {"Retry-After": str(wait * 60)},
+                )  # fmt: skip
+            self._taken[caller] = [*recent, (now, size)]
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"

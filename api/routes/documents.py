@@ -66,6 +66,7 @@ def upload_documents(
             max_bytes=settings.max_upload_bytes,
             allowed=settings.allowed_file_types,
         )
+        state.upload_budget.take(caller, sum(s.size for s in staged))
         state.jobs.record(job, files=[s.as_params() for s in staged])
     state.jobs.start(
         job,

@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.jobs import JobRegistry
 from api.rate_limit import RateLimit
 from api.settings import Settings
+from api.uploads import UploadBudget
 
 OTHER_KEY = "second-key-9a8b7c"
 
@@ -223,3 +224,39 @@ def test_a_key_holder_is_not_starved_by_a_keyless_caller(
         assert codes == [202] * 4 + [429] * 4
         keyed = client.post("/v1/jobs", json={"questions": ["煤炭"]}, headers=auth)
         assert keyed.status_code == 202
+
+
+def test_a_caller_uploads_at_most_its_budget_an_hour() -> None:
+    budget = UploadBudget(3 * 1024 * 1024)
+    budget.take("key:a", 2 * 1024 * 1024, now=0.0)
+    with pytest.raises(ApiError) as over:
+        budget.take("key:a", 1536 * 1024, now=600.0)
+    assert (over.value.status_code, over.value.code) == (429, "upload_budget_exceeded")
+    assert over.value.message == (
+        "you uploaded 2.0 MB in the last hour and this upload is 1.5 MB; this server takes "
+        "3.0 MB an hour from one caller (CITEQA_MAX_UPLOAD_BYTES_PER_HOUR). Try again in 50 min"
+    )
+    assert over.value.headers == {"Retry-After": "3000"}
+    budget.take("key:b", 1536 * 1024, now=600.0)  # another caller
+    budget.take("key:a", 1536 * 1024, now=3601.0)  # an hour later
+    UploadBudget(0).take("key:a", 10**12)  # no limit
+
+
+def test_uploads_past_the_budget_are_refused(
+    make_app: Callable[..., FastAPI], auth: dict[str, str]
+) -> None:
+    app = make_app(max_upload_bytes_per_hour=60, api_keys=["test-key-4f1c2b", OTHER_KEY])
+    files = [
+        ("files", ("a.txt", "港口吞吐量增长了百分之十二。".encode(), "text/plain"))
+    ]  # 42 bytes
+    with TestClient(app) as client:
+        assert client.post("/v1/documents", files=files, headers=auth).status_code == 202
+        refused = client.post("/v1/documents", files=files, headers=auth)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "upload_budget_exceeded"
+        assert refused.json()["error"]["message"].startswith(
+            "you uploaded 42 bytes in the last hour and this upload is 42 bytes; this server "
+            "takes 60 bytes an hour"
+        )
+        other = client.post("/v1/documents", files=files, headers={"X-API-Key": OTHER_KEY})
+        assert other.status_code == 202
