@@ -187,8 +187,9 @@ def create_app(
 
     def make_mcp() -> MCPServer:
         server = build_mcp(
-            lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections)
-        )
+            lambda name: lease_of(app, name), settings, lambda: list(state_of(app).collections),
+            lambda text: state_of(app).redact(text),
+        )  # fmt: skip
         mcp_endpoint.attach(server)
         return server
 

@@ -39,9 +39,13 @@ INSTRUCTIONS = (
 )
 
 
-def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) -> MCPServer:
+def build_mcp(
+    lease: Lease, settings: Settings, names: Callable[[], list[str]],
+    redact: Callable[[str], str] = str,
+) -> MCPServer:  # fmt: skip
     """An MCP server whose tools read from the service ``lease`` gives for a collection
-    (``names()``: the collections, the default first), within ``settings``' limits. Made
+    (``names()``: the collections, the default first), within ``settings``' limits, its
+    error messages passed through ``redact`` (the server's folders by short names). Made
     anew for every app: the SDK's session manager runs only once."""
     from mcp.server import MCPServer
 
@@ -56,7 +60,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
         (document, title, source, section, page, character offsets) and scores. doc_ids:
         search only these documents (ids from list_documents). collection: which collection
         to search, when the server has several (list_documents names them)."""
-        with _service(lease, collection) as service:
+        with _service(lease, collection, redact) as service:
             wanted = set(doc_ids) if doc_ids is not None else None
             return SearchResponse.model_validate(
                 search_dict(service.search(question, k, doc_ids=wanted))
@@ -71,7 +75,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
         citations, a confidence in [0, 1], and abstained: true when nothing answers it.
         history: the conversation's earlier questions, oldest first, so that a follow-up such
         as 那晋城呢？ keeps their topic. collection: as for search."""
-        with _service(lease, collection) as service:
+        with _service(lease, collection, redact) as service:
             check_history(history or (), settings)
             return AskResponse.model_validate(
                 answer_dict(service.ask(question, k, history=history or ()))
@@ -81,7 +85,7 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
     def list_documents(collection: str | None = None) -> DocumentsResponse:
         """The documents in a collection (the default one unless named): id, title, number
         of passages and source; and the names of all collections served."""
-        with _service(lease, collection) as service:
+        with _service(lease, collection, redact) as service:
             listed = documents_dict(service, collection or names()[0], names())
             return DocumentsResponse.model_validate(listed)
 
@@ -89,7 +93,9 @@ def build_mcp(lease: Lease, settings: Settings, names: Callable[[], list[str]]) 
 
 
 @contextmanager
-def _service(lease: Lease, collection: str | None) -> Iterator[QAService]:
+def _service(
+    lease: Lease, collection: str | None, redact: Callable[[str], str]
+) -> Iterator[QAService]:
     """The leased service, with citeqa's errors (the server's limits among them) turned into
     tool errors that the client reads."""
     from mcp.server.mcpserver.exceptions import ToolError
@@ -98,9 +104,9 @@ def _service(lease: Lease, collection: str | None) -> Iterator[QAService]:
         with lease(collection) as service:
             yield service
     except ApiError as exc:
-        raise ToolError(exc.message) from exc
+        raise ToolError(redact(exc.message)) from exc
     except CiteqaError as exc:
-        raise ToolError(str(exc)) from exc
+        raise ToolError(redact(str(exc))) from exc
 
 
 def run_stdio(service: QAService, settings: Settings) -> None:

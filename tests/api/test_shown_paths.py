@@ -51,3 +51,25 @@ def test_an_index_locked_error_shows_no_absolute_path(
     assert deleted.status_code == 409
     assert deleted.json()["error"] == job["error"]
     assert str(index_folder.parent) not in str(job) + deleted.text
+
+
+def test_mcp_tool_errors_show_no_absolute_path(tmp_path: Path) -> None:
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    import pytest
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from api.mcp_server import _service
+    from index.errors import IndexLocked
+
+    folder = tmp_path / "reports"
+
+    @contextmanager
+    def lease(name: str | None) -> Iterator[Any]:
+        raise IndexLocked(f"another citeqa process is writing to the index at {folder}")
+        yield
+
+    with pytest.raises(ToolError) as refused, _service(lease, None, Redactor({folder: "reports"})):
+        pass
+    assert str(refused.value) == "another citeqa process is writing to the index at reports"
