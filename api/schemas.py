@@ -73,8 +73,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "the body could not be read (not UTF-8, or not a form)"),
         (401, "an API key is needed, or the one given is not valid"),
         (404, "no collection of that name (GET /v1/collections)"),
-        (413, "the request body is over the size limit"),
-        (429, "too many jobs queued or running (POST /v1/jobs, uploads)"),
+        (413, "the request body is over this route's size limit"),
+        (421, "a Host this server does not answer to (CITEQA_ALLOWED_HOSTS)"),
+        (
+            429,
+            "over a limit of this caller's or the server's: requests a minute, jobs queued "
+            "or running, embedding requests under way, bytes uploaded in an hour",
+        ),
         (422, "the request is not valid, or over a limit (the message names the field)"),
     )
 }
