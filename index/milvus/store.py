@@ -27,13 +27,8 @@ import numpy as np
 from index.documents import Chunk, DocumentRecord, StoredChunk
 from index.errors import IndexNotFound
 from index.manifest import Manifest
-from index.milvus.connection import (
-    KINDS,
-    MAX_VARCHAR,
-    Collections,
-    create_collections,
-    is_lite_file,
-)
+from index.milvus import connection
+from index.milvus.connection import KINDS, MAX_VARCHAR, Collections, create_collections
 from index.milvus.documents import DocumentRows
 from index.normalise import passage_script
 from index.sparse import Frequencies, passage_vector, term_counts
@@ -70,7 +65,7 @@ class MilvusStore:
                 if not readonly:
                     create_collections(
                         db.client, db.prefix, manifest.dimension, manifest.cross_dimension,
-                        is_lite_file(self.uri),
+                        connection.is_lite_file(self.uri),
                     )  # fmt: skip
                 for name in (db.collection(kind) for kind in KINDS):
                     if not db.client.has_collection(name):
