@@ -193,9 +193,8 @@ def main() -> None:
     for lang, items in answered.items():
         names = CONFIDENCE_FEATURES if reader is not None else NOT_READ
         model = fit_answer.confidence_model(items, names)
-        x = np.vstack([a.features for a in items])
         y = np.array([a.asked.answerable for a in items])
-        probs = model.probabilities(x)
+        probs = fit_answer.confidences(model, items)
         share = fit_answer.answered_share(ANSWERED, sum(a.asked.answerable for a in items))
         answer_at[lang] = fit_answer.threshold_for(items, probs, share)
         abstain = float(np.mean(probs[~y] < answer_at[lang]))

@@ -196,7 +196,7 @@ def choose_gate(
     full = reader_top1(answered, keys, weight)
     rates: dict[str, object] = {"always": round(full, 4)}
     for q in GATE_QUANTILES:
-        gate = float(np.quantile(tops[others], q)) + 1e-6
+        gate = float(np.quantile(tops[others], q, method="higher")) + 1e-6
         unread = tops >= gate
         kept = [a if not u else _unread(a) for a, u in zip(answered, unread, strict=True)]
         top1 = reader_top1(kept, keys, weight)
@@ -303,6 +303,14 @@ def confidence_model(
     columns = [CONFIDENCE_FEATURES.index(n) for n in names]
     weights = balanced_weights([(a.asked.source, a.asked.answerable) for a in answered])
     return fit_logistic(x[:, columns], y, names, weights=weights)
+
+
+def confidences(model: LinearModel, answered: Sequence[Answered]) -> np.ndarray:
+    """Each question's confidence as the service computes it (``confidence.confidence``):
+    what the reader did not read takes the model's mean."""
+    columns = [CONFIDENCE_FEATURES.index(n) for n in model.names]
+    x = np.vstack([a.features for a in answered])[:, columns]
+    return model.probabilities(np.where(np.isnan(x), model.mean, x))
 
 
 def _fill_unread(x: np.ndarray) -> np.ndarray:
