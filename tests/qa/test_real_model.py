@@ -46,8 +46,10 @@ def test_coal_question_finds_the_coal_passage_in_any_language(
 def test_quotes_follow_the_question_script(sample_service: QAService) -> None:
     traditional = sample_service.search("煤炭產業佔工業比重下降到多少", 3).citations
     simplified = sample_service.search("煤炭产业占工业比重下降到多少", 3).citations
-    hit = "煤炭產業占工業比重下降到6.1%"
-    assert any(hit in c.text for c in traditional), [c.text[:40] for c in traditional]
+    # the Traditional copy writes 占, OpenCC's Traditional of the Simplified copy 佔: the two
+    # copies are one citation, whichever is cited first
+    hits = ("煤炭產業占工業比重下降到6.1%", "煤炭產業佔工業比重下降到6.1%")
+    assert any(h in c.text for c in traditional for h in hits), [c.text[:40] for c in traditional]
     assert any("煤炭产业占工业比重下降到6.1%" in c.text for c in simplified)
 
 
@@ -56,12 +58,11 @@ COAL_SHARE = ("6.1%",)  # the coal-share passage: coal's share of industry down 
 
 # Known gaps of the fitted models, kept as strict expected failures so that a fix shows up: a
 # paraphrasing "how" question about the government reports finds the coal-share passage first
-# in both scripts (since questions meet each passage in its own script) but gets a confidence
-# of 0.02 against a threshold of 0.18: it shares only 煤炭 with the passage, and its e5 score
-# stands no further above the rest of the index (z 2.5, 0.6 above the tenth passage's) than a
-# question of another collection's does (median z 2.5, 1.0 above the tenth). The English one is
-# answered (0.18 against 0.06) but from the clean-heating passages ("煤城变美城"), which rank
-# first; the coal-share passage is not among the first four.
+# in both scripts but gets a confidence of 0.009 against a threshold of 0.11. The reader, trained
+# on factoid questions written from Wikipedia passages, does not read this passage as its answer
+# either (logit -7.4, below the next passage's -5.3), so it adds nothing here. The English one is
+# answered (0.02 against 0.009) from the clean-heating passages ("煤城变美城"), which rank first;
+# the coal-share passage is not among the first three.
 _KNOWN_GAP = pytest.mark.xfail(strict=True, reason="see the comment above")
 
 
