@@ -33,7 +33,7 @@ def test_the_reader_puts_the_passage_it_reads_as_answering_first(service: QAServ
     reader = KeywordReader("绿地")
     # a weight at which ten logits outweigh the second stage's lead
     weight = (before[0].score - min(c.score for c in before)) / 10 + 0.5
-    fitted = replace(service.fitted, reader_depth=5, reader_weight={"zh": weight})
+    fitted = replace(service.fitted, reader_depth=5, reader_weight={"zh": weight}, reader_below={})
     reading = service.with_fitted(fitted).with_reader(reader)
     after = reading.search(question).citations
     assert "绿地" in after[0].text and after[0].reader == 5.0
@@ -46,6 +46,13 @@ def test_the_reader_puts_the_passage_it_reads_as_answering_first(service: QAServ
     # at weight 0 the logits are only recorded: the order stays the service's own
     still = service.with_fitted(replace(fitted, reader_weight={})).with_reader(reader)
     assert [c.doc_id for c in still.search(question).citations] == [c.doc_id for c in before]
+    # a first passage scoring at or above the gate is not read at all
+    reader.read.clear()
+    gated = service.with_fitted(replace(fitted, reader_below={"zh": before[0].score}))
+    assert [c.reader for c in gated.with_reader(reader).search(question).citations] == [None] * len(
+        before
+    )
+    assert reader.read == []
 
 
 def test_without_a_reader_the_readers_features_add_nothing(service: QAService) -> None:
