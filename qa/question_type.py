@@ -22,7 +22,9 @@ from index.normalise import search_form
 QuestionType = Literal["factoid", "description", "yes_no", "list"]
 
 # Chinese, matched on the search form (Simplified, lower case)
-_ZH_AMOUNT = re.compile(r"多少|几[个年次位项种人天月岁]?|多[长久大高远重]|第几|哪一?年|何时|什么时候")
+_ZH_AMOUNT = re.compile(
+    r"多少|几[个年次位项种人天月岁]?|多[长久大高远重]|第几|哪一?年|何时|什么时候"
+)
 # 为什么 is "why" before a verb or at the end, not after 称/成/作… ("called what")
 _ZH_WHY = re.compile(
     r"为何|(?<![称成作认视改译名分叫封])为什么(?=[会要能是不没被在有还可让使呢吗，,？?]|$)|原因|缘故"
