@@ -103,7 +103,9 @@ def test_shutting_down_stops_a_running_question_list(slow_app: FastAPI) -> None:
 def test_jobs_beyond_the_active_limit_are_refused_and_lists_do_not_hold_up_uploads(
     make_slow_app: Callable[..., FastAPI], auth: dict[str, str]
 ) -> None:
-    with TestClient(make_slow_app(max_active_jobs=2)) as client:
+    # one caller here, allowed every slot (by default it may hold half of them)
+    app = make_slow_app(max_active_jobs=2, max_active_jobs_per_caller=2)
+    with TestClient(app) as client:
         first, second = (
             client.post("/v1/jobs", json={"questions": QUESTIONS}).json()["id"] for _ in range(2)
         )
