@@ -103,6 +103,19 @@ def quantize_onnx(folder: Path) -> Path:
     return out
 
 
+def cpu_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime session on the CPU for a file already optimised at export: ``threads``
+    for each operator, none spinning idle against numpy's."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -147,19 +160,10 @@ class OnnxEmbedder:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            # the file is already optimised; idle threads must not spin against numpy's
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
-                session = ort.InferenceSession(
-                    str(self.folder / self.model_file), options, providers=["CPUExecutionProvider"]
-                )
+                session = cpu_session(self.folder / self.model_file, self.threads)
                 tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             except Exception as exc:  # onnxruntime and tokenizers raise their own kinds
                 raise ModelError(

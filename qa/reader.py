@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import ModelError
-from index.onnx_runtime import token_batches
+from index.onnx_runtime import cpu_session, token_batches
 
 READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 READER_FILE = "reader.onnx"
@@ -126,21 +126,12 @@ class Reader:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-
             from qa.reader_net import EMBEDDINGS_FILE, read_metadata
 
             path = ensure_reader_onnx(self.e5_folder, self.weights)
             max_tokens = int(read_metadata(self.weights).get("max_tokens", MAX_TOKENS))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
-                session = ort.InferenceSession(
-                    str(path), options, providers=["CPUExecutionProvider"]
-                )
+                session = cpu_session(path, self.threads)
             except Exception as exc:  # onnxruntime raises its own kinds
                 raise ModelError(
                     f"cannot load the reader {path} ({exc}); remove {path.parent} to export it "

@@ -11,7 +11,7 @@ rankers' and from cross-fitted sentence scorers' outputs."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -100,12 +100,21 @@ def served_top1(
 ) -> float:
     """Share of the answerable questions whose first passage, in the order ``by_sentences``
     gives at ``weight``, is of a gold document (``keys``: each index's document keys)."""
-    hits = []
-    for a in answered:
-        if not a.asked.answerable or not a.citations:
-            continue
-        top = by_sentences(a.citations, a.sentences, weight)[0][0]
-        hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
+    return _top1(answered, keys, lambda a: by_sentences(a.citations, a.sentences, weight)[0])
+
+
+def _top1(
+    answered: Sequence[Answered],
+    keys: Mapping[str, Mapping[str, str]],
+    order: Callable[[Answered], list[Citation]],
+) -> float:
+    """Share of the answerable questions whose first passage in ``order`` is of a gold
+    document."""
+    hits = [
+        keys[a.asked.source][order(a)[0].doc_id] in a.asked.gold.positive_ids
+        for a in answered
+        if a.asked.answerable and a.citations
+    ]
     return float(np.mean(hits)) if hits else 0.0
 
 
@@ -147,13 +156,9 @@ def reader_top1(
     answered: Sequence[Answered], keys: Mapping[str, Mapping[str, str]], weight: float
 ) -> float:
     """``served_top1`` with the passages put in order by ``by_reader`` at ``weight``."""
-    hits = []
-    for a in answered:
-        if not a.asked.answerable or not a.citations:
-            continue
-        top = by_reader(a.citations, a.sentences, _logits(a), weight)[0][0]
-        hits.append(keys[a.asked.source][top.doc_id] in a.asked.gold.positive_ids)
-    return float(np.mean(hits)) if hits else 0.0
+    return _top1(
+        answered, keys, lambda a: by_reader(a.citations, a.sentences, _logits(a), weight)[0]
+    )
 
 
 def choose_reader_weight(
