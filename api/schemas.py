@@ -175,6 +175,15 @@ class ElsewhereOut(BaseModel):
     char_end: int
 
 
+class RoleOut(BaseModel):
+    start: int = Field(description="where the sentence starts in the citation's text")
+    end: int
+    role: str = Field(
+        description="title, dateline (issuer, date, document number), addressee, preamble, "
+        "heading, item, contact or closing"
+    )
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="the number the answer's [n] markers use")
     text: str = Field(description="the passage, in the script of the question")
@@ -206,6 +215,12 @@ class CitationOut(BaseModel):
         default=None,
         description="the reader's logit that the passage answers the question, where it read "
         "it (the first passages, when the second stage is unsure)",
+    )
+    roles: list[RoleOut] = Field(
+        default_factory=list,
+        description="the sentences of text that are not body text, with what each is in its "
+        "document: a notice's title, dateline, addressee, preamble, contact and closing are "
+        "not quoted as an answer unless the question asks for them",
     )
 
 

@@ -62,6 +62,9 @@ class Chunk:
     section: str | None = None
     page: int | None = None
     id: str = field(default="")
+    # the role of each of its answer sentences (index/roles.py); None: not recorded (an index
+    # written before roles were kept), found when read
+    roles: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.id:

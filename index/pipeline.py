@@ -38,6 +38,7 @@ from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
 from index.milvus.store import MilvusStore
 from index.milvus.weights import settle
+from index.roles import passage_roles, with_roles
 from index.sentence_vectors import embed_passages
 from index.store import VectorColumn, now
 
@@ -191,10 +192,17 @@ def ingest(
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
         unscripted = store.texts_without_script()  # an index written before scripts were kept
-        if unscripted or names:
+        unmarked = store.texts_without_roles()  # … or before sentence roles were
+        if unscripted or names or unmarked:
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)
                 store.put_names(names)
+                store.put_roles(
+                    {
+                        row: passage_roles(text, opens_document=ordinal == 0)
+                        for row, (text, ordinal) in unmarked.items()
+                    }
+                )
         if cross is not None:  # an index written before answer sentences were stored
             missing = store.texts_without_sentence_vectors()
             if missing:
@@ -248,7 +256,7 @@ def _prepare(
             raise EmptyDocument(path, "no text is left once boilerplate is removed")
     doc_id = document_id(source)
     with report.timing("chunk"):
-        chunks = chunk_document(doc, cleaned, doc_id, options.chunking)
+        chunks = with_roles(chunk_document(doc, cleaned, doc_id, options.chunking))
     record = DocumentRecord(
         id=doc_id, source=source, title=clean(doc.title).text or doc.title, media_type=doc.media_type,
         encoding=doc.encoding, file_hash=digest, text=doc.text, page_starts=doc.page_starts,

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL,
     cross_vector BLOB,
     sentence_vectors BLOB,
-    script TEXT
+    script TEXT,
+    roles TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_text_hash ON chunks (text_hash);
@@ -47,6 +48,7 @@ _ADDED = (
     ("documents", "name", "TEXT"),  # the source answers show
     ("chunks", "sentence_vectors", "BLOB"),  # the answer step's sentence vectors
     ("chunks", "script", "TEXT"),  # the passage's script
+    ("chunks", "roles", "TEXT"),  # its answer sentences' roles (index/roles.py), comma-separated
 )
 
 

@@ -16,13 +16,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from index.chunking import sentence_spans
 from index.embedder import Embedder
-
-
-def answer_sentences(text: str) -> list[tuple[int, int]]:
-    """The spans of ``text`` that the answer step scores as sentences (not split by length)."""
-    return sentence_spans(text, max_len=max(len(text), 1))
+from index.roles import answer_sentences
 
 
 def pack(vectors: np.ndarray) -> bytes:

@@ -120,8 +120,8 @@ class Store:
         )
         self._db.executemany(
             "INSERT INTO chunks (id, doc_id, ordinal, text, search_text, char_start, char_end, "
-            "section, page, text_hash, vector, cross_vector, sentence_vectors, script) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section, page, text_hash, vector, cross_vector, sentence_vectors, script, roles) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     c.id,
@@ -138,6 +138,7 @@ class Store:
                     None if x is None else np.asarray(x, dtype=np.float32).tobytes(),
                     sentences.get(h),
                     passage_script(c.text),
+                    None if c.roles is None else ",".join(c.roles),
                 )
                 for c, h, v, x in zip(chunks, hashes, vectors, cross, strict=True)
             ],
@@ -271,6 +272,18 @@ class Store:
             [(passage_script(text), row_id) for row_id, text in texts.items()],
         )
 
+    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
+        """Passage texts and ordinals, by row id, whose sentence roles are not recorded."""
+        rows = self._db.execute("SELECT row_id, text, ordinal FROM chunks WHERE roles IS NULL")
+        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
+
+    def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
+        """Record the roles of each of these passages' answer sentences (by row id)."""
+        self._db.executemany(
+            "UPDATE chunks SET roles = ? WHERE row_id = ?",
+            [(",".join(r), row_id) for row_id, r in roles.items()],
+        )
+
     def all_search_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self._db.execute("SELECT row_id, search_text FROM chunks ORDER BY row_id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
@@ -281,9 +294,10 @@ class Store:
             return []
         marks = ",".join("?" * len(row_ids))
         script = "script" if "script" in self._has["chunks"] else "NULL"  # an index before them
+        roles = "roles" if "roles" in self._has["chunks"] else "NULL"
         rows = self._db.execute(
             "SELECT row_id, id, doc_id, ordinal, text, search_text, char_start, char_end, section, "
-            f"page, {script} FROM chunks WHERE row_id IN ({marks})",
+            f"page, {script}, {roles} FROM chunks WHERE row_id IN ({marks})",
             [int(r) for r in row_ids],
         ).fetchall()
         by_id = {r[0]: r for r in rows}
@@ -294,6 +308,7 @@ class Store:
                 chunk = Chunk(
                     id=r[1], doc_id=r[2], ordinal=r[3], text=r[4], search_text=r[5],
                     char_start=r[6], char_end=r[7], section=r[8], page=r[9],
+                    roles=None if r[11] is None else tuple(r[11].split(",")),
                 )  # fmt: skip
                 out.append(StoredChunk(r[0], chunk, r[10]))
         return out
@@ -317,6 +332,23 @@ class Store:
                 )
                 for ordinal, text in rows:
                     found[(doc_id, ordinal)] = text
+        return found
+
+    def rows_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Row ids of the chunks at these (document id, ordinal) places, where they exist."""
+        found: dict[tuple[str, int], int] = {}
+        by_doc: dict[str, set[int]] = {}
+        for doc_id, ordinal in places:
+            by_doc.setdefault(doc_id, set()).add(ordinal)
+        for doc_id, ordinals in by_doc.items():
+            wanted = sorted(ordinals)
+            rows = self._db.execute(
+                "SELECT ordinal, row_id FROM chunks WHERE doc_id = ? AND ordinal IN "
+                f"({','.join('?' * len(wanted))})",
+                [doc_id, *wanted],
+            )
+            for ordinal, row_id in rows:
+                found[(doc_id, ordinal)] = row_id
         return found
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.normalise import search_form
+from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
+from qa.describe import DESCRIBED, describe
 from qa.query import Query
-from qa.question_type import QuestionType
+from qa.question_type import QuestionType, framing_asked
 from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
@@ -72,6 +74,21 @@ def compose_answer(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
         key=lambda s: -s.score,
     )
+    # a title, dateline, addressee, preamble, contact line or closing is not quoted unless the
+    # question asks for what it holds (or nothing else is there)
+    allowed = framing_asked(query.text)
+    pool = [s for s in pool if s.role not in FRAMING or s.role in allowed] or pool
+    joiner = " " if query.script == "none" else ""
+    if query.kind in DESCRIBED and pool:
+        by_n = {c.n: c for c in citations}
+        block = describe(pool[0], sentences, by_n[pool[0].citation], allowed)
+        text = joiner.join(f"{s.text}[{s.citation}]" for s in block.sentences)
+        if block.more:
+            text = text[: -len(f"[{block.sentences[-1].citation}]")] + f"…[{pool[0].citation}]"
+        return Answer(
+            query.text, text, citations, False, confidence, evidence, query.language,
+            query.script, question_type=query.kind,
+        )  # fmt: skip
     chosen: list[ScoredSentence] = []
     length = 0
     for s in pool:
@@ -79,13 +96,15 @@ def compose_answer(
             break
         if chosen and length + len(s.text) > MAX_ANSWER_CHARS:
             continue
-        if not is_statement(s.text) or any(_same(s.text, c.text) for c in chosen):
+        # a title or a date line asked for is quoted although it is not a sentence
+        if not (is_statement(s.text) or s.role in allowed):
+            continue
+        if any(_same(s.text, c.text) for c in chosen):
             continue
         chosen.append(s)
         length += len(s.text)
     if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
         chosen = pool[:1]
-    joiner = " " if query.script == "none" else ""
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,

@@ -12,7 +12,8 @@ import numpy as np
 from index.documents import Chunk, DocumentRecord, content_hash
 from index.folder import IndexStore
 from index.normalise import Script, detect_script, search_form, to_simplified, to_traditional
-from index.sentence_vectors import answer_sentences, stored_sentences
+from index.roles import Role, answer_sentences, passage_roles, role_of
+from index.sentence_vectors import stored_sentences
 from qa.features import QuestionTerms
 from qa.query import Query
 from qa.rerank import Rescored
@@ -55,6 +56,8 @@ class Citation:
     reader: float | None = None  # the reader's logit that the passage answers (qa/reader.py)
     reader_part: float = 0.0  # what that logit added to ``score`` (its weight times it)
     also_in: tuple[Elsewhere, ...] = ()  # where else the same text stands (qa/repeats.py)
+    # the sentences of ``text`` that are not body text: (start, end, role), index/roles.py
+    roles: tuple[tuple[int, int, Role], ...] = ()
 
 
 @dataclass
@@ -129,6 +132,26 @@ class ScoredSentence:
     text: str
     score: float  # the probability that it holds the answer (qa/sentences.py)
     features: tuple[float, ...] = ()
+    role: Role = "body"  # what the sentence is in its document (index/roles.py)
+    span: tuple[int, int] = (0, 0)  # where it stands in its citation's text
+
+
+def sentence_roles(chunks: Sequence[Chunk], sentences: Sequence[str]) -> list[Role]:
+    """The role of each sentence of a passage made of ``chunks``: as ingest recorded it for
+    the chunk's sentence of the same text (in either script), else found now."""
+    known: dict[str, Role] = {}
+    for c in chunks:
+        spans = answer_sentences(c.text)
+        roles = c.roles
+        if roles is None or len(roles) != len(spans):  # not recorded, or by an older rule
+            roles = passage_roles(c.text, opens_document=c.ordinal == 0)
+        for (a, b), role in zip(spans, roles, strict=True):
+            known.setdefault(search_form(c.text[a:b]), role)  # type: ignore[arg-type]
+    opens = chunks[0].ordinal == 0
+    return [
+        known.get(search_form(text)) or role_of(text, first=opens and j == 0)
+        for j, text in enumerate(sentences)
+    ]
 
 
 def cite(
@@ -176,11 +199,17 @@ def cite(
         question_vector,
         stored,
     )
+    roles = [
+        sentence_roles(p.chunks, [texts[i][a:b] for a, b in spans_of[i]])
+        for i, p in enumerate(passages)
+    ]
     best: dict[int, tuple[float, tuple[int, int]]] = {}
     sentences = []
-    for (i, _, span), score, row in zip(flat, scores, rows, strict=True):
+    for (i, j, span), score, row in zip(flat, scores, rows, strict=True):
         text = texts[i][span[0] : span[1]]
-        sentences.append(ScoredSentence(i + 1, text, float(score), tuple(row.tolist())))
+        sentences.append(
+            ScoredSentence(i + 1, text, float(score), tuple(row.tolist()), roles[i][j], span)
+        )
         if i not in best or score > best[i][0]:
             best[i] = (float(score), span)
     citations = []
@@ -206,6 +235,11 @@ def cite(
                 signals=p.hit.signals,
                 chunk_ids=tuple(c.id for c in p.chunks),
                 rescored=p.hit.rescored,
+                roles=tuple(
+                    (a, b, role)
+                    for (a, b), role in zip(spans_of[i], roles[i], strict=True)
+                    if role != "body"
+                ),
             )
         )
     return citations, sentences

@@ -54,7 +54,11 @@ def question_type(text: str, language: str) -> QuestionType:
     """The kind of answer ``text`` asks for (see the module's docstring)."""
     if language == "zh":
         form = "".join(search_form(text).split())
-        if _ZH_AMOUNT.search(form):
+        # an amount asked for is a factoid, unless a clause of its own asks how (减多少、怎么减)
+        clauses = re.split(r"[，,、；;]", form)
+        if _ZH_AMOUNT.search(form) and not any(
+            _ZH_HOW.search(c) and not _ZH_AMOUNT.search(c) for c in clauses
+        ):
             return "factoid"
         if _ZH_WHY.search(form) or _ZH_HOW.search(form):
             return "description"
@@ -73,3 +77,51 @@ def question_type(text: str, language: str) -> QuestionType:
     if _EN_YES_NO.search(lower):
         return "yes_no"
     return "factoid"
+
+
+# What a question may be answered by that frames a notice (index/roles.py): who issued it or
+# when (the issuer and date lines, the title), when it takes effect (the closing), whom to call
+# (the contact line), which document (the title and its number), why it was made (the
+# preamble), whom it is addressed to. Matched on the search form or the lower-cased question.
+_ASKS_FRAMING: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (
+        re.compile(
+            r"谁(?:发布|印发|发的|制定|出台|颁布|签发)|哪个(?:部门|单位|机关|机构)|哪家|发文机关|发布单位|"
+            r"印发单位|发布机构|由谁|who issued|issued by|which (?:department|agency|office|body)"
+        ),
+        frozenset({"dateline", "title"}),
+    ),
+    (
+        re.compile(
+            r"何时|什么时候|什么时间|哪天|哪一天|日期|(?:发布|印发|实施|施行|生效)时间|生效|施行|有效期|"
+            r"截止|期限|\bwhen\b|what date|take effect|valid until"
+        ),
+        frozenset({"dateline", "closing"}),
+    ),
+    (
+        re.compile(r"电话|联系|咨询|热线|邮箱|地址|传真|找谁|phone|contact|e-?mail|address"),
+        frozenset({"contact"}),
+    ),
+    (
+        re.compile(
+            r"哪个文件|什么文件|哪份|文件(?:名称|标题)|标题|题目|文号|哪个通知|什么通知|"
+            r"title of|document number"
+        ),
+        frozenset({"title", "dateline"}),
+    ),
+    (
+        re.compile(r"目的|依据什么|根据什么|为什么(?:要)?(?:出台|制定|印发|发布)|purpose|why was"),
+        frozenset({"preamble"}),
+    ),
+    (re.compile(r"发给谁|下发给|主送|addressed to"), frozenset({"addressee"})),
+)
+
+
+def framing_asked(text: str) -> frozenset[str]:
+    """The framing roles of a notice (index/roles.py FRAMING) that ``text`` asks for."""
+    form = " ".join(search_form(text).lower().split())
+    asked: frozenset[str] = frozenset()
+    for pattern, roles in _ASKS_FRAMING:
+        if pattern.search(form):
+            asked |= roles
+    return asked

@@ -37,6 +37,7 @@ def citation_dict(c: Citation) -> dict[str, Any]:
             }
             for e in c.also_in
         ],  # fmt: skip
+        "roles": [{"start": a, "end": b, "role": role} for a, b, role in c.roles],
         "second_stage": (
             None
             if c.rescored is None

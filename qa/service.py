@@ -15,6 +15,7 @@ from index.folder import Snapshot, open_snapshot
 from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence, cite
 from qa.confidence import confidence
+from qa.describe import DESCRIBED, widened
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
@@ -183,6 +184,8 @@ class QAService:
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
         hits = self.retriever.rank(signals, max(k, ORDER_DEPTH), doc_ids=doc_ids)
+        if signals.query.kind in DESCRIBED:  # the enumeration may run past the chunk matched
+            hits = widened(hits, self.snapshot.store)
         citations, sentences = self.read(
             signals.query,
             *by_sentences(

@@ -195,6 +195,14 @@ class MilvusStore:
     def texts_without_script(self) -> dict[int, str]:
         return {}
 
+    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
+        """Milvus keeps no sentence roles: they are found when a passage is read
+        (``qa/cite.sentence_roles``), so there is nothing to fill in."""
+        return {}
+
+    def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
+        """Roles are not kept in Milvus (see ``texts_without_roles``): nothing to do."""
+
     def sources_without_name(self) -> set[str]:
         return {d.source for d in self.docs.records() if d.name is None}
 
@@ -362,6 +370,14 @@ class MilvusStore:
             return {}
         rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", "search_text"])
         return {(r["doc_id"], int(r["ordinal"])): r["search_text"] for r in rows}
+
+    def rows_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Row ids of the chunks at these (document id, ordinal) places, where they exist."""
+        wanted = sorted({f"{doc_id}:{ordinal}" for doc_id, ordinal in places})
+        if not wanted:
+            return {}
+        rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", "row_id"])
+        return {(r["doc_id"], int(r["ordinal"])): int(r["row_id"]) for r in rows}
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return self.docs.titles(doc_ids)

@@ -170,6 +170,39 @@ def test_passages_of_an_index_written_before_scripts_were_kept_get_theirs(
     assert masks is not None and masks["traditional"].sum() == 1  # sub/jincheng.txt
 
 
+def test_sentence_roles_are_stored_at_ingest_and_gained_by_an_older_index(
+    tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    import sqlite3
+
+    from index.store import DB_NAME, Store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notice.txt").write_text(
+        "青溪市人民政府关于做好防汛工作的通知 各县（市）区人民政府：为深入贯彻落实防汛工作部署，"
+        "现就有关事项通知如下：一是落实责任。二是排查隐患。特此通知。",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "idx"
+    ingest([docs], folder, embedder)
+
+    def first_roles() -> tuple[str, ...] | None:
+        store = Store(folder / DB_NAME, readonly=True)
+        try:
+            return store.chunks([1])[0].chunk.roles
+        finally:
+            store.close()
+
+    stored = first_roles()
+    assert stored == ("title", "addressee", "preamble", "item", "item", "closing")
+    with sqlite3.connect(folder / DB_NAME) as db:  # as an older citeqa wrote it
+        db.execute("UPDATE chunks SET roles = NULL")
+    assert first_roles() is None
+    again = ingest([docs], folder, embedder)
+    assert again.chunks_embedded == 0 and first_roles() == stored
+
+
 def test_an_unchanged_run_writes_nothing(
     corpus: Path, tmp_path: Path, embedder: HashingEmbedder
 ) -> None:

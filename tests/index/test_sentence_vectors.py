@@ -13,7 +13,8 @@ from index.documents import content_hash
 from index.embedder import HashingEmbedder
 from index.folder import open_snapshot
 from index.pipeline import ingest, remove_documents
-from index.sentence_vectors import answer_sentences, pack, stored_sentences, unpack
+from index.roles import answer_sentences
+from index.sentence_vectors import pack, stored_sentences, unpack
 from index.store import DB_NAME
 from qa.service import QAService
 

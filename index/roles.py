@@ -1,0 +1,225 @@
+"""What each sentence of a document is: its title, an issuer or date line, the addressee line
+of a notice, the preamble, a heading, an item of an enumeration, a contact line, a closing
+formula, or body text.
+
+A government notice opens with parts that share the most words with any question about it —
+its title, 青政办发〔2024〕12号 and the issuing office, 各县（市）区人民政府…：, and
+为深入贯彻落实…，现就有关事项通知如下： — and closes with a phone number, 特此通知 and a date. None
+of them answers "how" or "what measures"; they answer "who issued it", "when" or "which
+number". The rules below mark them by their wording, so the answer step can pass over them
+unless the question asks for what they hold (``qa/question_type.py``). They were written from
+the seeds, the public sets and the invented notices of ``data/notices`` (its fitting half),
+and they keep to forms that ordinary prose does not take.
+
+Roles are found at ingest, for the sentences the answer step scores (``index/sentence_vectors.
+answer_sentences``), and stored with each chunk; an index written before them gains them on its
+next run, and until then they are found when a passage is read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Literal
+
+from index.chunking import sentence_spans
+from index.clean import CJK, CJK_PUNCT
+from index.documents import Chunk
+
+Role = Literal[
+    "title", "dateline", "addressee", "preamble", "heading", "item", "contact", "closing", "body"
+]
+ROLES: tuple[Role, ...] = (
+    "title", "dateline", "addressee", "preamble", "heading", "item", "contact", "closing", "body",
+)  # fmt: skip
+# the parts that frame a notice: never the whole answer unless the question asks for them
+FRAMING: frozenset[Role] = frozenset(
+    {"title", "dateline", "addressee", "preamble", "contact", "closing"}
+)
+
+_NUM = "一二三四五六七八九十百零〇两"
+_END = "。！？!?；;…"
+_DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
+_ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公廳|局|厅|廳|部|中心|院|委|办|辦|处|處|署|会|會|公司|银行|銀行|协会|協會)"
+_DOC_NUMBER = r"\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*号|\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*號"
+
+_CONTACT = re.compile(
+    r"^(?:联系人|聯繫人|聯絡人|联系电话|聯繫電話|聯絡電話|咨询电话|諮詢電話|咨詢電話|联系方式|聯繫方式|"
+    r"聯絡方式|电话|電話|传真|傳真|电子邮箱|電子郵箱|邮箱|郵箱|e-?mail|地址|邮编|郵編|邮政编码|郵政編碼|"
+    r"监督电话|監督電話|举报电话|舉報電話)\s*[：:]"
+    r"|(?:联系电话|聯繫電話|聯絡電話|咨询电话|諮詢電話|咨詢電話|举报电话|舉報電話|监督电话|監督電話)"
+    r"[^。]{0,12}?(?:\d{3,4}\s*[-—－]\s*)?\d{7,8}",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(
+    r"^(?:发布日期|發佈日期|發布日期|发布时间|發佈時間|發布時間|成文日期|发文日期|發文日期|印发日期|印發日期|"
+    r"来源|來源|信息来源|信息來源|发布机构|發佈機構|發布機構|发文机关|發文機關|发文字号|發文字號|文号|文號|"
+    r"索引号|索引號|主题分类|主題分類|公开方式|公開方式|时间|時間|日期)\s*[：:]"
+    rf"|^[（(]?\s*{_DATE}\s*[）)]?$"
+    rf"|^[^。，,；;：:]{{2,40}}{_ISSUER}\s*[（(]?\s*{_DATE}\s*[）)]?$"
+    rf"|^(?:{_DOC_NUMBER})$"
+    rf"|^[^\s。，,；;：:、（(]{{2,20}}(?:人民政府|办公室|辦公室|办公厅|辦公廳|委员会|委員會|局|厅|廳|委|办|辦)$"
+)
+_ADDRESSEE = re.compile(
+    r"^各[^。！？!?]{1,80}(?:政府|部门|部門|单位|單位|机构|機構|委|局|厅|廳|办|辦|学校|學校|企业|企業|"
+    r"医院|醫院|街道|乡镇|鄉鎮|镇|鎮|县|縣|区|區|市)[^。！？!?]{0,20}[：:]$"
+)
+_PREAMBLE_START = re.compile(r"^(?:为了?|根据|按照|依据|依照|遵照|經|经|為了?|根據|按照|依據)")
+_PREAMBLE_SIGN = re.compile(
+    r"如下|现就|現就|现将|現將|特制定|制定本|特作|特此|结合[^。]{0,12}实际|結合[^。]{0,12}實際|"
+    r"决策部署|決策部署|重要指示|重要讲话|重要講話|精神|文件要求|通知要求|有关规定|有關規定|经[^。]{0,12}同意|經[^。]{0,12}同意"
+)
+_PREAMBLE_FORMULA = re.compile(
+    r"^(?:为|為)(?:深入|全面|认真|認真|进一步|進一步|切实|切實)?(?:贯彻落实|貫徹落實|贯彻|貫徹)"
+)
+_FORWARDS = re.compile(r"^现将.{0,80}(?:印发|转发)给你们|^現將.{0,80}(?:印發|轉發)給你們")
+_TITLE_END = re.compile(
+    r"(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|批复|批覆|函|"
+    r"规划|規劃|措施|指引|指南|条例|條例|报告|報告|纪要|紀要)(?:[（(][^）)]{1,12}[）)])?$"
+)
+_CLOSING = re.compile(
+    r"特此(?:通知|公告|通告|函告|批复|批覆)|^此复|^此覆|^以上(?:通知|意见|意見)|"
+    r"^本(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|措施|决定|決定|公告|通告)"
+    r"(?:自|從|从|由|所称|所稱|未尽|未盡|有效期|执行|執行|实施|實施|施行)|"
+    r"^自[^。]{2,20}起(?:施行|执行|實施|实施|執行)|^有效期|"
+    r"^附件\s*[：:\d]|^(?:抄送|抄報|抄报)\s*[：:]"
+)
+_HEADING = re.compile(
+    rf"^(?:[{_NUM}]+、|[（(][{_NUM}]+[）)]|第[{_NUM}\d]+[章节節条條部分篇]|#+\s|[{_NUM}]+是)"
+)
+_ITEM = re.compile(
+    rf"^(?:[{_NUM}]+是|[（(][{_NUM}]+[）)]|[（(]\d{{1,2}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|"
+    rf"第[{_NUM}]+[，,、]|第[{_NUM}\d]+[条條]|[{_NUM}]+、|(?:首先|其次|再次|最后|最後)[，,])"
+)
+_LEAD_IN = re.compile(
+    r"如下|现就|現就|现将|現將|特制定|制定本|决策部署|決策部署|重要指示|"
+    r"结合[^。]{0,12}实际|結合[^。]{0,12}實際"
+)
+_CLAUSE = re.compile(
+    r"[，,：:；;]|[（(\[【《“「][^）)\]】》”」]*$"
+)  # a clause, or cut inside brackets
+MAX_HEADING_CHARS = 30
+MAX_TITLE_CHARS = 100
+
+
+def role_of(text: str, *, first: bool = False) -> Role:
+    """The role of one sentence; ``first``: it opens its document."""
+    s = text.strip().strip("\u3000")
+    if not s:
+        return "body"
+    ended = s.rstrip("”’」』）)\"' ").endswith(tuple(_END))
+    if _CONTACT.search(s) and len(s) <= 120:
+        return "contact"
+    if _DATELINE.search(s) and len(s) <= 80:
+        return "dateline"
+    if _ADDRESSEE.match(s):
+        return "addressee"
+    if (
+        _PREAMBLE_FORMULA.match(s)
+        or _FORWARDS.match(s)
+        or (_PREAMBLE_START.match(s) and _PREAMBLE_SIGN.search(s) and _lead_in(s))
+    ):
+        return "preamble"
+    if (
+        not ended
+        and len(s) <= MAX_TITLE_CHARS
+        and (
+            (first and not _HEADING.match(s) and not _CLAUSE.search(s))
+            or (_TITLE_END.search(s) and ("关于" in s or "關於" in s))
+            or (_TITLE_END.search(s) and not _HEADING.match(s) and not _CLAUSE.search(s))
+        )
+    ):
+        return "title"
+    if _CLOSING.search(s) and len(s) <= 120:
+        return "closing"
+    if (
+        _HEADING.match(s)
+        and not ended
+        and not s.endswith(("，", ",", "、"))
+        and len(s) <= MAX_HEADING_CHARS
+    ):
+        return "heading"
+    if _ITEM.match(s):
+        return "item"
+    return "body"
+
+
+def _lead_in(s: str) -> bool:
+    """A preamble ends by leading into what follows (…如下：, …通知如下。) or states why the
+    document was made (…的决策部署, …结合我市实际, 现就…)."""
+    return s.endswith(("：", ":")) or bool(_LEAD_IN.search(s))
+
+
+def answer_sentences(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` that the answer step scores as sentences (not split by length):
+    its sentences, and the parts of a notice that stand in one sentence."""
+    return part_spans(text, sentence_spans(text, max_len=max(len(text), 1)))
+
+
+def passage_roles(text: str, *, opens_document: bool) -> tuple[Role, ...]:
+    """The role of each of ``answer_sentences(text)``, in order; ``opens_document``: the
+    passage is the first of its document, so its first sentence may be the title."""
+    return tuple(
+        role_of(text[a:b], first=opens_document and i == 0)
+        for i, (a, b) in enumerate(answer_sentences(text))
+    )
+
+
+def with_roles(chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks of one document, each carrying its sentences' roles (ingest)."""
+    return [replace(c, roles=passage_roles(c.text, opens_document=c.ordinal == 0)) for c in chunks]
+
+
+# Where a notice published as one line runs its parts together: a space between Chinese parts
+# (``…的通知 青政办发〔2024〕12号 各县（市）区人民政府…：``), a colon that leads into what follows
+# (``…通知如下：一、…``), and an item marker after a comma (``…，二是…``). A gap ends a part only
+# when what stands before it is a framing part or a heading, or what follows opens an item, a
+# heading, an addressee line, a preamble or a date line: machine-translated prose has stray
+# spaces between words, and a colon in prose leads into the rest of its sentence.
+_GAP = re.compile(
+    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}{CJK_PUNCT}])|(?<=[：:，,；;])(?=\S)"
+    rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
+)
+_OPENS_PART = re.compile(
+    rf"{_ITEM.pattern[1:]}|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
+    rf"(?:发布日期|發佈日期|發布日期|发布时间|發佈時間|來源|来源|发文机关|發文機關|联系人|聯繫人|联系电话|聯繫電話)[：:]|"
+    rf"特此|{_DATE}$"
+)
+_MARKS_ITEM = re.compile(_ITEM.pattern[1:])
+
+
+def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` (sentences of ``text``) cut further where a notice's parts meet."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        at = start
+        for gap in _GAP.finditer(text, start, end):
+            if gap.start() <= at:
+                continue
+            comma = text[gap.start() - 1] in "，,；;" and gap.start() == gap.end()
+            if comma and not _MARKS_ITEM.match(text, gap.end(), end):
+                continue  # a comma ends a part only before the next item
+            item = bool(_MARKS_ITEM.match(text, gap.end(), end))
+            if gap.start() == gap.end() and text[gap.end()].isdigit() and not item:
+                continue  # a label's value (联系电话：0571-…) stays with its label
+            left = text[at : gap.start()].strip()
+            opens = bool(_OPENS_PART.match(text, gap.end(), end))
+            if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
+                continue  # a label's colon (联系人：, 地址：) does not end its part
+            if not opens and role_of(left) in _PLAIN:
+                continue
+            out.extend(_trimmed(text, at, gap.start()))
+            at = gap.end()
+        out.extend(_trimmed(text, at, end))
+    return out
+
+
+_PLAIN: frozenset[Role] = frozenset({"body", "item"})
+_MIN_LEAD = 8
+
+
+def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [(start, end)] if start < end else []

@@ -1,0 +1,119 @@
+"""Description answers on invented policy notices (data/notices): does the answer quote the
+measures asked about, or the notice's title, dateline or preamble?
+
+    python scripts/eval_notices.py [--split held-out|fitting|all] [--index DIR]
+
+Indexes the sixteen notices (both halves, as one collection, as a user would hold them) into
+``.cache/eval/notices`` and asks each question of the chosen half. For each question kind it
+reports how often the answer holds at least one gold sentence, holds the whole gold answer,
+quotes only framing parts (title, dateline, addressee, preamble, contact, closing), abstains,
+and cites the right notice first. Writes ``results/eval_notices.md`` and ``.json``.
+The held-out half (notices 09–16) is only ever used for this report; the rules of
+``index/roles.py`` and ``qa/describe.py`` were written looking at the fitting half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.embedder import UseEmbedder, load_embedder  # noqa: E402
+from index.normalise import search_form  # noqa: E402
+from index.pipeline import ingest  # noqa: E402
+from index.roles import FRAMING, answer_sentences, role_of  # noqa: E402
+from qa.service import QAService  # noqa: E402
+
+NOTICES = ROOT / "data" / "notices"
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def plain(text: str) -> str:
+    """Text compared without markers, ellipses, whitespace or script."""
+    return "".join(search_form(_MARKER.sub("", text).replace("…", "")).split())
+
+
+def framing_only(answer: str) -> bool:
+    """Every part the answer quotes is a framing part of a notice."""
+    pieces = [p for p in _MARKER.split(answer.replace("…", "")) if p.strip()]
+    parts = [p[a:b] for p in pieces for a, b in answer_sentences(p)]
+    return bool(parts) and all(role_of(p) in FRAMING for p in parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="held-out", choices=["held-out", "fitting", "all"])
+    parser.add_argument("--index", type=Path, default=ROOT / ".cache" / "eval" / "notices")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval_notices.md")
+    args = parser.parse_args()
+
+    ingest([NOTICES / "docs"], args.index, load_embedder(), cross=UseEmbedder())
+    questions = [json.loads(line) for line in (NOTICES / "questions.jsonl").open(encoding="utf-8")]
+    if args.split != "all":
+        questions = [q for q in questions if q["split"] == args.split]
+    service = QAService.open(args.index)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = []
+    for q in questions:
+        answer = service.ask(q["question"])
+        said = plain(answer.text)
+        gold = [plain(g) for g in q["gold"]]
+        first = answer.citations[0].source if answer.citations else None
+        row = {
+            "id": q["id"],
+            "kind": q["kind"],
+            "question_type": answer.question_type,
+            "abstained": answer.abstained,
+            "holds_gold": not answer.abstained and any(g in said for g in gold),
+            "whole_gold": not answer.abstained and all(g in said for g in gold),
+            "framing_only": not answer.abstained and framing_only(answer.text),
+            "right_first": first is not None and Path(first).name == q["doc"],
+            "answer": answer.text,
+        }
+        rows.append(row)
+        for group in (q["kind"], "all"):
+            c = counts[group]
+            c["questions"] += 1
+            for key in ("abstained", "holds_gold", "whole_gold", "framing_only", "right_first"):
+                c[key] += int(row[key])
+    service.close()
+
+    keys = ("holds_gold", "whole_gold", "framing_only", "abstained", "right_first")
+    lines = [
+        f"# Description answers on invented notices ({args.split}, `python scripts/eval_notices.py"
+        f" --split {args.split}`)",
+        "",
+        "| questions | n | holds a gold sentence | whole gold answer | only framing | abstained "
+        "| right notice first |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for group, c in sorted(counts.items()):
+        n = c["questions"]
+        lines.append(f"| {group} | {n} | " + " | ".join(f"{c[k] / n:.3f}" for k in keys) + " |")
+    lines += [
+        "",
+        "| id | kind | asked as | gold in | whole | answer |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        shown = r["answer"].replace("|", "/").replace("\n", " ")
+        lines.append(
+            f"| {r['id']} | {r['kind']} | {r['question_type']} | {int(r['holds_gold'])} | "
+            f"{int(r['whole_gold'])} | {shown} |"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.with_suffix(".json").write_text(
+        json.dumps({"counts": counts, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print("\n".join(lines[: 4 + len(counts)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Description answers: the items under the best heading or lead-in, never a notice's title,
+dateline or preamble (qa/describe.py, qa/answer.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.roles import answer_sentences, role_of
+from qa.answer import compose_answer
+from qa.cite import Citation, ScoredSentence
+from qa.describe import MAX_ITEMS, describe, level
+from qa.query import parse_query
+from qa.retrieve import SignalScore
+
+NOTICE = (
+    "青溪市人民政府办公室关于印发青溪市支持小微企业纾困发展若干措施的通知 青政办发〔2024〕12号 "
+    "各县（市）区人民政府，市政府各部门，各直属机构：为深入贯彻落实党中央、国务院关于助企纾困的决策部署，"
+    "结合我市实际，现就减免小微企业房屋租金有关事项通知如下：一、减免房屋租金 "
+    "（一）对承租国有房屋的小微企业，免除2024年上半年3个月租金。"
+    "（二）对承租非国有房屋的小微企业，出租人减免租金的，按减免额的30%给予补贴。"
+    "（三）减免租金由承租方向产权单位申请，产权单位在15个工作日内办结。"
+    "二、加大金融支持 （一）新增普惠小微贷款利率不高于3.5%。"
+    "联系人：张明 联系电话：0571-12345678 特此通知。 青溪市人民政府办公室 2024年3月10日"
+)
+
+
+def citation(n: int, text: str) -> Citation:
+    return Citation(
+        n, "d", "t", "s", None, None, 0, len(text), text, None, 1.0,
+        {"dense": SignalScore(1, 0.9, 2.0)},
+    )  # fmt: skip
+
+
+def scored(text: str, scores: dict[str, float], n: int = 1) -> list[ScoredSentence]:
+    """The passage's sentences as the answer step sees them; a sentence scores what
+    ``scores`` gives the first key it contains (else 0.1), as a word-sharing scorer would."""
+    out = []
+    for i, (a, b) in enumerate(answer_sentences(text)):
+        sentence = text[a:b]
+        score = next((v for k, v in scores.items() if k in sentence), 0.1)
+        out.append(
+            ScoredSentence(n, sentence, score, role=role_of(sentence, first=i == 0), span=(a, b))
+        )
+    return out
+
+
+# a scorer that likes what shares the question's words: the title and the preamble most
+TEMPTED = {"的通知": 0.95, "现就减免": 0.93, "非国有房屋": 0.6, "一、减免房屋租金": 0.5}
+
+
+def test_a_how_question_gets_the_items_not_the_title_or_preamble() -> None:
+    sentences = scored(NOTICE, TEMPTED)
+    answer = compose_answer(
+        parse_query("小微企业房屋租金怎么减免？"), [citation(1, NOTICE)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.question_type == "description"
+    assert "的通知" not in answer.text and "决策部署" not in answer.text
+    assert "青政办发" not in answer.text and "各县" not in answer.text
+    # the enumeration from its heading, in order, up to the next heading of its level
+    assert answer.text == (
+        "一、减免房屋租金[1]"
+        "（一）对承租国有房屋的小微企业，免除2024年上半年3个月租金。[1]"
+        "（二）对承租非国有房屋的小微企业，出租人减免租金的，按减免额的30%给予补贴。[1]"
+        "（三）减免租金由承租方向产权单位申请，产权单位在15个工作日内办结。[1]"
+    )
+
+
+def test_a_factoid_question_does_not_get_a_title_either() -> None:
+    sentences = scored(NOTICE, TEMPTED)
+    answer = compose_answer(
+        parse_query("非国有房屋减免租金补贴比例"), [citation(1, NOTICE)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text.startswith("（二）对承租非国有房屋的小微企业")
+    assert "的通知" not in answer.text
+
+
+def test_framing_parts_answer_when_asked_for() -> None:
+    sentences = scored(NOTICE, {"联系电话": 0.9, "的通知": 0.95})
+    asked = compose_answer(
+        parse_query("咨询电话是多少"), [citation(1, NOTICE)], sentences, 0.9, answer_at=0.5
+    )
+    assert asked.text.startswith("联系电话：0571-12345678")
+    issued = compose_answer(
+        parse_query("这个通知是哪个部门发布的"), [citation(1, NOTICE)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert issued.text.startswith("青溪市人民政府办公室关于印发")
+
+
+def test_only_framing_in_the_passages_is_still_quoted() -> None:
+    title = "青溪市人民政府办公室关于做好防汛工作的通知"
+    sentences = scored(title, {"通知": 0.9})
+    answer = compose_answer(
+        parse_query("防汛工作怎么做"), [citation(1, title)], sentences, 0.9, answer_at=0.5
+    )
+    assert answer.text == f"{title}[1]"
+
+
+def test_the_budget_ends_with_an_ellipsis_and_the_citation_to_read_on() -> None:
+    items = "".join(f"{n}. 第{n}项措施的具体内容是加强管理和服务。" for n in range(1, 9))
+    text = f"主要措施如下：{items}"
+    sentences = scored(text, {"4. 第4项": 0.9})
+    block = describe(max(sentences, key=lambda s: s.score), sentences, citation(2, text))
+    # from the lead-in, the first MAX_ITEMS items, then more
+    assert block.sentences[0].text == "主要措施如下："
+    assert [s.text[0] for s in block.sentences[1:]] == [str(n) for n in range(1, MAX_ITEMS + 1)]
+    assert block.more
+    sentences = [ScoredSentence(2, s.text, s.score, role=s.role, span=s.span) for s in sentences]
+    answer = compose_answer(
+        parse_query("有哪些措施"), [citation(1, "x"), citation(2, text)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text.endswith("加强管理和服务。…[2]")
+
+
+def test_a_lead_in_anchor_gives_the_items_it_leads_into() -> None:
+    text = "为保障粮食供应，县里采取以下措施：1.建立储备。2.每月轮换。3.平价销售。（二）其他事项。"
+    sentences = scored(text, {"采取以下措施": 0.9})
+    block = describe(sentences[0], sentences, citation(1, text))
+    assert [s.text for s in block.sentences] == [
+        "为保障粮食供应，县里采取以下措施：", "1.建立储备。", "2.每月轮换。", "3.平价销售。",
+    ]  # fmt: skip
+
+
+def test_a_body_anchor_runs_to_the_end_of_its_paragraph() -> None:
+    text = "去年全市粮食产量稳定。为稳定粮价，县里建立了储备。储备粮每月轮换一次。\n另一段讲的是别的事情。"
+    sentences = scored(text, {"为稳定粮价": 0.9})
+    block = describe(sentences[1], sentences, citation(1, text))
+    assert [s.text for s in block.sentences] == [
+        "为稳定粮价，县里建立了储备。",
+        "储备粮每月轮换一次。",
+    ]
+    assert not block.more
+
+
+def test_levels_of_markers() -> None:
+    assert [level(t) for t in ("一、总体要求", "（二）加强监测", "三是稳定价格", "2.申请", "正文")] == [
+        1, 2, 3, 3, 4,
+    ]  # fmt: skip
+
+
+def test_a_description_question_is_answered_from_the_passage_and_its_neighbours(
+    tmp_path: Path,
+) -> None:
+    """Through the service: the first passage is read with its neighbouring chunks, so the
+    enumeration is quoted whole although it spans several chunks; no framing part is quoted."""
+    from index.embedder import HashingEmbedder
+    from index.folder import open_snapshot
+    from index.pipeline import ingest
+    from qa.service import QAService
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    items = "".join(
+        f"（{n}）第{n}项保障粮食供应的措施，由县粮食局会同有关部门按月落实到每个乡镇和每个粮油网点。"
+        for n in "一二三四"
+    )
+    (docs / "notice.txt").write_text(
+        f"云岭县人民政府关于做好粮食保供稳价工作的通知 各乡镇人民政府，县直各部门："
+        f"为深入贯彻落实粮食安全工作部署，现就保供稳价有关事项通知如下：一、保障粮食供应 {items}"
+        "二、稳定市场价格 （一）县市场监管局每日监测粮油价格。特此通知。",
+        encoding="utf-8",
+    )
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([docs], tmp_path / "idx", main, cross=cross)
+    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+    answer = service.ask("云岭县如何保障粮食供应？")
+    assert answer.question_type == "description"
+    assert len(answer.citations[0].chunk_ids) > 1  # read with its neighbours
+    assert not any(w in answer.text for w in ("的通知", "各乡镇", "为深入贯彻", "特此通知"))
+    # the whole enumeration under its heading, in order, and not the next section
+    quoted = [part for part in answer.text.split("[1]") if part]
+    assert quoted[0] == "一、保障粮食供应"
+    assert [q[:3] for q in quoted[1:]] == ["（一）", "（二）", "（三）", "（四）"]
+    roles = [r for _, _, r in answer.citations[0].roles]
+    assert roles[:3] == ["title", "addressee", "preamble"] and roles[-1] == "closing"
