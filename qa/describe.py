@@ -24,9 +24,9 @@ from qa.retrieve import Hit
 DESCRIBED = frozenset({"description", "list"})  # the question types answered by a block
 MAX_ITEMS = 5  # items of an enumeration (or sentences, where it has none) an answer quotes
 MAX_DESCRIPTION_CHARS = 600
-# a description question's first passages are read with their neighbours, since an
-# enumeration runs on past the chunk that matched (chunks hold ~200 characters): WIDEN chunks
-# before and after each of the first WIDEN_TOP hits
+# a description question's first passage is read with its neighbours, since an enumeration
+# runs on past the chunk that matched (chunks hold ~200 characters): WIDEN chunks before and
+# after each of its first WIDEN_TOP hits
 WIDEN_TOP = 2
 WIDEN = (-2, -1, 1, 2, 3)
 

@@ -184,8 +184,6 @@ class QAService:
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
         hits = self.retriever.rank(signals, max(k, ORDER_DEPTH), doc_ids=doc_ids)
-        if signals.query.kind in DESCRIBED:  # the enumeration may run past the chunk matched
-            hits = widened(hits, self.snapshot.store)
         citations, sentences = self.read(
             signals.query,
             *by_sentences(
@@ -194,6 +192,8 @@ class QAService:
             ),
         )
         citations, sentences = fold_repeats(citations, sentences)
+        if signals.query.kind in DESCRIBED and citations:
+            citations, sentences = self.widen_first(signals, hits, citations, sentences)
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]
@@ -213,6 +213,32 @@ class QAService:
         logits = self.reader.score(query.text, [c.text for c in citations[:depth]])
         weight = self.fitted.reader_weight.get(language, 0.0)
         return by_reader(citations, sentences, logits.tolist(), weight)
+
+    def widen_first(
+        self,
+        signals: QuerySignals,
+        hits: list[Hit],
+        citations: list[Citation],
+        sentences: list[ScoredSentence],
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """The first passage of a description or list question read with its neighbouring
+        chunks (``qa/describe.widened``), since the enumeration that answers it may run on
+        past the chunk that matched; its place, score and the order are kept as they were."""
+        first = citations[0]
+        own = [h for h in hits if h.chunk.id in first.chunk_ids]
+        wide = widened(own, self.snapshot.store)
+        if not own or len(wide) == len(own):
+            return citations, sentences
+        cited, said = self.citations_for(signals, wide)
+        home = next((c for c in cited if own[0].chunk.id in c.chunk_ids), None)
+        if home is None:
+            return citations, sentences
+        grown = replace(
+            first, text=home.text, char_start=home.char_start, char_end=home.char_end,
+            page=home.page, chunk_ids=home.chunk_ids, highlight=home.highlight, roles=home.roles,
+        )  # fmt: skip
+        read = [replace(s, citation=first.n) for s in said if s.citation == home.n]
+        return [grown, *citations[1:]], read + [s for s in sentences if s.citation != first.n]
 
     def compose(
         self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
