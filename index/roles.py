@@ -11,8 +11,8 @@ unless the question asks for what they hold (``qa/question_type.py``). They were
 the seeds, the public sets and the invented notices of ``data/notices`` (its fitting half),
 and they keep to forms that ordinary prose does not take.
 
-Roles are found at ingest, for the sentences the answer step scores (``index/sentence_vectors.
-answer_sentences``), and stored with each chunk; an index written before them gains them on its
+Roles are found at ingest, for the sentences the answer step scores (``answer_sentences``
+below: the sentences, cut further where a one-line notice's parts meet), and stored with each chunk; an index written before them gains them on its
 next run, and until then they are found when a passage is read."""
 
 from __future__ import annotations
@@ -22,21 +22,18 @@ from dataclasses import replace
 from typing import Literal
 
 from index.chunking import sentence_spans
-from index.clean import CJK, CJK_PUNCT
+from index.clean import CJK, CJK_PUNCT, NUM_ZH
 from index.documents import Chunk
 
 Role = Literal[
     "title", "dateline", "addressee", "preamble", "heading", "item", "contact", "closing", "body"
 ]
-ROLES: tuple[Role, ...] = (
-    "title", "dateline", "addressee", "preamble", "heading", "item", "contact", "closing", "body",
-)  # fmt: skip
 # the parts that frame a notice: never the whole answer unless the question asks for them
 FRAMING: frozenset[Role] = frozenset(
     {"title", "dateline", "addressee", "preamble", "contact", "closing"}
 )
 
-_NUM = "一二三四五六七八九十百零〇两"
+_NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
 _ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公廳|局|厅|廳|部|中心|院|委|办|辦|处|處|署|会|會|公司|银行|銀行|协会|協會)"

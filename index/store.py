@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from index.backfill import Backfill
 from index.documents import Chunk, DocumentRecord, StoredChunk
 from index.normalise import passage_script
 from index.schema import columns_of, create_or_upgrade
@@ -30,7 +31,7 @@ class StoreStats:
     generation: int
 
 
-class Store:
+class Store(Backfill):
     """One connection to an index's SQLite file. Writes happen inside ``transaction()``; every
     committed write bumps the ``generation`` that derived indexes are built for."""
 
@@ -149,24 +150,6 @@ class Store:
         cur = self._db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
         return cur.rowcount
 
-    def put_names(self, names: Mapping[str, str]) -> None:
-        """Give the documents with these sources (``{source: name}``) the name they show."""
-        self._db.executemany(
-            "UPDATE documents SET name = ? WHERE source = ?", [(n, s) for s, n in names.items()]
-        )
-
-    def sources_without_name(self) -> set[str]:
-        """Sources of documents written before documents had a name to show (a writer's
-        store: opening it added the column)."""
-        return {r[0] for r in self._db.execute("SELECT source FROM documents WHERE name IS NULL")}
-
-    def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
-        """Give the chunks with these text hashes their packed sentence vectors."""
-        self._db.executemany(
-            "UPDATE chunks SET sentence_vectors = ? WHERE text_hash = ?",
-            [(blob, h) for h, blob in packed.items()],
-        )
-
     # -- reads ----------------------------------------------------------------------------
 
     def generation(self) -> int:
@@ -204,14 +187,6 @@ class Store:
                 part,
             ).fetchall()
         return found
-
-    def texts_without_sentence_vectors(self) -> dict[str, str]:
-        """Passage texts, by text hash, whose sentence vectors are not stored (an index written
-        before they were, or by a run without the cross-lingual model)."""
-        rows = self._db.execute(
-            "SELECT DISTINCT text_hash, text FROM chunks WHERE sentence_vectors IS NULL"
-        )
-        return dict(rows.fetchall())
 
     def all_vectors(
         self, dimension: int, column: VectorColumn = "vector"
@@ -260,30 +235,6 @@ class Store:
             for script in ("traditional", "simplified")
         }
 
-    def texts_without_script(self) -> dict[int, str]:
-        """Passage texts, by row id, whose script is not recorded (written before it was)."""
-        rows = self._db.execute("SELECT row_id, text FROM chunks WHERE script IS NULL")
-        return dict(rows.fetchall())
-
-    def put_scripts(self, texts: Mapping[int, str]) -> None:
-        """Record the script of each of these passages (by row id)."""
-        self._db.executemany(
-            "UPDATE chunks SET script = ? WHERE row_id = ?",
-            [(passage_script(text), row_id) for row_id, text in texts.items()],
-        )
-
-    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
-        """Passage texts and ordinals, by row id, whose sentence roles are not recorded."""
-        rows = self._db.execute("SELECT row_id, text, ordinal FROM chunks WHERE roles IS NULL")
-        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
-
-    def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
-        """Record the roles of each of these passages' answer sentences (by row id)."""
-        self._db.executemany(
-            "UPDATE chunks SET roles = ? WHERE row_id = ?",
-            [(",".join(r), row_id) for row_id, r in roles.items()],
-        )
-
     def all_search_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self._db.execute("SELECT row_id, search_text FROM chunks ORDER BY row_id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
@@ -315,40 +266,31 @@ class Store:
 
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """Search texts of the chunks at these (document id, ordinal) places, where they exist:
-        the neighbours a passage is read with. One indexed lookup per document (a row-value
-        ``IN`` would scan the whole table)."""
+        the neighbours a passage is read with."""
+        return self._at(places, "search_text")
+
+    def rows_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Row ids of the chunks at these (document id, ordinal) places, where they exist."""
+        return self._at(places, "row_id")
+
+    def _at(self, places: Iterable[tuple[str, int]], column: str) -> dict[tuple[str, int], Any]:
+        """``column`` of the chunks at these places: one indexed lookup per document (a
+        row-value ``IN`` would scan the whole table)."""
         by_doc: dict[str, set[int]] = {}
         for doc_id, ordinal in places:
             by_doc.setdefault(doc_id, set()).add(ordinal)
-        found: dict[tuple[str, int], str] = {}
+        found: dict[tuple[str, int], Any] = {}
         for doc_id, ordinals in by_doc.items():
             wanted = sorted(ordinals)
             for i in range(0, len(wanted), 500):
                 part = wanted[i : i + 500]
                 rows = self._db.execute(
-                    "SELECT ordinal, search_text FROM chunks WHERE doc_id = ? AND ordinal IN "
+                    f"SELECT ordinal, {column} FROM chunks WHERE doc_id = ? AND ordinal IN "
                     f"({','.join('?' * len(part))})",
                     [doc_id, *part],
                 )
-                for ordinal, text in rows:
-                    found[(doc_id, ordinal)] = text
-        return found
-
-    def rows_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """Row ids of the chunks at these (document id, ordinal) places, where they exist."""
-        found: dict[tuple[str, int], int] = {}
-        by_doc: dict[str, set[int]] = {}
-        for doc_id, ordinal in places:
-            by_doc.setdefault(doc_id, set()).add(ordinal)
-        for doc_id, ordinals in by_doc.items():
-            wanted = sorted(ordinals)
-            rows = self._db.execute(
-                "SELECT ordinal, row_id FROM chunks WHERE doc_id = ? AND ordinal IN "
-                f"({','.join('?' * len(wanted))})",
-                [doc_id, *wanted],
-            )
-            for ordinal, row_id in rows:
-                found[(doc_id, ordinal)] = row_id
+                for ordinal, value in rows:
+                    found[(doc_id, ordinal)] = value
         return found
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:

@@ -82,9 +82,11 @@ def compose_answer(
     if query.kind in DESCRIBED and pool:
         by_n = {c.n: c for c in citations}
         block = describe(pool[0], sentences, by_n[pool[0].citation], allowed)
-        text = joiner.join(f"{s.text}[{s.citation}]" for s in block.sentences)
-        if block.more:
-            text = text[: -len(f"[{block.sentences[-1].citation}]")] + f"…[{pool[0].citation}]"
+        last = len(block.sentences) - 1
+        text = joiner.join(  # a block cut by its budget ends with "…" and the [n] to read on
+            f"{s.text}{'…' if block.more and i == last else ''}[{s.citation}]"
+            for i, s in enumerate(block.sentences)
+        )
         return Answer(
             query.text, text, citations, False, confidence, evidence, query.language,
             query.script, question_type=query.kind,

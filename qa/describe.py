@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.clean import NUM_ZH
 from index.folder import IndexStore
 from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
@@ -24,17 +25,14 @@ from qa.retrieve import Hit
 DESCRIBED = frozenset({"description", "list"})  # the question types answered by a block
 MAX_ITEMS = 5  # items of an enumeration (or sentences, where it has none) an answer quotes
 MAX_DESCRIPTION_CHARS = 600
-# a description question's first passage is read with its neighbours, since an enumeration
-# runs on past the chunk that matched (chunks hold ~200 characters): WIDEN chunks before and
-# after each of its first WIDEN_TOP hits
-WIDEN_TOP = 2
+# a description question's first passage is read with the chunks around it, since an
+# enumeration runs on past the chunk that matched (chunks hold ~200 characters)
 WIDEN = (-2, -1, 1, 2, 3)
 
-_NUM = "一二三四五六七八九十百零〇两"
 _LEVELS = (
-    (1, re.compile(rf"^(?:#\s|第[{_NUM}\d]+[章篇部分]|[{_NUM}]+、)")),
-    (2, re.compile(rf"^[（(][{_NUM}]+[）)]")),
-    (3, re.compile(rf"^(?:[{_NUM}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{_NUM}]+[，,、])")),
+    (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、)")),
+    (2, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
+    (3, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
 )
 _LEAD_IN_END = ("：", ":")
 
@@ -47,26 +45,22 @@ class Description:
     more: bool
 
 
-def widened(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
-    """``hits`` with the neighbours of the first WIDEN_TOP placed just after each, so that
-    citing merges them into its passage (``qa/cite.merge_hits``); a neighbour that is a hit
-    itself moves up with it."""
-    top = list(hits[:WIDEN_TOP])
-    places = [(h.chunk.doc_id, h.chunk.ordinal + d) for h in top for d in WIDEN]
-    rows = store.rows_at(p for p in places if p[1] >= 0)
-    stored = {s.row_id: s for s in store.chunks(sorted(set(rows.values())))}
-    out: list[Hit] = []
-    placed: set[int] = set()
-    for h in top:
-        out.append(h)
-        placed.add(h.row_id)
+def with_neighbours(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
+    """``hits`` (the chunks of one passage) followed by the chunks around them (WIDEN), the
+    nearest first, so that citing merges each into the passage (``qa/cite.merge_hits`` joins
+    a chunk that touches one already in it)."""
+    have = {(h.chunk.doc_id, h.chunk.ordinal) for h in hits}
+    near: dict[tuple[str, int], int] = {}
+    for h in hits:
         for d in WIDEN:
-            row = rows.get((h.chunk.doc_id, h.chunk.ordinal + d))
-            if row is None or row in placed or row not in stored:
-                continue
-            out.append(Hit(stored[row].chunk, row, h.score, script=stored[row].script))
-            placed.add(row)
-    return out + [h for h in hits[WIDEN_TOP:] if h.row_id not in placed]
+            place = (h.chunk.doc_id, h.chunk.ordinal + d)
+            if place[1] >= 0 and place not in have:
+                near[place] = min(near.get(place, abs(d)), abs(d))
+    rows = store.rows_at(near)
+    found = store.chunks(sorted(set(rows.values())))
+    found.sort(key=lambda c: near[(c.chunk.doc_id, c.chunk.ordinal)])
+    score = hits[0].score if hits else 0.0
+    return [*hits, *(Hit(c.chunk, c.row_id, score, script=c.script) for c in found)]
 
 
 def level(text: str) -> int:

@@ -15,7 +15,7 @@ from index.folder import Snapshot, open_snapshot
 from qa.answer import Answer, compose_answer
 from qa.cite import Citation, ScoredSentence, cite
 from qa.confidence import confidence
-from qa.describe import DESCRIBED, widened
+from qa.describe import DESCRIBED, with_neighbours
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
@@ -222,11 +222,11 @@ class QAService:
         sentences: list[ScoredSentence],
     ) -> tuple[list[Citation], list[ScoredSentence]]:
         """The first passage of a description or list question read with its neighbouring
-        chunks (``qa/describe.widened``), since the enumeration that answers it may run on
+        chunks (``qa/describe.with_neighbours``), since the enumeration that answers it may run on
         past the chunk that matched; its place, score and the order are kept as they were."""
         first = citations[0]
         own = [h for h in hits if h.chunk.id in first.chunk_ids]
-        wide = widened(own, self.snapshot.store)
+        wide = with_neighbours(own, self.snapshot.store)
         if not own or len(wide) == len(own):
             return citations, sentences
         cited, said = self.citations_for(signals, wide)

@@ -28,6 +28,7 @@ from index.documents import Chunk, DocumentRecord, StoredChunk
 from index.errors import IndexNotFound
 from index.manifest import Manifest
 from index.milvus import connection
+from index.milvus.backfill import NothingToFill
 from index.milvus.connection import KINDS, MAX_VARCHAR, Collections, create_collections
 from index.milvus.documents import DocumentRows
 from index.normalise import passage_script
@@ -49,7 +50,7 @@ def row_id_of(chunk_id: str) -> int:
     return int(chunk_id[:15], 16)
 
 
-class MilvusStore:
+class MilvusStore(NothingToFill):
     """One connection to the collections of an index held in Milvus."""
 
     def __init__(self, manifest: Manifest, *, readonly: bool = False) -> None:
@@ -188,20 +189,6 @@ class MilvusStore:
 
     def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
         self._queue("sentences", dict(packed))
-
-    def put_scripts(self, texts: Mapping[int, str]) -> None:
-        """Every chunk's script is written with it: nothing to do."""
-
-    def texts_without_script(self) -> dict[int, str]:
-        return {}
-
-    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
-        """Milvus keeps no sentence roles: they are found when a passage is read
-        (``qa/cite.sentence_roles``), so there is nothing to fill in."""
-        return {}
-
-    def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
-        """Roles are not kept in Milvus (see ``texts_without_roles``): nothing to do."""
 
     def sources_without_name(self) -> set[str]:
         return {d.source for d in self.docs.records() if d.name is None}
@@ -365,19 +352,18 @@ class MilvusStore:
     def search_texts_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """Search texts of the chunks at these (document id, ordinal) places, where they
         exist: the neighbours a passage is read with."""
-        wanted = sorted({f"{doc_id}:{ordinal}" for doc_id, ordinal in places})
-        if not wanted:
-            return {}
-        rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", "search_text"])
-        return {(r["doc_id"], int(r["ordinal"])): r["search_text"] for r in rows}
+        return self._at(places, "search_text")
 
     def rows_at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
         """Row ids of the chunks at these (document id, ordinal) places, where they exist."""
+        return {place: int(row) for place, row in self._at(places, "row_id").items()}
+
+    def _at(self, places: Iterable[tuple[str, int]], field: str) -> dict[tuple[str, int], Any]:
         wanted = sorted({f"{doc_id}:{ordinal}" for doc_id, ordinal in places})
         if not wanted:
             return {}
-        rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", "row_id"])
-        return {(r["doc_id"], int(r["ordinal"])): int(r["row_id"]) for r in rows}
+        rows = self.db.query_in("chunks", "place", wanted, ["doc_id", "ordinal", field])
+        return {(r["doc_id"], int(r["ordinal"])): r[field] for r in rows}
 
     def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return self.docs.titles(doc_ids)

@@ -1,0 +1,68 @@
+"""What an index written by an older citeqa lacks and gains on its next ingest run: the names
+its documents show, its answer sentences' vectors, its passages' scripts and their sentences'
+roles (``index/pipeline.ingest`` fills them in). Each column was added by
+``index/schema.create_or_upgrade`` when the index was opened for writing."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+from index.normalise import passage_script
+
+
+class Backfill:
+    """The SQLite store's reads of what is missing and its writes of it (a part of
+    ``index/store.Store``)."""
+
+    _db: sqlite3.Connection
+
+    def put_names(self, names: Mapping[str, str]) -> None:
+        """Give the documents with these sources (``{source: name}``) the name they show."""
+        self._db.executemany(
+            "UPDATE documents SET name = ? WHERE source = ?", [(n, s) for s, n in names.items()]
+        )
+
+    def sources_without_name(self) -> set[str]:
+        """Sources of documents written before documents had a name to show (a writer's
+        store: opening it added the column)."""
+        return {r[0] for r in self._db.execute("SELECT source FROM documents WHERE name IS NULL")}
+
+    def put_sentence_vectors(self, packed: Mapping[str, bytes]) -> None:
+        """Give the chunks with these text hashes their packed sentence vectors."""
+        self._db.executemany(
+            "UPDATE chunks SET sentence_vectors = ? WHERE text_hash = ?",
+            [(blob, h) for h, blob in packed.items()],
+        )
+
+    def texts_without_sentence_vectors(self) -> dict[str, str]:
+        """Passage texts, by text hash, whose sentence vectors are not stored (an index written
+        before they were, or by a run without the cross-lingual model)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT text_hash, text FROM chunks WHERE sentence_vectors IS NULL"
+        )
+        return dict(rows.fetchall())
+
+    def texts_without_script(self) -> dict[int, str]:
+        """Passage texts, by row id, whose script is not recorded (written before it was)."""
+        rows = self._db.execute("SELECT row_id, text FROM chunks WHERE script IS NULL")
+        return dict(rows.fetchall())
+
+    def put_scripts(self, texts: Mapping[int, str]) -> None:
+        """Record the script of each of these passages (by row id)."""
+        self._db.executemany(
+            "UPDATE chunks SET script = ? WHERE row_id = ?",
+            [(passage_script(text), row_id) for row_id, text in texts.items()],
+        )
+
+    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
+        """Passage texts and ordinals, by row id, whose sentence roles are not recorded."""
+        rows = self._db.execute("SELECT row_id, text, ordinal FROM chunks WHERE roles IS NULL")
+        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
+
+    def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
+        """Record the roles of each of these passages' answer sentences (by row id)."""
+        self._db.executemany(
+            "UPDATE chunks SET roles = ? WHERE row_id = ?",
+            [(",".join(r), row_id) for row_id, r in roles.items()],
+        )
