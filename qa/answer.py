@@ -79,9 +79,13 @@ def compose_answer(
     allowed = framing_asked(query.text)
     pool = [s for s in pool if s.role not in FRAMING or s.role in allowed] or pool
     joiner = " " if query.script == "none" else ""
-    if query.kind in DESCRIBED and pool:
-        by_n = {c.n: c for c in citations}
-        block = describe(pool[0], sentences, by_n[pool[0].citation], allowed)
+    by_n = {c.n: c for c in citations}
+    block = (
+        describe(pool[0], sentences, by_n[pool[0].citation], allowed)
+        if query.kind in DESCRIBED and pool
+        else None
+    )
+    if block is not None:  # an enumeration, or a section under its heading
         last = len(block.sentences) - 1
         text = joiner.join(  # a block cut by its budget ends with "…" and the [n] to read on
             f"{s.text}{'…' if block.more and i == last else ''}[{s.citation}]"

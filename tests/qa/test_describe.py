@@ -124,15 +124,31 @@ def test_a_lead_in_anchor_gives_the_items_it_leads_into() -> None:
     ]  # fmt: skip
 
 
-def test_a_body_anchor_runs_to_the_end_of_its_paragraph() -> None:
-    text = "去年全市粮食产量稳定。为稳定粮价，县里建立了储备。储备粮每月轮换一次。\n另一段讲的是别的事情。"
+def test_a_body_anchor_under_a_heading_runs_to_the_end_of_its_paragraph() -> None:
+    text = (
+        "二、稳定粮价\n去年全市粮食产量稳定。为稳定粮价，县里建立了储备。储备粮每月轮换一次。"
+        "\n另一段讲的是别的事情。"
+    )
     sentences = scored(text, {"为稳定粮价": 0.9})
-    block = describe(sentences[1], sentences, citation(1, text))
+    block = describe(sentences[2], sentences, citation(1, text))
+    assert block is not None
     assert [s.text for s in block.sentences] == [
         "为稳定粮价，县里建立了储备。",
         "储备粮每月轮换一次。",
     ]
     assert not block.more
+
+
+def test_prose_with_no_structure_is_answered_by_its_best_sentences() -> None:
+    text = "张世昌是中国足球运动员。2008年他被河南建业罗致。他以出众的身体协调性和火爆的性格闻名。"
+    sentences = scored(text, {"2008年": 0.9, "闻名": 0.85})
+    assert describe(sentences[1], sentences, citation(1, text)) is None
+    answer = compose_answer(
+        parse_query("张世昌出名的原因是什么？"), [citation(1, text)], sentences, 0.9,
+        answer_at=0.5, further_at=0.8,
+    )  # fmt: skip
+    assert answer.question_type == "description"
+    assert answer.text == "2008年他被河南建业罗致。[1]他以出众的身体协调性和火爆的性格闻名。[1]"
 
 
 def test_levels_of_markers() -> None:
