@@ -173,15 +173,19 @@ def with_roles(chunks: list[Chunk]) -> list[Chunk]:
 # heading, an addressee line, a preamble or a date line: machine-translated prose has stray
 # spaces between words, and a colon in prose leads into the rest of its sentence.
 _GAP = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}{CJK_PUNCT}])|(?<=[：:，,；;])(?=\S)"
+    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「])|(?<=[：:，,；;])(?=\S)"
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
 )
+# the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
+# or 第一，, which count in prose as often as they enumerate)
+_STARTS_ITEM = re.compile(
+    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]"
+)
 _OPENS_PART = re.compile(
-    rf"{_ITEM.pattern[1:]}|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
+    rf"{_STARTS_ITEM.pattern}|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
     rf"(?:发布日期|發佈日期|發布日期|发布时间|發佈時間|來源|来源|发文机关|發文機關|联系人|聯繫人|联系电话|聯繫電話)[：:]|"
     rf"特此|{_DATE}$"
 )
-_MARKS_ITEM = re.compile(_ITEM.pattern[1:])
 
 
 def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -193,16 +197,19 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if gap.start() <= at:
                 continue
             comma = text[gap.start() - 1] in "，,；;" and gap.start() == gap.end()
-            if comma and not _MARKS_ITEM.match(text, gap.end(), end):
+            if comma and not _STARTS_ITEM.match(text, gap.end(), end):
                 continue  # a comma ends a part only before the next item
-            item = bool(_MARKS_ITEM.match(text, gap.end(), end))
+            item = bool(_STARTS_ITEM.match(text, gap.end(), end))
             if gap.start() == gap.end() and text[gap.end()].isdigit() and not item:
                 continue  # a label's value (联系电话：0571-…) stays with its label
             left = text[at : gap.start()].strip()
             opens = bool(_OPENS_PART.match(text, gap.end(), end))
             if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
                 continue  # a label's colon (联系人：, 地址：) does not end its part
-            if not opens and role_of(left) in _PLAIN:
+            role = role_of(left)
+            if role == "title" and at > 0 and "关于" not in left and "關於" not in left:
+                role = "body"  # a title stands first, or names what it is about (关于…的通知)
+            if not opens and role in _PLAIN:
                 continue
             out.extend(_trimmed(text, at, gap.start()))
             at = gap.end()
