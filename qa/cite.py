@@ -139,6 +139,8 @@ class ScoredSentence:
 def sentence_roles(chunks: Sequence[Chunk], sentences: Sequence[str]) -> list[Role]:
     """The role of each sentence of a passage made of ``chunks``: as ingest recorded it for
     the chunk's sentence of the same text (in either script), else found now."""
+    if len(chunks) == 1 and chunks[0].roles is not None and len(chunks[0].roles) == len(sentences):
+        return list(chunks[0].roles)  # type: ignore[arg-type]  # a passage of one chunk, as stored
     known: dict[str, Role] = {}
     for c in chunks:
         spans = answer_sentences(c.text)
