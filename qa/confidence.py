@@ -1,9 +1,10 @@
 """How likely it is that the cited passages answer the question: a logistic model per question
 language over what retrieval and the sentence scorer already measured — the second stage's
 score of the best passage, its similarities and how much of the question it contains, the
-best answer sentence's probability and, where the reader read the first passages, its logits
-of them — fitted on answerable questions against questions asked of
-an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again: a
+best answer sentence's probability, how far the first passage stands out from the others
+and, where the reader read the first passages, its logits of them — fitted on answerable
+questions (those of the public sets, and a few written worded away from their passages)
+against questions asked of an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again: a
 service without the reader gives the reader's features their fitted means, which add
 nothing."""
 
@@ -31,8 +32,11 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "best_sentence",
     "top_reader",
     "best_reader",
+    "top_margin",
+    "top_dense_margin",
+    "top_reader_margin",
 )
-READER_FEATURES = ("top_reader", "best_reader")
+READER_FEATURES = ("top_reader", "best_reader", "top_reader_margin")
 
 
 def confidence_features(
@@ -47,6 +51,12 @@ def confidence_features(
     read = [c.reader for c in citations if c.reader is not None]
     feats = top.rescored.features if top.rescored is not None else {}
     signal = top.signals
+    # how far the first passage stands out: a question worded away from its passage shares
+    # few words with it, but its passage still leads the others; another collection's
+    # questions find several passages alike
+    before_reader = [c.score - c.reader_part for c in citations]
+    dense = [c.signals["dense"].score if "dense" in c.signals else 0.0 for c in citations]
+    others_read = [c.reader for c in citations[1:] if c.reader is not None]
     row[:] = (
         top.score,
         signal["dense"].score if "dense" in signal else 0.0,
@@ -65,6 +75,9 @@ def confidence_features(
         max((s.score for s in sentences), default=0.0),
         top.reader if top.reader is not None else np.nan,
         max(read) if read else np.nan,
+        before_reader[0] - max(before_reader[1:], default=before_reader[0]),
+        dense[0] - (float(np.mean(dense[1:])) if len(dense) > 1 else dense[0]),
+        top.reader - max(others_read) if top.reader is not None and others_read else np.nan,
     )
     return row
 

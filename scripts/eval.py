@@ -7,7 +7,9 @@ per corpus entry, named by its id, so a later run embeds nothing again — then,
 HELD-OUT part by default (data/eval-splits.json; everything citeqa fits is fitted on the
 other part), scores BM25, dense, the first-stage fusions and the second stage side by side
 (R@1/5/10, MRR@10 over documents), checks every answer, and asks the index questions of the
-other sets, which it cannot answer, to see how often citeqa rightly abstains. Writes
+other sets, which it cannot answer, to see how often citeqa rightly abstains, and the
+questions of data/reworded.jsonl written over the set's paragraphs (worded away from the
+paragraph that answers them, or on its topic but not answered by the set). Writes
 ``results/eval.md`` and ``results/eval.json``.
 """
 
@@ -36,6 +38,7 @@ from qa.fitting.evalsets import (  # noqa: E402
     SETS,
     Layout,
     read_part,
+    read_reworded,
     read_sample_questions,
     read_splits,
 )
@@ -96,6 +99,19 @@ def main() -> None:
                  neg.answered, len(neg.confidence))
             )  # fmt: skip
             confidences[(source.language, False)] += neg.confidence
+        reworded = read_reworded(PATHS.reworded, name, args.part) if PATHS.reworded.exists() else {}
+        for (language, can), gold in sorted(reworded.items()):
+            if can:  # written worded away from their paragraph
+                label = f"{SETS[name].questions[0].label.split(' ')[0]} reworded ({language})"
+                report = evaluate(service, gold)
+                reports.append((label, report))
+                abstention.append((label, language, True, report.answered, len(gold)))
+                confidences[(language, True)] += report.confidence
+            else:  # on the set's topics, but not in it
+                label = f"on-topic questions the {name} index cannot answer ({language})"
+                neg = evaluate(service, gold, methods={})
+                abstention.append((label, language, False, neg.answered, len(gold)))
+                confidences[(language, False)] += neg.confidence
         service.close()
 
     if "sample" in args.sets:  # the bundled government reports, with questions written from them

@@ -48,6 +48,10 @@ class Layout:
     def sample_questions(self) -> Path:
         return self.root / "data" / "sample-questions.jsonl"
 
+    @property
+    def reworded(self) -> Path:
+        return self.root / "data" / "reworded.jsonl"
+
     def documents(self, name: str) -> Path:
         """The folder of files to index for a set (one text file per corpus entry, written
         once), or for "sample" the bundled sample corpus."""
@@ -150,6 +154,24 @@ def read_sample_questions(path: Path, part: Part) -> tuple[list[GoldQuery], list
         )  # fmt: skip
         (answerable if row["answerable"] else unanswerable).append(gold)
     return answerable, unanswerable
+
+
+def read_reworded(path: Path, set_name: str, part: Part) -> dict[tuple[str, bool], list[GoldQuery]]:
+    """Questions written for citeqa over paragraphs of a public set (``data/reworded.jsonl``,
+    each line marked with its set and part), worded away from the paragraph that answers them,
+    and on-topic questions the set cannot answer: by (language, answerable), positives named as
+    the evaluation index's files are."""
+    out: dict[tuple[str, bool], list[GoldQuery]] = {}
+    for n, line in enumerate(path.open(encoding="utf-8"), start=1):
+        row = json.loads(line)
+        if row["set"] != set_name or (part != "all" and row["part"] != part):
+            continue
+        gold = GoldQuery(
+            n, row["question"], frozenset(SAFE.sub("_", p) for p in row["positive_ids"]),
+            tuple(row["answers"]),
+        )  # fmt: skip
+        out.setdefault((row["language"], bool(row["answerable"])), []).append(gold)
+    return out
 
 
 def corpus_files(eval_dir: Path, name: str, folder: Path) -> Path:

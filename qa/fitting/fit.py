@@ -49,6 +49,14 @@ class Asked:
     signals: QuerySignals
     answerable: bool  # asked of the index whose corpus holds its answer
     source: str = ""  # the index it was asked of (the confidence fit balances sources)
+    # written for citeqa, worded away from its passage (data/reworded.jsonl), not a public
+    # set's question: the confidence fit weighs these as a group of their own
+    written: bool = False
+
+    @property
+    def group(self) -> str:
+        """What the confidence fit balances: the index asked, or "written"."""
+        return "written" if self.written else self.source
 
 
 def ask_all(

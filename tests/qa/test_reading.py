@@ -63,7 +63,7 @@ def test_without_a_reader_the_readers_features_add_nothing(service: QAService) -
     row = confidence_features(citations, sentences)
     columns = [CONFIDENCE_FEATURES.index(n) for n in READER_FEATURES]
     assert np.isnan(row[columns]).all()
-    names = ("top_score", *READER_FEATURES)
+    names = ("top_score", "top_reader", "best_reader")
     model = LinearModel(
         names, np.array([0.0, 1.0, 2.0], np.float32), np.ones(3, np.float32),
         np.array([0.5, 3.0, -2.0], np.float32), 0.25,
@@ -73,3 +73,26 @@ def test_without_a_reader_the_readers_features_add_nothing(service: QAService) -
     read = [replace(c, reader=3.0) for c in citations]
     logit = 0.25 + 0.5 * citations[0].score + 3.0 * (3.0 - 1.0) - 2.0 * (3.0 - 2.0)
     assert confidence(model, read, sentences) == pytest.approx(1 / (1 + np.exp(-logit)), rel=1e-5)
+
+
+def test_the_margins_say_how_far_the_first_passage_stands_out(service: QAService) -> None:
+    question = "煤炭产业占工业比重"
+    signals = service.retriever.signals([service.parse(question)])[0]
+    fitted = replace(service.fitted, reader_depth=3, reader_weight={"zh": 0.5}, reader_below={})
+    reading = service.with_fitted(fitted).with_reader(KeywordReader("煤炭"))
+    citations, sentences = reading.passages(signals, 5)
+    row = dict(zip(CONFIDENCE_FEATURES, confidence_features(citations, sentences), strict=True))
+    before = [c.score - c.reader_part for c in citations]
+    assert row["top_margin"] == pytest.approx(before[0] - max(before[1:]), rel=1e-5)
+    dense = [c.signals["dense"].score for c in citations]
+    assert row["top_dense_margin"] == pytest.approx(dense[0] - np.mean(dense[1:]), rel=1e-5)
+    logits = [c.reader for c in citations if c.reader is not None]
+    assert len(logits) == 3 and citations[0].reader is not None
+    others = [c.reader for c in citations[1:] if c.reader is not None]
+    assert row["top_reader_margin"] == pytest.approx(citations[0].reader - max(others))
+    # one passage: nothing to stand out from; not read: the reader's margin is unknown
+    alone = dict(
+        zip(CONFIDENCE_FEATURES, confidence_features(citations[:1], sentences), strict=True)
+    )
+    assert alone["top_margin"] == 0.0 and alone["top_dense_margin"] == 0.0
+    assert np.isnan(alone["top_reader_margin"])

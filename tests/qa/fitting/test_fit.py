@@ -20,6 +20,23 @@ def test_threshold_answers_the_share_of_every_index() -> None:
     assert at <= np.quantile(probs[:100], 0.1)
 
 
+def test_written_questions_weigh_as_a_group_and_leave_the_threshold_to_the_public_sets() -> None:
+    def asked(source: str, answerable: bool, written: bool) -> fit_answer.Answered:
+        gold = GoldQuery(1, "q", frozenset(), ())
+        item = fit.Asked(gold, None, answerable, source, written)  # type: ignore[arg-type]
+        return fit_answer.Answered(item, [], [])
+
+    items = [asked("drcd", True, False)] * 50 + [asked("drcd", True, True)] * 5
+    probs = np.r_[np.linspace(0.5, 1.0, 50), np.full(5, 0.01)]
+    # the written questions' low confidences do not drag the threshold down to them
+    assert fit_answer.threshold_for(items, probs, 0.9) == pytest.approx(
+        np.quantile(probs[:50], 0.1)
+    )
+    assert {a.asked.group for a in items} == {"drcd", "written"}
+    weights = learning.balanced_weights([(a.asked.group, a.asked.answerable) for a in items])
+    assert weights[:50].sum() == pytest.approx(weights[50:].sum())
+
+
 def sentence_examples(n: int, seed: int = 0) -> learning.Examples:
     """Questions of 6 sentences whose answer is the one with features a and b both middling,
     beside one decoy high in a only and one high in b only: no weighted sum of a and b puts
@@ -191,3 +208,17 @@ def test_what_the_reader_did_not_read_takes_the_mean_of_what_it_read() -> None:
         [2.0, 4.0, 0.0],
         [3.0, 8.0, 0.0],
     ]
+
+
+def test_the_reader_reads_only_as_deep_as_changes_what_comes_first() -> None:
+    keys = {"s": {f"d{i}": f"k{i}" for i in range(5)}}
+    # the gold passage stands second: reading two passages finds it, reading more adds nothing
+    second = [_read("s", True, 1.0, [-5.0, 5.0, 0.0, 0.0, 0.0], doc="k1") for _ in range(20)]
+    depth, rates = fit_answer.choose_depth(second, keys, 1.0)
+    assert depth == 2 and rates == {"2": 1.0, "3": 1.0, "5": 1.0}
+    # some gold passages stand fourth: only reading five puts them first
+    fourth = [_read("s", True, 1.0, [-5.0, -5.0, -5.0, 5.0, -5.0], doc="k3") for _ in range(5)]
+    depth, rates = fit_answer.choose_depth(second + fourth, keys, 1.0)
+    assert depth == 5 and rates["3"] == 0.8 and rates["5"] == 1.0
+    fit_answer.read_to(fourth, 3)
+    assert [c.reader for c in fourth[0].citations] == [-5.0, -5.0, -5.0, None, None]
