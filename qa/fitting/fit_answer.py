@@ -186,7 +186,7 @@ def choose_depth(
     """The fewest of the first passages (READER_DEPTHS) the reader need read, each question's
     logits read to the deepest: the smallest depth whose order at ``weight`` puts a gold
     document first within ``top1_loss`` of reading the deepest; with every depth's rate. Each
-    passage read costs a pass of the reader (#27: about 30 ms on 2 cores)."""
+    passage read costs a pass of the reader (about 50 ms for a DRCD passage on 2 cores)."""
 
     def top1(depth: int) -> float:
         return _top1(
