@@ -1,7 +1,9 @@
-"""Fit the second-stage ranker, the answer-sentence scorer and the abstention model on the
-FITTING parts of the public sets (data/eval-splits.json) and write qa/fitted.json.
+"""Fit the second-stage ranker, the answer-sentence scorer, the reader's depth, weight and gate,
+and the abstention model on the FITTING parts of the public sets (data/eval-splits.json) and
+the fitting half of the questions written over them (data/reworded.jsonl), and write
+qa/fitted.json (about 20 minutes on 2 cores).
 
-    python scripts/fit_ranker.py [--negatives 500] [--out qa/fitted.json]
+    python scripts/fit_ranker.py [--negatives 1500] [--out qa/fitted.json]
 
 Indexes of the sets are built (or reused) under .cache/eval/SET, as scripts/eval.py does.
 Held-out questions are never read here; scripts/eval.py reports on them.
