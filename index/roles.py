@@ -12,8 +12,9 @@ the seeds, the public sets and the invented notices of ``data/notices`` (its fit
 and they keep to forms that ordinary prose does not take.
 
 Roles are found at ingest, for the sentences the answer step scores (``answer_sentences``
-below: the sentences, cut further where a one-line notice's parts meet), and stored with each chunk; an index written before them gains them on its
-next run, and until then they are found when a passage is read."""
+below: the sentences, cut further where a one-line notice's parts meet), and stored with each
+chunk; an index written before them gains them on its next run, and until then they are found
+when a passage is read."""
 
 from __future__ import annotations
 
