@@ -174,7 +174,7 @@ def with_roles(chunks: list[Chunk]) -> list[Chunk]:
 # heading, an addressee line, a preamble or a date line: machine-translated prose has stray
 # spaces between words, and a colon in prose leads into the rest of its sentence.
 _GAP = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「])|(?<=[：:，,；;])(?=\S)"
+    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d])|(?<=[：:，,；;])(?=\S)"
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
 )
 # the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
@@ -208,8 +208,12 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
                 continue  # a label's colon (联系人：, 地址：) does not end its part
             role = role_of(left)
+            if text[gap.end()].isdigit() and not item and role != "heading":
+                continue  # a figure goes on its part (…办公室 2024年3月10日), after a heading not
             if role == "title" and at > 0 and "关于" not in left and "關於" not in left:
-                role = "body"  # a title stands first, or names what it is about (关于…的通知)
+                # a title stands first, names what it is about (关于…的通知), or heads the
+                # preamble of the document a notice forwards (…工作方案 为…，制定本方案。)
+                role = "title" if role_of(text[gap.end() : end]) == "preamble" else "body"
             if not opens and role in _PLAIN:
                 continue
             out.extend(_trimmed(text, at, gap.start()))

@@ -13,6 +13,7 @@ from index.normalise import search_form
 from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
 from qa.describe import DESCRIBED, describe
+from qa.headings import named_heading
 from qa.query import Query
 from qa.question_type import QuestionType, framing_asked
 from qa.sentences import is_statement
@@ -80,11 +81,11 @@ def compose_answer(
     pool = [s for s in pool if s.role not in FRAMING or s.role in allowed] or pool
     joiner = " " if query.script == "none" else ""
     by_n = {c.n: c for c in citations}
-    block = (
-        describe(pool[0], sentences, by_n[pool[0].citation], allowed)
-        if query.kind in DESCRIBED and pool
-        else None
-    )
+    block = None
+    if query.kind in DESCRIBED and pool:
+        # the section whose heading the question names, else the best sentence's block
+        anchor = named_heading(query.text, sentences, ANSWER_FROM_TOP) or pool[0]
+        block = describe(anchor, sentences, by_n[anchor.citation], allowed)
     if block is not None:  # an enumeration, or a section under its heading
         last = len(block.sentences) - 1
         text = joiner.join(  # a block cut by its budget ends with "…" and the [n] to read on

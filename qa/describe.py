@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.clean import NUM_ZH
 from index.folder import IndexStore
-from index.roles import FRAMING
+from index.roles import FRAMING, MAX_HEADING_CHARS
 from qa.cite import Citation, ScoredSentence
 from qa.retrieve import Hit
 
@@ -80,7 +80,9 @@ def describe(
     lead-in), where the best sentences answer better than the paragraph that follows: on the
     held-out CMRC description questions the paragraph held the gold answer .829 of the time,
     the best sentences .878."""
-    own = sorted((s for s in sentences if s.citation == anchor.citation), key=lambda s: s.span)
+    own = _with_subheadings(
+        sorted((s for s in sentences if s.citation == anchor.citation), key=lambda s: s.span)
+    )
     at = next(i for i, s in enumerate(own) if s.span == anchor.span)
     if not (
         anchor.role in ("item", "heading")
@@ -119,6 +121,22 @@ def describe(
         chosen.append(s)
         length += len(s.text)
     return Description(chosen, more=False)
+
+
+def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """``own`` with each short item that the next item goes deeper under read as a heading
+    ("（一）稳妥推进清洁取暖改造。" before "一是…"): its section is what is under it."""
+    out = list(own)
+    for i in range(len(own) - 1):
+        s, after = own[i], own[i + 1]
+        if (
+            s.role == "item"
+            and len(s.text.strip()) <= MAX_HEADING_CHARS
+            and after.role in ("item", "heading")
+            and level(after.text) > level(s.text)
+        ):
+            out[i] = replace(s, role="heading")
+    return out
 
 
 def _items(chosen: Sequence[ScoredSentence]) -> int:

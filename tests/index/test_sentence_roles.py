@@ -43,6 +43,22 @@ def test_a_one_line_notice_is_cut_into_its_parts_with_their_roles() -> None:
     ]
 
 
+def test_a_forwarded_documents_title_and_a_heading_before_a_figure_stand_apart() -> None:
+    text = (
+        "《青溪市清洁取暖工作方案》已经市政府同意，现印发给你们，请认真组织实施。 "
+        "青溪市清洁取暖工作方案 为持续改善我市冬季空气质量，制定本方案。 "
+        "一、工作目标 2024年完成农村清洁取暖改造2.6万户。"
+    )
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    roles = passage_roles(text, opens_document=False)
+    assert list(zip(parts, roles, strict=True))[1:] == [
+        ("青溪市清洁取暖工作方案", "title"),
+        ("为持续改善我市冬季空气质量，制定本方案。", "preamble"),
+        ("一、工作目标", "heading"),
+        ("2024年完成农村清洁取暖改造2.6万户。", "body"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "role"),
     [

@@ -192,3 +192,61 @@ def test_a_description_question_is_answered_from_the_passage_and_its_neighbours(
     assert [q[:3] for q in quoted[1:]] == ["（一）", "（二）", "（三）", "（四）"]
     roles = [r for _, _, r in answer.citations[0].roles]
     assert roles[:3] == ["title", "addressee", "preamble"] and roles[-1] == "closing"
+
+
+TASKS = (
+    "兰泽市数字政府建设实施方案 为加快政府治理数字化转型，制定本方案。"
+    "一、建设目标 到2026年，建成全市统一的数字政府平台，政务服务事项网上可办率达到98%以上。"
+    "二、重点任务 （一）建设统一的政务云平台，部门业务系统向市政务云迁移。"
+    "（二）打通数据共享通道，实现基础数据库全量共享。"
+    "三、全面排查隐患 一是排查水库。二是排查山塘。"
+    "四、保障措施 市财政每年安排数字政府建设资金不少于1.2亿元。"
+)
+
+
+def test_the_section_the_question_names_is_the_answer() -> None:
+    # the scorer prefers a sentence of another section, sharing the question's words
+    sentences = scored(TASKS, {"数字政府建设资金": 0.9, "数字政府平台": 0.8})
+    answer = compose_answer(
+        parse_query("兰泽市数字政府建设有哪些重点任务？"), [citation(1, TASKS)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text == (
+        "二、重点任务[1]（一）建设统一的政务云平台，部门业务系统向市政务云迁移。[1]"
+        "（二）打通数据共享通道，实现基础数据库全量共享。[1]"
+    )
+    # its words in another order, in Traditional script
+    answer = compose_answer(
+        parse_query("縣裡是怎麼開展隱患排查的？"), [citation(1, TASKS)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text.startswith("三、全面排查隐患[1]一是排查水库。[1]二是排查山塘。[1]")
+
+
+def test_a_generic_word_alone_does_not_name_a_heading() -> None:
+    from qa.headings import coverage, named_heading
+
+    sentences = scored(TASKS, {"数字政府建设资金": 0.9})
+    # one piece shared (措施 of 保障措施) is not enough; two pieces of three words are
+    assert coverage("保障措施", "兰泽市采取了哪些主要措施") == 0.0
+    assert coverage("全面排查隐患", "开展隐患排查") == 4 / 6
+    assert named_heading("兰泽市采取了哪些主要措施", sentences, top=3) is None
+    assert named_heading("兰泽市有哪些保障措施", sentences, top=3).text == "四、保障措施"  # type: ignore[union-attr]
+    # headings of passages past the first ``top`` are not read
+    later = scored(TASKS, {}, n=4)
+    assert named_heading("有哪些重点任务", later, top=3) is None
+
+
+def test_an_item_that_heads_deeper_items_gives_what_is_under_it() -> None:
+    text = (
+        "二、重点任务 （一）稳妥推进清洁取暖改造。一是实施煤改电改造，每户补贴4000元；"
+        "二是给予采暖期用电补贴；三是推广洁净型煤。（二）强化工业污染治理。对钢铁企业实施超低排放改造。"
+    )
+    sentences = scored(text, {"煤改电": 0.9})
+    answer = compose_answer(
+        parse_query("如何推进清洁取暖改造？"), [citation(1, text)], sentences, 0.9, answer_at=0.5
+    )
+    assert answer.text == (
+        "（一）稳妥推进清洁取暖改造。[1]一是实施煤改电改造，每户补贴4000元；[1]"
+        "二是给予采暖期用电补贴；[1]三是推广洁净型煤。[1]"
+    )

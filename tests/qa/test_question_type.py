@@ -18,6 +18,11 @@ from qa.question_type import question_type
         ("煤炭产业占工业比重下降到多少", "zh", "factoid"),
         ("如何在五年内新增多少个公园", "zh", "factoid"),  # an amount wins
         ("晋城培育了哪些新动能", "zh", "list"),
+        ("枫川市发展养老服务采取了哪些主要措施？", "zh", "description"),
+        ("数字政府建设有哪些重点任务？", "zh", "description"),
+        ("老人吃饭不方便，能得到什么帮助？", "zh", "description"),
+        ("补贴对象包括哪些人？", "zh", "list"),
+        ("这部电影的主题曲是什么歌？", "zh", "factoid"),
         ("丙烯颜料有毒吗？", "zh", "yes_no"),
         ("鹤壁是否是资源枯竭型城市", "zh", "yes_no"),
         ("侯活·韦比的职业是什么？", "zh", "factoid"),
