@@ -8,9 +8,13 @@ qa/reader.safetensors.
    second stage; the positive is the best-ranked gold chunk holding a gold answer, 7 negatives
    are drawn from its top 20 chunks of fitting documents; in 30% of the groups 3 negatives
    are the top chunks an index of another set gives (of its fitting documents); self-supervised English groups ask for a fitting XQuAD paragraph with a
-   sentence of its English original. English groups are read twice an epoch. A third of the
-   questions is left out (``trains_reader``): scripts/fit_ranker.py fits what reads the
-   reader's scores on them.
+   sentence of its English original; the fitting half of the questions written worded away
+   from their paragraphs (data/reworded.jsonl) make groups of their own. In every group of an
+   answerable question one negative is the positive cut of its answer's sentences
+   (``with_answer_cut``). A pass reads English and written groups three times, sentence
+   groups twice (``REPEATS``): there are a tenth as many English questions as Chinese ones. A
+   third of the questions is left out (``trains_reader``): scripts/fit_ranker.py fits what
+   reads the reader's scores on them.
 2. Train (qa/fitting/reader_fit.py), checkpointing every 50 steps into .cache/reader/: run the
    same command again to resume. Deterministic for --seed.
 
@@ -35,7 +39,7 @@ from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa.fitting import fit  # noqa: E402
-from qa.fitting.evalsets import SAFE, SETS, Layout, read_part, read_splits  # noqa: E402
+from qa.fitting.evalsets import SAFE, SETS, Layout, read_part, read_reworded, read_splits  # noqa: E402
 from qa.fitting.reader_fit import Recipe, train  # noqa: E402
 from qa.fitting.reader_pairs import (  # noqa: E402
     Group,
@@ -43,6 +47,7 @@ from qa.fitting.reader_pairs import (  # noqa: E402
     foreign_texts,
     mine,
     trains_reader,
+    with_answer_cut,
     with_foreign,
 )
 from qa.reader import READER_WEIGHTS  # noqa: E402
@@ -51,6 +56,8 @@ from qa.service import QAService  # noqa: E402
 PATHS = Layout(ROOT)
 WORK = ROOT / ".cache" / "reader"
 FOREIGN_SHARE = 0.3
+# how often a pass reads a group of each kind
+REPEATS = {"zh": 1, "en": 3, "en_sentence": 2, "written": 3}
 FOREIGN = {"drcd": ("cmrc2018", "xquad"), "cmrc2018": ("drcd", "xquad"), "xquad": ("drcd", "cmrc2018")}  # fmt: skip
 
 
@@ -95,6 +102,16 @@ def mine_groups(seed: int) -> list[Group]:
                 replacements.update(zip(part, texts, strict=True))
             groups += with_foreign(mined, replacements)
             log(f"{name} {kind}: {len(mined)} groups ({skipped} questions without a positive)")
+    for name in SETS:  # the written questions, after the public ones: those stay as they were
+        written = read_reworded(PATHS.reworded, name, "fit")
+        gold = [g for (_, answerable), part in sorted(written.items()) if answerable for g in part]
+        gold = [g for g in gold if trains_reader(g.question)]
+        asked = fit.ask_all(services[name], gold, answerable=True, source=name)
+        mined, skipped = mine(
+            services[name], asked, keys[name], rng, kind="written", fitting=fitting[name]
+        )
+        groups += mined
+        log(f"{name} written: {len(mined)} groups ({skipped} questions without a positive)")
     return groups
 
 
@@ -121,8 +138,9 @@ def main() -> None:
         log(f"wrote {len(groups)} groups to {cached}")
     if args.mine_only:
         return
-    # English groups twice: there are a tenth as many English questions as Chinese ones
-    epoch = groups + [g for g in groups if g.kind != "zh"]
+    cut = with_answer_cut(groups)
+    log(f"{sum(a != b for a, b in zip(cut, groups, strict=True))} groups with an answer cut")
+    epoch = [g for g in cut for _ in range(REPEATS[g.kind])]
     recipe = replace(Recipe(), steps=args.steps, layers=args.layers, seed=args.seed)
     log(f"training on {len(epoch)} groups a pass: {recipe}")
     train(epoch, ensure_e5_model(), WORK, args.out, recipe, say=log)

@@ -11,6 +11,7 @@ groups is fixed by the seed, so a run stopped and resumed from its checkpoint (e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -54,6 +55,15 @@ def schedule(groups: Sequence[Group], recipe: Recipe) -> list[int]:
     return order[:need]
 
 
+def groups_digest(groups: Sequence[Group]) -> str:
+    """A digest of the groups a run trains on, in their order: a checkpoint resumes only the
+    run of the same groups."""
+    h = hashlib.sha256()
+    for g in groups:
+        h.update(json.dumps(g.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
 def _lr_factor(step: int, recipe: Recipe) -> float:
     """Linear warm-up, then linear decay to a tenth at the last step."""
     if step < recipe.warmup:
@@ -89,13 +99,17 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: _lr_factor(step, recipe))
     tokenizer = pair_tokenizer(e5_folder, recipe.max_tokens)
     order = schedule(groups, recipe)
+    digest = groups_digest(groups)
     work.mkdir(parents=True, exist_ok=True)
     checkpoint = work / "checkpoint.pt"
     start, losses = 0, []
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
-        if state["recipe"] != asdict(recipe):
-            raise ValueError(f"{checkpoint} was made with another recipe; remove it to start anew")
+        if state["recipe"] != asdict(recipe) or state.get("groups") != digest:
+            raise ValueError(
+                f"{checkpoint} was made with another recipe or other groups; remove it to start "
+                "anew"
+            )
         model.load_state_dict(state["model"], strict=False)
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
@@ -124,12 +138,13 @@ def train(
                 f"{rate:.2f} s/step  {left:.0f} min left"
             )
         if done % recipe.checkpoint_every == 0 or done == recipe.steps:
-            _save_checkpoint(checkpoint, model, optimiser, scheduler, done, losses, recipe)
+            _save_checkpoint(checkpoint, model, optimiser, scheduler, done, losses, recipe, digest)
     metadata = {
         "layers": str(recipe.layers),
         "max_tokens": str(recipe.max_tokens),
         "recipe": json.dumps(asdict(recipe)),
         "groups": str(len(groups)),
+        "groups_digest": digest,
         "final_loss": f"{np.mean(losses[-100:]):.4f}",
     }
     save_delta(model, out, metadata)
@@ -155,7 +170,7 @@ def _step_loss(model: Any, tokenizer: Any, groups: Sequence[Group], pair_weight:
 
 def _save_checkpoint(
     path: Path, model: Any, optimiser: Any, scheduler: Any, step: int, losses: list[float],
-    recipe: Recipe,
+    recipe: Recipe, groups: str,
 ) -> None:  # fmt: skip
     import torch
 
@@ -167,6 +182,7 @@ def _save_checkpoint(
         "step": step,
         "losses": losses,
         "recipe": asdict(recipe),
+        "groups": groups,
     }
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)

@@ -10,6 +10,11 @@ decision to withhold needs. English coverage is widened by self-supervised group
 of an English XQuAD paragraph (fitting articles only) asking for the Chinese paragraph it was
 translated into. Only fitting parts are read; never the sample corpus.
 
+A passage on the question's topic that does not say the answer is the hardest "no": in each
+group of an answerable question one negative is the positive itself with the sentences holding
+the answer taken out (``with_answer_cut``), so that the reader learns to look for the answer,
+not for the topic — what an on-topic question the documents cannot answer needs.
+
 A third of the fitting questions (``trains_reader`` false, by a hash of the question) are kept
 out of training: what is fitted on the reader's scores (its weight in the passages' order, the
 confidence) is fitted on those, whose scores are what a new question gets."""
@@ -20,9 +25,10 @@ import hashlib
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from index.chunking import sentence_spans
 from qa.evaluate import GoldQuery
 from qa.fitting.fit import Asked, ask_all
 from qa.service import QAService
@@ -31,22 +37,26 @@ from qa.service import QAService
 @dataclass(frozen=True)
 class Group:
     """A question, its positive passage first, then its negatives; ``kind`` names where it
-    came from (``zh``, ``en``, ``en_sentence``); ``foreign`` counts negatives of another
-    collection."""
+    came from (``zh``, ``en``, ``en_sentence``, ``written``); ``foreign`` counts negatives of
+    another collection; ``answers`` are the question's gold answers (none for a sentence)."""
 
     question: str
     texts: tuple[str, ...]
     kind: str
     foreign: int = 0
+    answers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, row: Mapping[str, object]) -> Group:
-        texts = row["texts"]
-        assert isinstance(texts, list)
-        return cls(str(row["question"]), tuple(texts), str(row["kind"]), int(row["foreign"]))  # type: ignore[call-overload]
+        texts, answers = row["texts"], row.get("answers", [])
+        assert isinstance(texts, list) and isinstance(answers, list)
+        return cls(
+            str(row["question"]), tuple(texts), str(row["kind"]), int(row["foreign"]),  # type: ignore[call-overload]
+            tuple(answers),
+        )  # fmt: skip
 
 
 def trains_reader(question: str) -> bool:
@@ -96,7 +106,7 @@ def mine(
             skipped += 1
             continue
         chosen = rng.sample(pool, negatives)
-        groups.append(Group(a.gold.question, (positive, *chosen), kind))
+        groups.append(Group(a.gold.question, (positive, *chosen), kind, 0, a.gold.answers))
     return groups, skipped
 
 
@@ -110,9 +120,36 @@ def with_foreign(
         take = list(theirs[:count])
         if take:
             g = groups[i]
-            out[i] = Group(
-                g.question, (*g.texts[: len(g.texts) - len(take)], *take), g.kind, len(take)
+            out[i] = replace(
+                g, texts=(*g.texts[: len(g.texts) - len(take)], *take), foreign=len(take)
             )
+    return out
+
+
+def answer_cut(text: str, answers: Sequence[str], least: int = 40) -> str | None:
+    """``text`` without its sentences that hold an answer, or None when nothing is cut or less
+    than ``least`` characters (or half the text) would be left."""
+    spans = sentence_spans(text, len(text) + 1)
+    kept = [text[a:b] for a, b in spans if not any(x and x in text[a:b] for x in answers)]
+    left = "".join(kept) if _is_cjk(text) else " ".join(kept)
+    if len(kept) == len(spans) or len(left) < max(least, len(text) // 2):
+        return None
+    if any(x and x in left for x in answers):  # an answer across sentences
+        return None
+    return left
+
+
+def _is_cjk(text: str) -> bool:
+    return sum("\u4e00" <= c <= "\u9fff" for c in text) > len(text) // 4
+
+
+def with_answer_cut(groups: Sequence[Group]) -> list[Group]:
+    """The groups, in each that has answers its first negative replaced by the positive cut of
+    the sentences holding them (``answer_cut``), where enough is left."""
+    out = []
+    for g in groups:
+        cut = answer_cut(g.texts[0], g.answers) if g.answers and len(g.texts) > 2 else None
+        out.append(g if cut is None else replace(g, texts=(g.texts[0], cut, *g.texts[2:])))
     return out
 
 

@@ -75,6 +75,10 @@ def test_training_is_deterministic_for_a_seed(e5: Path, tmp_path: Path) -> None:
     (tmp_path / "a.safetensors").unlink()
     resumed = train(groups, e5, tmp_path / "a", tmp_path / "a.safetensors", recipe, say)
     assert same_weights(resumed, second)
+    # a checkpoint of other groups is not resumed: its run would not be the one asked for
+    other = [replace(g, question=g.question + "？") for g in groups]
+    with pytest.raises(ValueError, match="other groups"):
+        train(other, e5, tmp_path / "a", tmp_path / "c.safetensors", recipe, say)
 
 
 def same_weights(a: Path, b: Path) -> bool:

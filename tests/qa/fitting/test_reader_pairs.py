@@ -8,7 +8,15 @@ from types import SimpleNamespace
 from index.documents import Chunk
 from qa.evaluate import GoldQuery
 from qa.fitting.fit import Asked
-from qa.fitting.reader_pairs import Group, english_sentences, mine, trains_reader, with_foreign
+from qa.fitting.reader_pairs import (
+    Group,
+    answer_cut,
+    english_sentences,
+    mine,
+    trains_reader,
+    with_answer_cut,
+    with_foreign,
+)
 from qa.retrieve import Hit
 
 
@@ -42,6 +50,7 @@ def test_the_positive_is_the_first_gold_chunk_holding_the_answer() -> None:
     assert skipped == 0 and len(groups) == 1
     g = groups[0]
     assert g.texts[0] == "答案是42年" and len(g.texts) == 5 and g.kind == "zh"
+    assert g.answers == ("42年",)
     # negatives: other documents' chunks and the gold document's chunk without the answer
     assert set(g.texts[1:]) <= {h.chunk.text for h in hits} - {"答案是42年"}
 
@@ -77,6 +86,49 @@ def test_foreign_passages_replace_the_last_negatives() -> None:
     out = with_foreign(groups, {0: ["x", "y"]}, count=3)
     assert out[0] == Group("q1", ("pos", "a", "b", "x", "y"), "zh", 2)
     assert out[1] == groups[1]
+
+
+PARAGRAPH = (
+    "鹤壁市是河南省的一个地级市，位于太行山东麓。2023年全市煤炭在工业中的占比降到6.1%。"
+    "全市推进清洁取暖改造，新建了多处公园绿地和城市步道，方便市民日常出行。"
+)
+
+
+def test_the_answer_cut_leaves_the_topic_without_the_answer() -> None:
+    cut = answer_cut(PARAGRAPH, ["6.1%"])
+    assert cut is not None and "6.1%" not in cut
+    assert cut.startswith("鹤壁市是河南省") and cut.endswith("方便市民日常出行。")
+    english = "Paris is big. It has 2 million people. The city has many parks, rivers and museums."
+    assert (
+        answer_cut(english, ["2 million"])
+        == "Paris is big. The city has many parks, rivers and museums."
+    )
+
+
+def test_no_cut_when_nothing_or_too_little_would_be_left() -> None:
+    assert answer_cut(PARAGRAPH, ["巴黎"]) is None  # no sentence holds the answer
+    assert answer_cut(PARAGRAPH, ["鹤壁", "6.1%", "清洁"]) is None  # nothing left
+    assert answer_cut("短句一。答案在这里，42年。", ["42年"]) is None  # too short a rest
+
+
+def test_an_answer_cut_replaces_the_first_negative() -> None:
+    groups = [
+        Group("煤炭占比", (PARAGRAPH, "a", "b", "x"), "zh", 1, ("6.1%",)),
+        Group("sentence", (PARAGRAPH, "a", "b"), "en_sentence"),  # no answers: as it was
+    ]
+    out = with_answer_cut(groups)
+    assert out[0].texts[0] == PARAGRAPH and out[0].texts[2:] == ("b", "x")
+    assert out[0].texts[1] == answer_cut(PARAGRAPH, ["6.1%"]) and out[0].foreign == 1
+    assert out[1] == groups[1]
+
+
+def test_a_group_reads_back_as_it_was_written() -> None:
+    g = Group("问题", ("正", "负"), "written", 1, ("答案",))
+    assert Group.from_dict(json.loads(json.dumps(g.to_dict()))) == g
+    # groups cached before answers were kept read with none
+    assert (
+        Group.from_dict({"question": "q", "texts": ["a"], "kind": "zh", "foreign": 0}).answers == ()
+    )
 
 
 def test_a_third_of_the_questions_stay_out_of_training() -> None:
