@@ -171,10 +171,12 @@ def main() -> None:
     for lang, items in answered.items():
         if reader is None:
             break
-        # the reader trained on two thirds of the answerable questions, written ones too
+        # the reader trained on two thirds of the questions (``trains_reader``), written ones
+        # too, and read them against other indexes' passages; never the written on-topic ones
         unseen = [
-            a for a in items if not a.asked.answerable or not trains_reader(a.asked.gold.question)
-        ]
+            a for a in items
+            if not trains_reader(a.asked.gold.question) or (a.asked.written and not a.asked.answerable)
+        ]  # fmt: skip
         started = time.perf_counter()
         fit_answer.read_all(unseen, reader, max(fit_answer.READER_DEPTHS))
         weight, _ = fit_answer.choose_reader_weight(unseen, keys)
