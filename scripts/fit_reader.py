@@ -1,7 +1,7 @@
 """Train the reader (qa/reader.py) on the FITTING parts of the public sets and write
 qa/reader.safetensors.
 
-    nohup python scripts/fit_reader.py > .cache/reader/fit.log 2>&1 &   # ~75 min on 2 cores
+    nohup python scripts/fit_reader.py > .cache/reader/fit.log 2>&1 &   # ~65 min on 2 cores
 
 1. Mine groups (once; kept in .cache/reader/groups.jsonl): each fitting question of DRCD, CMRC
    2018 and XQuAD (Chinese and English) asked of its set's index through citeqa's first and
