@@ -4,9 +4,9 @@ score of the best passage, its similarities and how much of the question it cont
 best answer sentence's probability, how far the first passage stands out from the others
 and, where the reader read the first passages, its logits of them — fitted on answerable
 questions (those of the public sets, and a few written worded away from their passages)
-against questions asked of an index that cannot answer them (``scripts/fit_ranker.py``). No model is called again: a
-service without the reader gives the reader's features their fitted means, which add
-nothing."""
+against questions asked of an index that cannot answer them (``scripts/fit_ranker.py``). No
+model is called again: a service without the reader gives the reader's features their fitted
+means, which add nothing."""
 
 from __future__ import annotations
 

@@ -68,6 +68,13 @@ def level(text: str) -> int:
     return next((n for n, pattern in _LEVELS if pattern.match(text.strip())), 4)
 
 
+def unmarked(text: str) -> str:
+    """A heading or item without its marker (一、, （一）, 一是, 1.)."""
+    text = text.strip()
+    found = next((m for _, pattern in _LEVELS if (m := pattern.match(text))), None)
+    return text[found.end() :] if found else text
+
+
 def describe(
     anchor: ScoredSentence,
     sentences: Sequence[ScoredSentence],

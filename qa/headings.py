@@ -14,17 +14,14 @@ matches."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from index.clean import NUM_ZH
 from index.normalise import search_form
 from index.roles import MAX_HEADING_CHARS
 from qa.cite import ScoredSentence
-from qa.describe import level
+from qa.describe import level, unmarked
 
 COVERED = 2 / 3  # the share of a heading's characters the question's pieces must cover
-_MARKER = re.compile(rf"^(?:[{NUM_ZH}]+、|[（(][{NUM_ZH}\d]+[）)]|\d{{1,2}}\s*[.．、]|第[{NUM_ZH}\d]+[章节節部分篇])")  # fmt: skip
 _TRAILING = "。；;：:，, "
 
 
@@ -63,7 +60,7 @@ def named_heading(
     for s in sentences:
         if s.citation > top or not heads(s):
             continue
-        core = search_form(_MARKER.sub("", s.text.strip())).strip(_TRAILING)
+        core = search_form(unmarked(s.text)).strip(_TRAILING)
         share = coverage(core, form)
         key = (share, -s.citation)
         if share >= COVERED and (best is None or key > best):
