@@ -117,13 +117,20 @@ def evaluate(
     *,
     methods: Mapping[str, Method] | None = None,
     answers: int | None = None,
+    withhold_own: bool = False,
     batch: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> EvalReport:
     """Score every first-stage method and the second stage (what citeqa serves) on every gold
     question, and answer the first ``answers`` (all by default): whether the answer holds a
-    gold answer, its confidence, and whether it was given at all."""
+    gold answer, its confidence, and whether it was given at all.
+
+    With ``withhold_own``, each question is asked without its own documents (its
+    ``positive_ids``): an on-topic question the index cannot answer (``evalsets.on_topic``
+    picks such questions). Then only its confidence and whether it was answered are kept."""
     methods = standard_methods(service) if methods is None else methods
+    if withhold_own:
+        methods = {}
     key_of_doc = {d.id: Path(d.source).stem for d in service.snapshot.store.documents()}
     doc_of: np.ndarray | None = None  # by position: for the methods, which score every chunk
     scores = {name: MethodScores() for name in [*methods, SECOND_STAGE]}
@@ -149,6 +156,12 @@ def evaluate(
             for name, method in methods.items() if sig.positions is None else ():
                 assert doc_of is not None
                 scores[name].add(_ranked_docs(method(sig), doc_of), g.positive_ids)
+            if withhold_own:
+                others = {d for d, key in key_of_doc.items() if key not in g.positive_ids}
+                answer = service.compose(sig.query, *service.passages(sig, 5, doc_ids=others))
+                confidences.append(answer.confidence)
+                answered += not answer.abstained
+                continue
             # what citeqa serves: its first passages in their final order, then the second
             # stage's ranking beyond them
             citations, sentences = service.passages(sig, 5)
@@ -167,7 +180,11 @@ def evaluate(
             progress(len(part))
     return EvalReport(
         questions=scores[SECOND_STAGE].count,
-        methods={name: s.row() for name, s in scores.items() if name not in skipped_methods},
+        methods={
+            name: s.row()
+            for name, s in scores.items()
+            if name not in skipped_methods and not withhold_own
+        },
         answer_hit_rate=answer_hits / answers_checked if answers_checked else None,
         answers_checked=answers_checked,
         confidence=confidences,

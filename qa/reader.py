@@ -68,12 +68,15 @@ def weights_digest(weights: Path) -> str:
     return hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:16]
 
 
-def ensure_reader_onnx(e5_folder: Path, weights: Path = READER_WEIGHTS) -> Path:
-    """The reader's ONNX file for ``weights``, exported once into the e5 folder (a few seconds,
-    with torch); the folder appears complete or not at all."""
+def ensure_reader_onnx(
+    e5_folder: Path, weights: Path = READER_WEIGHTS, *, int8: bool = True
+) -> Path:
+    """The reader's ONNX file for ``weights`` (its layers in 8-bit integers unless ``int8`` is
+    false: ``reader_net.export``), exported once into the e5 folder (a few seconds, with
+    torch); the folder appears complete or not at all."""
     if not Path(weights).is_file():
         raise ModelError(f"the reader's weights {weights} are missing; reinstall citeqa")
-    dest = Path(e5_folder) / "reader" / weights_digest(weights)
+    dest = Path(e5_folder) / "reader" / f"{weights_digest(weights)}-{'int8' if int8 else 'fp32'}"
     if (dest / READER_FILE).is_file():
         return dest / READER_FILE
     from qa.reader_net import export
@@ -82,7 +85,7 @@ def ensure_reader_onnx(e5_folder: Path, weights: Path = READER_WEIGHTS) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
         tmp.chmod(0o755)
-        export(e5_folder, weights, tmp / READER_FILE)
+        export(e5_folder, weights, tmp / READER_FILE, int8=int8)
         with contextlib.suppress(OSError):
             os.replace(tmp, dest)  # a concurrent export that finished first wins
         if not (dest / READER_FILE).is_file():
@@ -103,8 +106,9 @@ def shipped_reader(e5_dir: Path | None = None, *, threads: int | None = None) ->
 
 
 class Reader:
-    """Scores (question, passage) pairs with the trained reader on ONNX Runtime. Nothing is
-    loaded until the first ``score`` (or ``load``)."""
+    """Scores (question, passage) pairs with the trained reader on ONNX Runtime, its layers in
+    8-bit integers unless ``int8`` is false. Nothing is loaded until the first ``score`` (or
+    ``load``)."""
 
     def __init__(
         self,
@@ -113,8 +117,9 @@ class Reader:
         *,
         threads: int | None = None,
         batch_tokens: int = 2048,
+        int8: bool = True,
     ) -> None:
-        self.e5_folder, self.weights = Path(e5_folder), Path(weights)
+        self.e5_folder, self.weights, self.int8 = Path(e5_folder), Path(weights), int8
         self.threads = threads or os.cpu_count() or 1
         self.batch_tokens = batch_tokens
         self._lock = threading.Lock()
@@ -128,7 +133,7 @@ class Reader:
                 return
             from qa.reader_net import EMBEDDINGS_FILE, read_metadata
 
-            path = ensure_reader_onnx(self.e5_folder, self.weights)
+            path = ensure_reader_onnx(self.e5_folder, self.weights, int8=self.int8)
             max_tokens = int(read_metadata(self.weights).get("max_tokens", MAX_TOKENS))
             try:
                 session = cpu_session(path, self.threads)

@@ -7,9 +7,11 @@ per corpus entry, named by its id, so a later run embeds nothing again — then,
 HELD-OUT part by default (data/eval-splits.json; everything citeqa fits is fitted on the
 other part), scores BM25, dense, the first-stage fusions and the second stage side by side
 (R@1/5/10, MRR@10 over documents), checks every answer, and asks the index questions of the
-other sets, which it cannot answer, to see how often citeqa rightly abstains, and the
-questions of data/reworded.jsonl written over the set's paragraphs (worded away from the
-paragraph that answers them, or on its topic but not answered by the set). Writes
+other sets, which it cannot answer, to see how often citeqa rightly abstains; asks the set's
+own questions again without their paragraphs (on-topic questions it cannot answer:
+``evalsets.on_topic``); and asks the questions of data/reworded.jsonl written over the set's
+paragraphs (worded away from the paragraph that answers them, or on its topic but not answered
+by the set). Writes
 ``results/eval.md`` and ``results/eval.json``.
 """
 
@@ -37,6 +39,7 @@ from qa.fitting.evalsets import (  # noqa: E402
     SAMPLE_NEGATIVES,
     SETS,
     Layout,
+    on_topic,
     read_part,
     read_reworded,
     read_sample_questions,
@@ -48,6 +51,15 @@ from qa.service import QAService  # noqa: E402
 
 PATHS = Layout(ROOT)
 EVAL = PATHS.eval_dir
+
+
+# what a row of questions is: answerable, or which kind of question the index cannot answer
+ANSWERABLE, OTHER, ON_TOPIC = "answerable", "other", "on-topic"
+KINDS = {
+    ANSWERABLE: "answerable, answered",
+    OTHER: "another collection's, abstained",
+    ON_TOPIC: "on-topic, cannot answer, abstained",
+}
 
 
 def main() -> None:
@@ -67,7 +79,7 @@ def main() -> None:
     reader = shipped_reader()
 
     reports, abstention, timings = [], [], {}
-    confidences: dict[tuple[str, bool], list[float]] = defaultdict(list)
+    confidences: dict[tuple[str, str], list[float]] = defaultdict(list)
     thresholds = load_fitted().answer_at
     for name in (n for n in args.sets if n in SETS):
         folder = PATHS.index(name)
@@ -86,32 +98,41 @@ def main() -> None:
             timings[source.label] = round(time.perf_counter() - started, 1)
             reports.append((source.label, report))
             abstention.append(
-                (f"{source.label} on its own index", source.language, True, report.answered,
+                (f"{source.label} on its own index", source.language, ANSWERABLE, report.answered,
                  len(report.confidence))
             )  # fmt: skip
-            confidences[(source.language, True)] += report.confidence
+            confidences[(source.language, ANSWERABLE)] += report.confidence
             print(source.label, json.dumps(report.methods[SECOND_STAGE]), flush=True)
+            # the same questions without their paragraphs: on-topic, and now unanswerable
+            gold = on_topic(EVAL, name, gold)[: args.negatives]
+            if gold:
+                neg = evaluate(service, gold, withhold_own=True)
+                abstention.append(
+                    (f"{source.label}, own paragraph left out (on-topic, cannot answer)",
+                     source.language, ON_TOPIC, neg.answered, len(neg.confidence))
+                )  # fmt: skip
+                confidences[(source.language, ON_TOPIC)] += neg.confidence
         for source in SETS[name].negatives:
             gold = read_part(EVAL, source, args.part, splits)[: args.negatives]
             neg = evaluate(service, gold, methods={})
             abstention.append(
-                (f"{source.label} on the {name} index (cannot answer)", source.language, False,
+                (f"{source.label} on the {name} index (cannot answer)", source.language, OTHER,
                  neg.answered, len(neg.confidence))
             )  # fmt: skip
-            confidences[(source.language, False)] += neg.confidence
+            confidences[(source.language, OTHER)] += neg.confidence
         reworded = read_reworded(PATHS.reworded, name, args.part) if PATHS.reworded.exists() else {}
         for (language, can), gold in sorted(reworded.items()):
             if can:  # written worded away from their paragraph
                 label = f"{SETS[name].questions[0].label.split(' ')[0]} reworded ({language})"
                 report = evaluate(service, gold)
                 reports.append((label, report))
-                abstention.append((label, language, True, report.answered, len(gold)))
-                confidences[(language, True)] += report.confidence
+                abstention.append((label, language, ANSWERABLE, report.answered, len(gold)))
+                confidences[(language, ANSWERABLE)] += report.confidence
             else:  # on the set's topics, but not in it
                 label = f"on-topic questions the {name} index cannot answer ({language})"
                 neg = evaluate(service, gold, methods={})
-                abstention.append((label, language, False, neg.answered, len(gold)))
-                confidences[(language, False)] += neg.confidence
+                abstention.append((label, language, ON_TOPIC, neg.answered, len(gold)))
+                confidences[(language, ON_TOPIC)] += neg.confidence
         service.close()
 
     if "sample" in args.sets:  # the bundled government reports, with questions written from them
@@ -125,15 +146,15 @@ def main() -> None:
             report = evaluate(service, mine)
             reports.append((label, report))
             abstention.append(
-                (f"{label} on its own index", language, True, report.answered, len(mine))
+                (f"{label} on its own index", language, ANSWERABLE, report.answered, len(mine))
             )
-            confidences[(language, True)] += report.confidence
+            confidences[(language, ANSWERABLE)] += report.confidence
             theirs = [g for g in unanswerable + others if detect_language(g.question) == language]
             neg = evaluate(service, theirs, methods={})
             abstention.append(
-                (f"{label}: questions it cannot answer", language, False, neg.answered, len(theirs))
+                (f"{label}: questions it cannot answer", language, OTHER, neg.answered, len(theirs))
             )
-            confidences[(language, False)] += neg.confidence
+            confidences[(language, OTHER)] += neg.confidence
         service.close()
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,13 +194,13 @@ def main() -> None:
         if share is not None:
             lines.append(f"| {label} | {language} | {share:.3f} | {1 - share:.3f} | {n} |")
     for language in ("zh", "en"):
-        for answerable in (True, False):
-            rows = [(s, n) for _, lang, a, s, n in abstention if lang == language and a == answerable and s is not None]  # fmt: skip
+        for kind in KINDS:
+            rows = [(s, n) for _, lang, k, s, n in abstention if lang == language and k == kind and s is not None]  # fmt: skip
             if rows:
                 share = sum(s * n for s, n in rows) / sum(n for _, n in rows)
-                kind = "answerable, answered" if answerable else "cannot answer, abstained"
                 lines.append(
-                    f"\n{language}, {kind}: **{share if answerable else 1 - share:.3f}** "
+                    f"\n{language}, {KINDS[kind]}: "
+                    f"**{share if kind == ANSWERABLE else 1 - share:.3f}** "
                     f"of {sum(n for _, n in rows)}"
                 )
     lines += [
@@ -189,17 +210,21 @@ def main() -> None:
         "",
     ]
     for language in ("zh", "en"):
-        yes = np.asarray(confidences[(language, True)])
-        no = np.asarray(confidences[(language, False)])
-        if not len(yes) or not len(no):
+        yes = np.asarray(confidences[(language, ANSWERABLE)])
+        kinds = [k for k in (OTHER, ON_TOPIC) if confidences[(language, k)]]
+        if not len(yes) or not kinds:
             continue
         lines += [
-            f"| {language} threshold | answerable answered | cannot answer, abstained |",
-            "|---|---|---|",
+            f"| {language} threshold | answerable answered | "
+            + " | ".join(f"{KINDS[k]}" for k in kinds)
+            + " |",
+            "|---" * (2 + len(kinds)) + "|",
         ]
         fitted_at = thresholds.get(language, 0.0)
         for t in sorted({*np.round(np.linspace(0.05, 0.95, 19), 2).tolist(), fitted_at}):
-            cells = f"{np.mean(yes >= t):.3f} | {np.mean(no < t):.3f}"
+            cells = f"{np.mean(yes >= t):.3f} | " + " | ".join(
+                f"{np.mean(np.asarray(confidences[(language, k)]) < t):.3f}" for k in kinds
+            )
             label = f"**{t:.3f}**" if t == fitted_at else f"{t:.2f}"
             lines.append(f"| {label} | {cells} |")
         lines.append("")

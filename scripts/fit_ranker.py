@@ -34,6 +34,7 @@ from qa.fitting import fit, fit_answer  # noqa: E402
 from qa.fitting.evalsets import (  # noqa: E402
     SETS,
     Layout,
+    on_topic,
     read_part,
     read_reworded,
     read_splits,
@@ -80,6 +81,9 @@ def main() -> None:
         for source in spec.negatives:
             gold = read_part(EVAL, source, "fit", splits)[: args.negatives]
             items += fit.ask_all(service, gold, answerable=False, source=name)
+        for source in spec.questions:  # on-topic: the answerable ones, their paragraphs left out
+            gold = on_topic(EVAL, name, read_part(EVAL, source, "fit", splits))[: args.negatives]
+            items += fit.ask_all(service, gold, answerable=False, source=name, withheld=True)
         if PATHS.reworded.exists():  # questions worded away from their passages, and on-topic
             for (_, answerable), gold in read_reworded(PATHS.reworded, name, "fit").items():
                 items += [
@@ -216,7 +220,9 @@ def main() -> None:
             reader_below=reader_below,
         )  # fmt: skip
 
-    # 3. confidence, answerable against questions asked of an index that cannot answer them
+    # 3. confidence, answerable against questions asked of an index that cannot answer them:
+    # another collection's, on-topic ones written for citeqa, and the sets' own questions with
+    # their paragraphs left out
     confidence_models, answer_at, answerable_seen = {}, {}, {}
     for lang, items in answered.items():
         names = CONFIDENCE_FEATURES if reader is not None else NOT_READ
@@ -228,6 +234,19 @@ def main() -> None:
         )
         answer_at[lang] = fit_answer.threshold_for(items, probs, share)
         abstain = float(np.mean(probs[~y] < answer_at[lang]))
+        kinds = {
+            kind: [i for i, a in enumerate(items) if not a.asked.answerable and a.asked.group == g]
+            for kind, g in (("on_topic", "on-topic"), ("written_on_topic", "written"))
+        }
+        kinds["another_collection"] = [
+            i for i, a in enumerate(items)
+            if not a.asked.answerable and a.asked.group not in ("on-topic", "written")
+        ]  # fmt: skip
+        abstains = {
+            kind: round(float(np.mean(probs[rows] < answer_at[lang])), 4)
+            for kind, rows in kinds.items()
+            if rows
+        }
         confidence_models[lang] = model
         answerable_seen[lang] = [a for a in items if a.asked.answerable]
         provenance[f"confidence_{lang}"] = {
@@ -237,13 +256,15 @@ def main() -> None:
             "of_them_on_topic_written": sum(
                 a.asked.written and not a.asked.answerable for a in items
             ),
+            "of_them_on_topic_left_out": sum(bool(a.asked.withheld) for a in items),
             "written_weight": fit_answer.WRITTEN_WEIGHT,
             "answered_share_fit": round(share, 4),
             "abstain_share_fit": round(abstain, 4),
+            "abstain_share_fit_by_kind": abstains,
         }
         log(
             f"confidence {lang}: threshold {answer_at[lang]:.4f}, abstains on {abstain:.3f} "
-            f"of {int((~y).sum())}"
+            f"of {int((~y).sum())} ({abstains})"
         )
 
     # 4. how readily a second and third sentence join the answer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -171,6 +172,36 @@ def read_reworded(path: Path, set_name: str, part: Part) -> dict[tuple[str, bool
             tuple(row["answers"]),
         )  # fmt: skip
         out.setdefault((row["language"], bool(row["answerable"])), []).append(gold)
+    return out
+
+
+def on_topic(eval_dir: Path, set_name: str, gold: Sequence[GoldQuery]) -> list[GoldQuery]:
+    """The questions that become on-topic questions the index cannot answer when their own
+    paragraphs are left out of it (``GoldQuery.positive_ids``, named as the index's files): those
+    whose paragraphs have siblings — other paragraphs of the same article, by the corpus's
+    titles — that stay, none of which holds any of the question's answers. Asked so, a question
+    finds passages on its topic that do not say what it asks, as a user's question does when
+    the documents speak of the matter but not of that (SQuAD 2.0 builds such questions by hand;
+    these are built by leaving the answer out)."""
+    articles: dict[str, list[str]] = {}
+    title_of: dict[str, str] = {}
+    text_of: dict[str, str] = {}
+    with (eval_dir / set_name / "corpus.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            key = SAFE.sub("_", row["id"])
+            title_of[key], text_of[key] = row.get("title", ""), row["text"]
+            if row.get("title"):
+                articles.setdefault(row["title"], []).append(key)
+    out = []
+    for g in gold:
+        titles = {title_of[p] for p in g.positive_ids if title_of.get(p)}
+        siblings = [k for t in titles for k in articles[t] if k not in g.positive_ids]
+        if not siblings or not g.answers:
+            continue
+        if any(a in text_of[k] for k in siblings for a in g.answers if a.strip()):
+            continue
+        out.append(g)
     return out
 
 

@@ -52,11 +52,17 @@ class Asked:
     # written for citeqa, worded away from its passage (data/reworded.jsonl), not a public
     # set's question: the confidence fit weighs these as a group of their own
     written: bool = False
+    # the documents (evaluation keys) left out of the index when it is asked: its own
+    # paragraphs, which makes it an on-topic question the index cannot answer
+    # (``evalsets.on_topic``)
+    withheld: frozenset[str] = frozenset()
 
     @property
     def group(self) -> str:
-        """What the confidence fit balances: the index asked, or "written"."""
-        return "written" if self.written else self.source
+        """What the confidence fit balances: the index asked, "written", or "on-topic"."""
+        if self.written:
+            return "written"
+        return "on-topic" if self.withheld else self.source
 
 
 def ask_all(
@@ -65,11 +71,13 @@ def ask_all(
     *,
     answerable: bool,
     source: str = "",
+    withheld: bool = False,
     batch: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> list[Asked]:
     """Signals of every question, embedded in batches (a question that is not one, such as an
-    empty line of a public set, is left out)."""
+    empty line of a public set, is left out); with ``withheld``, each is asked without its own
+    documents (``Asked.withheld``), and so cannot be answered."""
     out: list[Asked] = []
     for start in range(0, len(gold), batch):
         part: list[tuple[GoldQuery, Query]] = []
@@ -80,7 +88,8 @@ def ask_all(
                 continue
         signals = service.retriever.signals([q for _, q in part])
         for (g, _), sig in zip(part, signals, strict=True):
-            out.append(Asked(g, sig, answerable, source))
+            left_out = g.positive_ids if withheld else frozenset()
+            out.append(Asked(g, sig, answerable and not withheld, source, withheld=left_out))
         if progress:
             progress(len(part))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -54,12 +55,17 @@ class Answered:
 
 
 def answer_all(service: QAService, asked: Sequence[Asked], k: int = 5) -> list[Answered]:
-    """Rank and cite every question once; later steps only re-score its sentences."""
+    """Rank and cite every question once, each without the documents it withholds
+    (``Asked.withheld``); later steps only re-score its sentences."""
     out = []
+    keys: dict[str, str] | None = None
     for a in asked:
-        citations, sentences = service.citations_for(
-            a.signals, service.retriever.rank(a.signals, k)
-        )
+        doc_ids = None
+        if a.withheld:
+            keys = keys or {d.id: Path(d.source).stem for d in service.snapshot.store.documents()}
+            doc_ids = {d for d, key in keys.items() if key not in a.withheld}
+        hits = service.retriever.rank(a.signals, k, doc_ids=doc_ids)
+        citations, sentences = service.citations_for(a.signals, hits)
         out.append(Answered(a, citations, sentences))
     return out
 

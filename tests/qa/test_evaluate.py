@@ -80,3 +80,31 @@ def test_the_served_order_is_what_counts(
 
     monkeypatch.setattr(service, "passages", last_first)
     assert evaluate(service, gold, methods={}, answers=0).methods[SECOND_STAGE]["R@1"] == 0.0
+
+
+def test_a_question_asked_without_its_own_documents_counts_only_as_answered_or_not(
+    service: QAService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "gold.jsonl"
+    row = {
+        "question": "煤炭产业占工业比重下降到多少",
+        "positive_ids": ["coal"],
+        "answers": ["6.1%"],
+    }
+    path.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    gold, _ = read_gold(path)
+    keys = {d.id: Path(d.source).stem for d in service.snapshot.store.documents()}
+    served = service.passages
+    asked_of: list[set[str] | None] = []
+
+    def recorded(signals, k, *, doc_ids=None):  # type: ignore[no-untyped-def]
+        asked_of.append(doc_ids)
+        return served(signals, k, doc_ids=doc_ids)
+
+    monkeypatch.setattr(service, "passages", recorded)
+    service.answer_at = {"zh": 0.0, "en": 0.0}
+    report = evaluate(service, gold, withhold_own=True)
+    assert report.methods == {} and report.answer_hit_rate is None
+    assert len(report.confidence) == 1 and report.answered == 1.0
+    (doc_ids,) = asked_of
+    assert doc_ids is not None and {keys[d] for d in doc_ids} == set(keys.values()) - {"coal"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.fitting.evalsets import Layout, read_reworded, read_splits
+from qa.evaluate import GoldQuery
+from qa.fitting.evalsets import Layout, on_topic, read_reworded, read_splits
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -77,3 +78,28 @@ def test_the_shipped_reworded_questions_are_sound() -> None:
             sum(r["answerable"] for r in mine) >= 100
             and sum(not r["answerable"] for r in mine) >= 20
         )
+
+
+def test_on_topic_questions_are_those_whose_article_goes_on_without_their_answer(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "toy" / "corpus.jsonl"
+    corpus.parent.mkdir()
+    rows = [
+        {"id": "a-1", "title": "恆河", "text": "恆河在赫爾德瓦爾出山。"},
+        {"id": "a-2", "title": "恆河", "text": "恆河流經瓦拉納西。"},
+        {"id": "a-3", "title": "恆河", "text": "瓦拉納西是聖城，恆河兩岸有河壇。"},
+        {"id": "b-1", "title": "梵文", "text": "梵語的研究由德國學者開創。"},
+    ]
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+
+    def gold(line: int, doc: str, *answers: str) -> GoldQuery:
+        return GoldQuery(line, f"問題{line}", frozenset({doc}), answers)
+
+    questions = [
+        gold(1, "a-1", "赫爾德瓦爾"),  # its siblings speak of the Ganges, not of where it leaves
+        gold(2, "a-2", "瓦拉納西"),  # a sibling says it too: still answerable without a-2
+        gold(3, "b-1", "德國"),  # no other paragraph of its article: off the index's topics
+        gold(4, "a-3"),  # no answer to check the siblings against
+    ]
+    assert [g.line for g in on_topic(tmp_path, "toy", questions)] == [1]

@@ -5,6 +5,7 @@ import pytest
 
 from qa.evaluate import GoldQuery
 from qa.fitting import fit, fit_answer, learning
+from qa.service import QAService
 
 
 def test_threshold_answers_the_share_of_every_index() -> None:
@@ -222,3 +223,18 @@ def test_the_reader_reads_only_as_deep_as_changes_what_comes_first() -> None:
     assert depth == 5 and rates["3"] == 0.8 and rates["5"] == 1.0
     fit_answer.read_to(fourth, 3)
     assert [c.reader for c in fourth[0].citations] == [-5.0, -5.0, -5.0, None, None]
+
+
+def test_a_question_asked_without_its_documents_is_on_topic_and_never_cites_them(
+    service: QAService,
+) -> None:
+    gold = GoldQuery(1, "煤炭产业占工业比重下降到多少", frozenset({"coal"}), ("6.1%",))
+    (plain,) = fit.ask_all(service, [gold], answerable=True, source="tiny")
+    (left_out,) = fit.ask_all(service, [gold], answerable=False, source="tiny", withheld=True)
+    assert plain.group == "tiny" and not plain.withheld
+    assert left_out.group == "on-topic" and left_out.withheld == {"coal"}
+    assert not left_out.answerable
+    keys = fit.doc_keys(service.snapshot.store)
+    with_it, without = fit_answer.answer_all(service, [plain, left_out])
+    assert keys[with_it.citations[0].doc_id] == "coal"
+    assert without.citations and "coal" not in {keys[c.doc_id] for c in without.citations}
