@@ -59,10 +59,10 @@ COAL_SHARE = ("6.1%",)  # the coal-share passage: coal's share of industry down 
 # Known gaps of the fitted models, kept as strict expected failures so that a fix shows up: a
 # paraphrasing "how" question about the government reports finds the coal-share passage first
 # in both scripts, well ahead of the next (the confidence's margin feature), but gets a
-# confidence of 0.06 against a threshold of 0.12: it shares few words with the passage, and the
+# confidence of 0.05 against a threshold of 0.09: it shares few words with the passage, and the
 # reader, though now trained with passages cut of their answer as negatives, does not read this
 # passage as its answer either (logit -7.8, the next passage's -7.7). The English one is
-# answered (0.07 against 0.027) from the reform and clean-heating passages ("煤城变美城"),
+# answered (0.09 against 0.019) from the reform and clean-heating passages ("煤城变美城"),
 # which rank first; the coal-share passage is not among the first three.
 _KNOWN_GAP = pytest.mark.xfail(strict=True, reason="see the comment above")
 
@@ -88,7 +88,7 @@ def test_the_coal_dependence_question_is_answered_from_the_coal_share_passage(
 @pytest.mark.parametrize(
     "question",
     [
-        # English abstention is weak (its threshold is 0.015): this one's confidence is 0.009
+        # English abstention is weak (its threshold is 0.019): this one's confidence is 0.011
         "How do I bake croissants?",
         "上海迪士尼乐园的门票多少钱？",
         "怎样烤制法式可颂面包",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -200,6 +202,22 @@ def test_the_gate_leaves_unread_only_what_the_reader_would_not_change() -> None:
     wrong = [_read("s", True, 10.0, [-5.0, 5.0]) for _ in range(20)]
     gate, _ = fit_answer.choose_gate(wrong + others, keys, 1.0)
     assert gate == float("inf")
+
+
+def test_on_topic_questions_do_not_set_the_gate_but_are_counted() -> None:
+    keys = {"s": {"d0": "other", "d1": "g"}}
+    sure = [_read("s", True, 10.0, [0.0, 0.0], doc="other") for _ in range(20)]
+    others = [_read("s", False, t, [0.0, 0.0]) for t in np.linspace(0.0, 2.0, 101)]
+    # asked without their paragraph, their sibling scores as high as the sure answers
+    on_topic = []
+    for _ in range(20):
+        item = _read("s", False, 10.0, [0.0, 0.0])
+        item.asked = replace(item.asked, withheld=frozenset({"g"}))
+        on_topic.append(item)
+    gate, rates = fit_answer.choose_gate(sure + others + on_topic, keys, 1.0)
+    assert gate == pytest.approx(np.quantile(np.linspace(0.0, 2.0, 101), 0.99) + 1e-6)
+    assert rates["0.99"]["unread_on_topic"] == 1.0
+    assert rates["0.99"]["unread_answerable"] == 1.0  # of the answerable ones only
 
 
 def test_what_the_reader_did_not_read_takes_the_mean_of_what_it_read() -> None:
