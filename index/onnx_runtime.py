@@ -146,9 +146,7 @@ class OnnxEmbedder:
         self.dimension = int(pooling["word_embedding_dimension"])
         st = _read_json(self.folder / "config_sentence_transformers.json")
         self.prompts: dict[str, str] = dict(st.get("prompts") or {})
-        self.max_tokens = int(
-            _read_json(self.folder / "sentence_bert_config.json").get("max_seq_length", 512)
-        )
+        self.max_tokens = folder_max_tokens(self.folder)
         self.normalize = (self.folder / "2_Normalize").is_dir()
         self.pad_id = int(_read_json(self.folder / "config.json").get("pad_token_id") or 0)
         self._lock = threading.Lock()
@@ -160,17 +158,13 @@ class OnnxEmbedder:
         with self._lock:
             if self._session is not None:
                 return
-            from tokenizers import Tokenizer
-
             try:
                 session = cpu_session(self.folder / self.model_file, self.threads)
-                tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+                tokenizer = folder_tokenizer(self.folder, self.max_tokens)
             except Exception as exc:  # onnxruntime and tokenizers raise their own kinds
                 raise ModelError(
                     f"cannot load the ONNX model in {self.folder} ({exc}); convert it again"
                 ) from exc
-            tokenizer.enable_truncation(self.max_tokens)
-            tokenizer.no_padding()
             self._tokenizer, self._session = tokenizer, session
 
     def count_tokens(self, texts: Sequence[str], kind: str) -> int:
@@ -205,6 +199,32 @@ class OnnxEmbedder:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.where(norms == 0, 1, norms)
         return out
+
+
+def folder_max_tokens(folder: Path) -> int:
+    """How many tokens the folder's model reads of a text (sentence-transformers' setting)."""
+    return int(_read_json(Path(folder) / "sentence_bert_config.json").get("max_seq_length", 512))
+
+
+_TOKENIZERS: dict[tuple[Path, int], Any] = {}
+_TOKENIZERS_LOCK = threading.Lock()
+
+
+def folder_tokenizer(folder: Path, max_tokens: int) -> Any:
+    """The folder's ``tokenizer.json``, cutting a text at ``max_tokens`` and never padding:
+    one instance per folder and limit in a process, shared by whoever reads with it (the
+    embedder and the reader, ``qa/reader.py``), since e5's takes about 280 MB. Its settings
+    are never changed after it is made."""
+    key = (Path(folder).resolve(), max_tokens)
+    with _TOKENIZERS_LOCK:
+        if key not in _TOKENIZERS:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+            tokenizer.enable_truncation(max_tokens)
+            tokenizer.no_padding()
+            _TOKENIZERS[key] = tokenizer
+        return _TOKENIZERS[key]
 
 
 def token_batches(

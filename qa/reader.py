@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import ModelError
-from index.onnx_runtime import cpu_session, token_batches
+from index.onnx_runtime import cpu_session, folder_max_tokens, folder_tokenizer, token_batches
 
 READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 READER_FILE = "reader.onnx"
@@ -52,6 +52,23 @@ def encode_pairs(tokenizer: Any, questions: Sequence[str], texts: Sequence[str])
     """Token ids of each (question, text) pair, prompts added."""
     pairs = [(QUERY + q, PASSAGE + t) for q, t in zip(questions, texts, strict=True)]
     return [e.ids for e in tokenizer.encode_batch(pairs)]
+
+
+def assemble_pairs(
+    tokenizer: Any, questions: Sequence[str], texts: Sequence[str], max_tokens: int = MAX_TOKENS
+) -> list[list[int]]:
+    """The token ids ``encode_pairs`` gives with ``pair_tokenizer`` — ``<s> query: Q </s></s>
+    passage: T </s>``, the passage cut to fit ``max_tokens`` — built from the two parts
+    encoded alone, so that any tokenizer of the folder serves, whatever its settings (the
+    embedder's, shared: ``folder_tokenizer``; tested equal)."""
+    start, end = tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>")
+    asked = tokenizer.encode_batch([QUERY + q for q in questions], add_special_tokens=False)
+    read = tokenizer.encode_batch([PASSAGE + t for t in texts], add_special_tokens=False)
+    out = []
+    for q, t in zip(asked, read, strict=True):
+        room = max(max_tokens - len(q.ids) - 4, 0)
+        out.append([start, *q.ids, end, end, *t.ids[:room], end])
+    return out
 
 
 def padded(rows: Sequence[Sequence[int]], pad_id: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -125,6 +142,7 @@ class Reader:
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
+        self._max_tokens = MAX_TOKENS
         self._table: np.ndarray | None = None  # the word embeddings, mapped
 
     def load(self) -> None:
@@ -143,7 +161,9 @@ class Reader:
                     "again"
                 ) from exc
             self._table = np.load(path.with_name(EMBEDDINGS_FILE), mmap_mode="r")
-            self._tokenizer = pair_tokenizer(self.e5_folder, max_tokens)
+            # the embedder's own tokenizer, not a second copy of it
+            self._tokenizer = folder_tokenizer(self.e5_folder, folder_max_tokens(self.e5_folder))
+            self._max_tokens = max_tokens
             self._session = session
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
@@ -156,7 +176,7 @@ class Reader:
         if not len(texts):
             return out
         self.load()
-        rows = encode_pairs(self._tokenizer, questions, texts)
+        rows = assemble_pairs(self._tokenizer, questions, texts, self._max_tokens)
         lengths = [len(r) for r in rows]
         order = sorted(range(len(rows)), key=lambda i: -lengths[i])
         for batch in token_batches(order, lengths, 64, self.batch_tokens):

@@ -12,7 +12,14 @@ import pytest
 
 from qa.fitting.reader_fit import Recipe, train
 from qa.fitting.reader_pairs import Group
-from qa.reader import READER_WEIGHTS, Reader, encode_pairs, padded, pair_tokenizer
+from qa.reader import (
+    READER_WEIGHTS,
+    Reader,
+    assemble_pairs,
+    encode_pairs,
+    padded,
+    pair_tokenizer,
+)
 from qa.reader_net import build, load_delta, read_metadata, torch_logits
 
 pytestmark = pytest.mark.model
@@ -64,6 +71,25 @@ def test_a_pair_cuts_the_passage_never_the_question(e5: Path) -> None:
     assert len(ids) == 32
     head = alone[: alone.index(2) + 1]  # <s> query: question </s>
     assert ids[: len(head)] == head and ids[-1] == 2
+
+
+def test_the_served_reader_shares_the_embedders_tokenizer_and_pairs_as_training_did(
+    e5: Path,
+) -> None:
+    from index.onnx_runtime import OnnxEmbedder
+
+    embedder, reader = OnnxEmbedder(e5, name="e5"), Reader(e5)
+    embedder.load()
+    reader.load()
+    assert reader._tokenizer is embedder._tokenizer  # one copy (about 280 MB) in a process
+    questions = [QUESTION, "How did cities cut coal dependence?", "煤炭" * 200]
+    texts = [TEXTS[0], TEXTS[2] * 20, TEXTS[1]]
+    for limit in (32, 256):
+        trained = encode_pairs(pair_tokenizer(e5, limit), questions[:2], texts[:2])
+        assert assemble_pairs(reader._tokenizer, questions[:2], texts[:2], limit) == trained
+    # a question longer than the window is kept whole; the passage then has no room
+    (long,) = assemble_pairs(reader._tokenizer, questions[2:], texts[2:], 64)
+    assert len(long) > 64 and long[-2:] == [2, 2]
 
 
 def test_training_is_deterministic_for_a_seed(e5: Path, tmp_path: Path) -> None:
