@@ -59,8 +59,8 @@ def assemble_pairs(
 ) -> list[list[int]]:
     """The token ids ``encode_pairs`` gives with ``pair_tokenizer`` — ``<s> query: Q </s></s>
     passage: T </s>``, the passage cut to fit ``max_tokens`` — built from the two parts
-    encoded alone, so that any tokenizer of the folder serves, whatever its settings (the
-    embedder's, shared: ``folder_tokenizer``; tested equal)."""
+    encoded alone, so that any tokenizer of the folder that does not pad and cuts no shorter
+    than ``max_tokens`` serves (the embedder's, shared: ``folder_tokenizer``; tested equal)."""
     start, end = tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>")
     asked = tokenizer.encode_batch([QUERY + q for q in questions], add_special_tokens=False)
     read = tokenizer.encode_batch([PASSAGE + t for t in texts], add_special_tokens=False)
