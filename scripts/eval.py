@@ -216,7 +216,7 @@ def main() -> None:
             continue
         lines += [
             f"| {language} threshold | answerable answered | "
-            + " | ".join(f"{KINDS[k]}" for k in kinds)
+            + " | ".join(KINDS[k] for k in kinds)
             + " |",
             "|---" * (2 + len(kinds)) + "|",
         ]

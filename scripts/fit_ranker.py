@@ -30,7 +30,7 @@ from index.folder import open_snapshot  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from qa.confidence import CONFIDENCE_FEATURES, READER_FEATURES  # noqa: E402
 from qa.fitted import FITTED_PATH, Fitted, write_fitted  # noqa: E402
-from qa.fitting import fit, fit_answer  # noqa: E402
+from qa.fitting import fit, fit_answer, fit_reading  # noqa: E402
 from qa.fitting.evalsets import (  # noqa: E402
     SETS,
     Layout,
@@ -182,9 +182,9 @@ def main() -> None:
             if not trains_reader(a.asked.gold.question) or (a.asked.written and not a.asked.answerable)
         ]  # fmt: skip
         started = time.perf_counter()
-        fit_answer.read_all(unseen, reader, max(fit_answer.READER_DEPTHS))
-        weight, _ = fit_answer.choose_reader_weight(unseen, keys)
-        depths[lang], by_depth = fit_answer.choose_depth(unseen, keys, weight)
+        fit_reading.read_all(unseen, reader, max(fit_reading.READER_DEPTHS))
+        weight, _ = fit_reading.choose_reader_weight(unseen, keys)
+        depths[lang], by_depth = fit_reading.choose_depth(unseen, keys, weight)
         answered[lang] = unseen
         provenance[f"reader_{lang}"] = {"top-1 by depth": by_depth}
         log(
@@ -195,13 +195,13 @@ def main() -> None:
     for lang, unseen in answered.items():
         if reader is None:
             break
-        fit_answer.read_to(unseen, reader_depth)
-        reader_weight[lang], weights = fit_answer.choose_reader_weight(unseen, keys)
-        gate, gates = fit_answer.choose_gate(unseen, keys, reader_weight[lang])
+        fit_reading.read_to(unseen, reader_depth)
+        reader_weight[lang], weights = fit_reading.choose_reader_weight(unseen, keys)
+        gate, gates = fit_reading.choose_gate(unseen, keys, reader_weight[lang])
         if math.isfinite(gate):
             reader_below[lang] = gate
-        fit_answer.gate_all(unseen, gate)
-        fit_answer.reorder_by_reader(unseen, reader_weight[lang])
+        fit_reading.gate_all(unseen, gate)
+        fit_reading.reorder_by_reader(unseen, reader_weight[lang])
         provenance[f"reader_{lang}"] |= {
             "questions": len(unseen),
             "depth": reader_depth,
@@ -234,18 +234,15 @@ def main() -> None:
         )
         answer_at[lang] = fit_answer.threshold_for(items, probs, share)
         abstain = float(np.mean(probs[~y] < answer_at[lang]))
-        kinds = {
-            kind: [i for i, a in enumerate(items) if not a.asked.answerable and a.asked.group == g]
-            for kind, g in (("on_topic", "on-topic"), ("written_on_topic", "written"))
-        }
-        kinds["another_collection"] = [
-            i for i, a in enumerate(items)
-            if not a.asked.answerable and a.asked.group not in ("on-topic", "written")
-        ]  # fmt: skip
+        kind_of = {"on-topic": "on_topic", "written": "written_on_topic"}
+        kinds: dict[str, list[int]] = {}
+        for i, a in enumerate(items):
+            if not a.asked.answerable:
+                kinds.setdefault(kind_of.get(a.asked.group, "another_collection"), []).append(i)
         abstains = {
             kind: round(float(np.mean(probs[rows] < answer_at[lang])), 4)
-            for kind, rows in kinds.items()
-            if rows
+            for kind in ("on_topic", "written_on_topic", "another_collection")
+            if (rows := kinds.get(kind))
         }
         confidence_models[lang] = model
         answerable_seen[lang] = [a for a in items if a.asked.answerable]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.evaluate import GoldQuery
-from qa.fitting import fit, fit_answer, learning
+from qa.fitting import fit, fit_answer, fit_reading, learning
 from qa.service import QAService
 
 
@@ -192,15 +192,15 @@ def test_the_gate_leaves_unread_only_what_the_reader_would_not_change() -> None:
     unsure = [_read("s", True, 1.0, [-5.0, 5.0]) for _ in range(20)]
     others = [_read("s", False, t, [0.0, 0.0]) for t in np.linspace(0.0, 2.0, 101)]
     items = sure + unsure + others
-    gate, rates = fit_answer.choose_gate(items, keys, 1.0)
+    gate, rates = fit_reading.choose_gate(items, keys, 1.0)
     assert gate == pytest.approx(np.quantile(np.linspace(0.0, 2.0, 101), 0.99) + 1e-6)
     assert rates["0.99"]["unread_answerable"] == 0.5 and rates["0.99"]["top-1"] == 1.0
-    fit_answer.gate_all(items, gate)
+    fit_reading.gate_all(items, gate)
     assert all(c.reader is None for a in items[:20] for c in a.citations)
     assert all(c.reader is not None for a in items[20:40] for c in a.citations)
     # a gate that loses top-1 is refused: here only reading the sure ones gets them right
     wrong = [_read("s", True, 10.0, [-5.0, 5.0]) for _ in range(20)]
-    gate, _ = fit_answer.choose_gate(wrong + others, keys, 1.0)
+    gate, _ = fit_reading.choose_gate(wrong + others, keys, 1.0)
     assert gate == float("inf")
 
 
@@ -214,7 +214,7 @@ def test_on_topic_questions_do_not_set_the_gate_but_are_counted() -> None:
         item = _read("s", False, 10.0, [0.0, 0.0])
         item.asked = replace(item.asked, withheld=frozenset({"g"}))
         on_topic.append(item)
-    gate, rates = fit_answer.choose_gate(sure + others + on_topic, keys, 1.0)
+    gate, rates = fit_reading.choose_gate(sure + others + on_topic, keys, 1.0)
     assert gate == pytest.approx(np.quantile(np.linspace(0.0, 2.0, 101), 0.99) + 1e-6)
     assert rates["0.99"]["unread_on_topic"] == 1.0
     assert rates["0.99"]["unread_answerable"] == 1.0  # of the answerable ones only
@@ -233,13 +233,13 @@ def test_the_reader_reads_only_as_deep_as_changes_what_comes_first() -> None:
     keys = {"s": {f"d{i}": f"k{i}" for i in range(5)}}
     # the gold passage stands second: reading two passages finds it, reading more adds nothing
     second = [_read("s", True, 1.0, [-5.0, 5.0, 0.0, 0.0, 0.0], doc="k1") for _ in range(20)]
-    depth, rates = fit_answer.choose_depth(second, keys, 1.0)
+    depth, rates = fit_reading.choose_depth(second, keys, 1.0)
     assert depth == 2 and rates == {"2": 1.0, "3": 1.0, "5": 1.0}
     # some gold passages stand fourth: only reading five puts them first
     fourth = [_read("s", True, 1.0, [-5.0, -5.0, -5.0, 5.0, -5.0], doc="k3") for _ in range(5)]
-    depth, rates = fit_answer.choose_depth(second + fourth, keys, 1.0)
+    depth, rates = fit_reading.choose_depth(second + fourth, keys, 1.0)
     assert depth == 5 and rates["3"] == 0.8 and rates["5"] == 1.0
-    fit_answer.read_to(fourth, 3)
+    fit_reading.read_to(fourth, 3)
     assert [c.reader for c in fourth[0].citations] == [-5.0, -5.0, -5.0, None, None]
 
 
