@@ -1,17 +1,21 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--split held-out|fitting|all] [--index DIR]
+    python scripts/eval_notices.py [--set notices|siblings] [--split held-out|fitting|all]
 
-Indexes the sixteen notices (both halves, as one collection, as a user would hold them) into
-``.cache/eval/notices`` and asks each question of the chosen half. For each question kind it
+Indexes the forty notices of data/notices (the sixteen of ``docs/``, both halves, and the
+twenty-four look-alikes of ``siblings/docs/``: the same topics issued by other places, as a
+user's pile holds them) as one collection into ``.cache/eval/notices`` and asks each question
+of the chosen set and half. For each question kind it
 reports how often the answer holds at least one gold sentence, holds the whole gold answer,
 quotes only framing parts (title, dateline, addressee, preamble, contact, closing), abstains,
 and cites the right notice first. Writes ``results/eval_notices.md`` and ``.json``.
 The rules of ``index/roles.py`` and ``qa/describe.py`` were written looking at the fitting
 half (notices 01–08). While they were first built, the failures of both halves were printed and
 read, so the held-out figure of that first version is optimistic; later changes are measured on
-the held-out half without reading its answers, and a new set of notices is the honest check.
+the held-out half without reading its answers. The sibling set (all held out) was written
+afterwards by someone who saw neither the rules nor citeqa's answers: it is the honest check,
+of right-notice-first above all.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from index.roles import FRAMING, answer_sentences, role_of  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 NOTICES = ROOT / "data" / "notices"
+QUESTION_SETS = {"notices": NOTICES, "siblings": NOTICES / "siblings"}
 _MARKER = re.compile(r"\[\d+\]")
 
 
@@ -50,13 +55,18 @@ def framing_only(answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", default="notices", choices=sorted(QUESTION_SETS))
     parser.add_argument("--split", default="held-out", choices=["held-out", "fitting", "all"])
     parser.add_argument("--index", type=Path, default=ROOT / ".cache" / "eval" / "notices")
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval_notices.md")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    folder = QUESTION_SETS[args.set]
+    suffix = "" if args.set == "notices" else f"_{args.set}"
+    out = args.out or ROOT / "results" / f"eval_notices{suffix}.md"
 
-    ingest([NOTICES / "docs"], args.index, load_embedder(), cross=UseEmbedder())
-    questions = [json.loads(line) for line in (NOTICES / "questions.jsonl").open(encoding="utf-8")]
+    docs = [d / "docs" for d in QUESTION_SETS.values()]
+    ingest(docs, args.index, load_embedder(), cross=UseEmbedder())
+    questions = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
     if args.split != "all":
         questions = [q for q in questions if q["split"] == args.split]
     service = QAService.open(args.index)
@@ -75,6 +85,7 @@ def main() -> None:
             "holds_gold": not answer.abstained and any(g in said for g in gold),
             "whole_gold": not answer.abstained and all(g in said for g in gold),
             "framing_only": not answer.abstained and framing_only(answer.text),
+            # the two sets' notices have different file names (tested)
             "right_first": first is not None and Path(first).name == q["doc"],
             "answer": answer.text,
         }
@@ -88,8 +99,8 @@ def main() -> None:
 
     keys = ("holds_gold", "whole_gold", "framing_only", "abstained", "right_first")
     lines = [
-        f"# Description answers on invented notices ({args.split}, `python scripts/eval_notices.py"
-        f" --split {args.split}`)",
+        f"# Description answers on invented notices ({args.set}, {args.split}, `python "
+        f"scripts/eval_notices.py --set {args.set} --split {args.split}`; 40 notices indexed)",
         "",
         "| questions | n | holds a gold sentence | whole gold answer | only framing | abstained "
         "| right notice first |",
@@ -109,9 +120,9 @@ def main() -> None:
             f"| {r['id']} | {r['kind']} | {r['question_type']} | {int(r['holds_gold'])} | "
             f"{int(r['whole_gold'])} | {shown} |"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args.out.with_suffix(".json").write_text(
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
         json.dumps({"counts": counts, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     print("\n".join(lines[: 4 + len(counts)]))

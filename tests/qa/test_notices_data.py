@@ -1,0 +1,39 @@
+"""The invented notices of data/notices (scripts/eval_notices.py): every gold answer is quoted
+from its notice, and the two sets can be told apart by file name in one collection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTICES = Path(__file__).resolve().parents[2] / "data" / "notices"
+SETS = {"notices": NOTICES, "siblings": NOTICES / "siblings"}
+
+
+def _questions(folder: Path) -> list[dict[str, object]]:
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
+    folder = SETS[name]
+    questions = _questions(folder)
+    assert questions
+    assert len({q["id"] for q in questions}) == len(questions)
+    for q in questions:
+        text = (folder / "docs" / str(q["doc"])).read_text(encoding="utf-8")
+        gold = q["gold"]
+        assert isinstance(gold, list) and gold, q["id"]
+        missing = [g for g in gold if g not in text]
+        assert not missing, (q["id"], missing)
+        assert q["kind"] in {"description", "list", "factoid"}
+        assert q["split"] in {"fitting", "held-out"}
+
+
+def test_the_two_sets_notices_have_different_names() -> None:
+    names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
+    assert len(names) == 40
+    assert len(set(names)) == len(names)
