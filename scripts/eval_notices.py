@@ -9,7 +9,8 @@ user's pile holds them) as one collection into ``.cache/eval/notices`` and asks 
 of the chosen set and half. For each question kind it
 reports how often the answer holds at least one gold sentence, holds the whole gold answer,
 quotes only framing parts (title, dateline, addressee, preamble, contact, closing), abstains,
-and cites the right notice first. Writes ``results/eval_notices.md`` and ``.json``.
+and cites the right notice first. Writes ``results/eval_notices.md`` and ``.json``
+(``results/eval_notices_siblings.*`` for ``--set siblings``).
 The rules of ``index/roles.py`` and ``qa/describe.py`` were written looking at the fitting
 half (notices 01–08). While they were first built, the failures of both halves were printed and
 read, so the held-out figure of that first version is optimistic; later changes are measured on
