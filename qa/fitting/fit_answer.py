@@ -128,7 +128,11 @@ def choose_sentence_weight(
 ) -> tuple[float, dict[str, float]]:
     """The weight of SENTENCE_WEIGHTS whose order puts a gold document first most often (the
     smallest of equals), and every weight's rate."""
-    rates = {w: served_top1(answered, keys, w) for w in SENTENCE_WEIGHTS}
+    return smallest_best({w: served_top1(answered, keys, w) for w in SENTENCE_WEIGHTS})
+
+
+def smallest_best(rates: Mapping[float, float]) -> tuple[float, dict[str, float]]:
+    """The smallest setting whose rate is the highest, and every setting's rate (rounded)."""
     best = max(rates.values())
     return min(w for w, r in rates.items() if r == best), {
         str(w): round(r, 4) for w, r in rates.items()

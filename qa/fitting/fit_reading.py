@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa.fitting.fit_answer import Answered, top1_by
+from qa.fitting.fit_answer import Answered, smallest_best, top1_by
 from qa.reader import Reader
 from qa.reorder import by_reader
 
@@ -45,11 +45,7 @@ def choose_reader_weight(
 ) -> tuple[float, dict[str, float]]:
     """The weight of READER_WEIGHTS whose order puts a gold document first most often (the
     smallest of equals), and every weight's rate."""
-    rates = {w: reader_top1(answered, keys, w) for w in READER_WEIGHTS}
-    best = max(rates.values())
-    return min(w for w, r in rates.items() if r == best), {
-        str(w): round(r, 4) for w, r in rates.items()
-    }
+    return smallest_best({w: reader_top1(answered, keys, w) for w in READER_WEIGHTS})
 
 
 READER_DEPTHS = (2, 3, 5)
