@@ -167,20 +167,22 @@ def with_roles(chunks: list[Chunk]) -> list[Chunk]:
     return [replace(c, roles=passage_roles(c.text, opens_document=c.ordinal == 0)) for c in chunks]
 
 
+# the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
+# or 第一，, which count in prose as often as they enumerate)
+_STARTS_ITEM = re.compile(
+    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]"
+)
 # Where a notice published as one line runs its parts together: a space between Chinese parts
 # (``…的通知 青政办发〔2024〕12号 各县（市）区人民政府…：``), a colon that leads into what follows
-# (``…通知如下：一、…``), and an item marker after a comma (``…，二是…``). A gap ends a part only
+# (``…通知如下：一、…``), an item marker after a comma (``…，二是…``), and an item marker glued
+# on a heading (``三、家电以旧换新补贴1.个人消费者…``: only after a heading). A gap ends a part only
 # when what stands before it is a framing part or a heading, or what follows opens an item, a
 # heading, an addressee line, a preamble or a date line: machine-translated prose has stray
 # spaces between words, and a colon in prose leads into the rest of its sentence.
 _GAP = re.compile(
     rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d])|(?<=[：:，,；;])(?=\S)"
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
-)
-# the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
-# or 第一，, which count in prose as often as they enumerate)
-_STARTS_ITEM = re.compile(
-    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]"
+    rf"|(?<=[{CJK}])(?P<glued>)(?={_STARTS_ITEM.pattern})"
 )
 _OPENS_PART = re.compile(
     rf"{_STARTS_ITEM.pattern}|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
@@ -204,6 +206,8 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if gap.start() == gap.end() and text[gap.end()].isdigit() and not item:
                 continue  # a label's value (联系电话：0571-…) stays with its label
             left = text[at : gap.start()].strip()
+            if gap.group("glued") is not None and role_of(left) != "heading":
+                continue  # an item marker glued on ends only a heading (三、家电补贴1.购买…)
             opens = bool(_OPENS_PART.match(text, gap.end(), end))
             if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
                 continue  # a label's colon (联系人：, 地址：) does not end its part

@@ -59,6 +59,21 @@ def test_a_forwarded_documents_title_and_a_heading_before_a_figure_stand_apart()
     ]
 
 
+def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
+    """One-line notices run a heading into its first item (三、家电以旧换新补贴1.个人…): the
+    heading is cut off, so that a question naming it finds it; the same marker in prose, or
+    after a part that is not a heading, cuts nothing."""
+    text = "三、家电以旧换新补贴1.购买1级能效产品的，按售价20%补贴；2.每件最高补贴2000元。"
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=False), strict=True)) == [
+        ("三、家电以旧换新补贴", "heading"),
+        ("1.购买1级能效产品的，按售价20%补贴；", "item"),
+        ("2.每件最高补贴2000元。", "item"),
+    ]
+    for prose in ("全市共有3、4个区参加试点，占比达到3.5%。", "这一是非问题（一）直未解决。"):
+        assert answer_sentences(prose) == [(0, len(prose))]
+
+
 @pytest.mark.parametrize(
     ("text", "role"),
     [
