@@ -86,6 +86,7 @@ def question_type(text: str, language: str) -> QuestionType:
 # when (the issuer and date lines, the title), when it takes effect (the closing), whom to call
 # (the contact line), which document (the title and its number), why it was made (the
 # preamble), whom it is addressed to. Matched on the search form or the lower-cased question.
+_WHEN = r"何时|什么时候|什么时间|哪天|哪一天|\bwhen\b"
 _ASKS_FRAMING: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (
         re.compile(
@@ -96,10 +97,23 @@ _ASKS_FRAMING: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     ),
     (
         re.compile(
-            r"何时|什么时候|什么时间|哪天|哪一天|日期|(?:发布|印发|实施|施行|生效)时间|生效|施行|有效期|"
-            r"截止|期限|\bwhen\b|what date|take effect|valid until"
+            r"日期|(?:发布|印发|实施|施行|生效)时间|生效|施行|有效期|截止|期限|what date|take effect|"
+            r"valid until"
         ),
         frozenset({"dateline", "closing"}),
+    ),
+    # a bare "when" asks for the notice's date only when it asks about the notice (这个政策什么时候
+    # 出台); when a measure happens (水库什么时候清淤) stands in the body, not in its dateline
+    (
+        re.compile(
+            rf"^(?=.*(?:{_WHEN}))(?=.*(?:通知|文件|政策|规定|办法|方案|意见|公告|通告|发布|印发|出台|下发|"
+            r"公布|发文|成文|notice|document|policy|regulation|rules|issued|published|released))"
+        ),
+        frozenset({"dateline", "closing"}),
+    ),
+    (  # when it starts to apply: the closing (本通知自…起施行)
+        re.compile(rf"^(?=.*(?:{_WHEN}))(?=.*(?:实施|执行|apply|in force))"),
+        frozenset({"closing"}),
     ),
     (
         re.compile(r"电话|联系|咨询|热线|邮箱|地址|传真|找谁|phone|contact|e-?mail|address"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.question_type import question_type
+from qa.question_type import framing_asked, question_type
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,23 @@ def test_the_json_of_a_search_and_an_answer_says_the_type(service) -> None:  # t
     assert search_dict(service.search("煤炭依赖是怎么降下来的"))["question_type"] == "description"
     answer = answer_dict(service.ask("煤炭产业占工业比重下降到多少"))
     assert answer["question_type"] == "factoid"
+
+
+@pytest.mark.parametrize(
+    ("question", "roles"),
+    [
+        ("这个通知是什么时候发布的？", {"dateline", "closing"}),
+        ("調整後的住房公積金政策從哪天開始執行？", {"dateline", "closing"}),
+        ("新的补贴标准什么时候开始实施？", {"closing"}),
+        ("本办法的有效期到什么时候？", {"dateline", "closing"}),
+        ("When was the notice issued?", {"dateline", "closing"}),
+        # when a measure happens is in the body, not in the notice's date line
+        ("河堤上的危险地段什么时候加固？", set()),
+        ("When are the pipes cleaned?", set()),
+        ("哪个部门发布的？", {"dateline", "title"}),
+        ("有问题打什么电话咨询？", {"contact"}),
+        ("城区排水管网怎么清淤？", set()),
+    ],
+)
+def test_the_framing_parts_a_question_asks_for(question: str, roles: set[str]) -> None:
+    assert framing_asked(question) == roles
