@@ -11,6 +11,8 @@ from qa.question_type import framing_asked, question_type
         ("煤炭依赖是怎么降下来的", "zh", "description"),
         ("煤炭依賴是怎麼降下來的", "zh", "description"),
         ("晋城采取了哪些措施推动转型", "zh", "description"),
+        ("申請住房補貼的條件是什麼？", "zh", "description"),
+        ("平民禁止带刀的规定是什么时候宣布的？", "zh", "factoid"),
         ("为什么要发展新兴产业？", "zh", "description"),
         ("如何办理居住证", "zh", "description"),
         ("宋文帝的吏治又被稱為什麼?", "zh", "factoid"),  # "called what", not "why"
