@@ -1,5 +1,6 @@
 """Draw paragraphs of the public sets for people to write questions over (data/reworded.jsonl):
-paragraphs of one part of data/eval-splits.json, 150 to 700 characters, not yet written over,
+paragraphs of one part of data/eval-splits.json, 150 to 700 characters, not yet written over
+(in data/reworded.jsonl or the round waiting beside it, data/reworded-round2.jsonl),
 drawn at random for a seed, in batches of JSON lines, one per writer.
 
     python scripts/draw_paragraphs.py --part fit --count drcd=90 cmrc2018=90 xquad=60 \
@@ -41,7 +42,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     splits = read_splits(PATHS.splits)
-    written = {json.loads(line)["about"] for line in PATHS.reworded.open(encoding="utf-8")}
+    written = {
+        json.loads(line)["about"]
+        for path in (PATHS.reworded, PATHS.reworded.with_name("reworded-round2.jsonl"))
+        if path.exists()
+        for line in path.open(encoding="utf-8")
+    }
     rng = random.Random(args.seed)
     drawn = []
     for spec in args.count:
