@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from index.normalise import search_form
 from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
-from qa.describe import DESCRIBED, describe
+from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, describe
 from qa.headings import named_heading
 from qa.query import Query
 from qa.question_type import QuestionType, framing_asked
@@ -61,10 +61,14 @@ def compose_answer(
     *,
     answer_at: float = 0.0,
     further_at: float = 1.0,
+    asks: Sequence[Sequence[ScoredSentence]] = (),
 ) -> Answer:
     """Abstain when ``confidence`` is under ``answer_at``; otherwise quote the most probable
     statement of the top passages, and up to two more whose probability reaches
-    ``further_at``."""
+    ``further_at``. A question that asks several things (``asks``: the top passages'
+    sentences scored for each, ``qa/asks.py``) gets its best statement and then the best for
+    each thing, in the order asked; a description or list question, a block
+    (``qa/describe.py``)."""
     evidence = evidence_of(citations)
     if not citations or confidence < answer_at:
         return Answer(
@@ -96,6 +100,25 @@ def compose_answer(
             query.text, text, citations, False, confidence, evidence, query.language,
             query.script, question_type=query.kind,
         )  # fmt: skip
+    if query.kind not in DESCRIBED and asks:
+        # the best statement for the whole question, then the best for each thing it asks
+        chosen = _one_for_each([pool, *asks], allowed)
+    else:
+        chosen = _best(pool, further_at, allowed)
+    if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
+        chosen = pool[:1]
+    text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
+    return Answer(
+        query.text, text, citations, False, confidence, evidence, query.language, query.script,
+        question_type=query.kind,
+    )  # fmt: skip
+
+
+def _best(
+    pool: Sequence[ScoredSentence], further_at: float, allowed: frozenset[str]
+) -> list[ScoredSentence]:
+    """The most probable statement, and up to two more whose probability reaches
+    ``further_at``, within MAX_ANSWER_CHARS."""
     chosen: list[ScoredSentence] = []
     length = 0
     for s in pool:
@@ -110,13 +133,30 @@ def compose_answer(
             continue
         chosen.append(s)
         length += len(s.text)
-    if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
-        chosen = pool[:1]
-    text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
-    return Answer(
-        query.text, text, citations, False, confidence, evidence, query.language, query.script,
-        question_type=query.kind,
-    )  # fmt: skip
+    return chosen
+
+
+def _one_for_each(
+    asks: Sequence[Sequence[ScoredSentence]], allowed: frozenset[str]
+) -> list[ScoredSentence]:
+    """The best statement of each list (a framing part only where ``allowed``) that an earlier
+    list did not already give, while the answer stays within a description's length."""
+    chosen: list[ScoredSentence] = []
+    length = 0
+    for scored in asks:
+        for s in sorted(scored, key=lambda s: -s.score):
+            if s.role in FRAMING and s.role not in allowed:
+                continue
+            if not (is_statement(s.text) or s.role in allowed):
+                continue
+            if any(_same(s.text, c.text) for c in chosen):
+                continue
+            if chosen and length + len(s.text) > MAX_DESCRIPTION_CHARS:
+                break
+            chosen.append(s)
+            length += len(s.text)
+            break
+    return chosen
 
 
 def _same(a: str, b: str) -> bool:

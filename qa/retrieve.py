@@ -125,6 +125,10 @@ class Retriever:
         assert found is not None
         self._idf = found.idf  # BM25's idf, for the second stage's question terms
 
+    def terms(self, query: Query) -> QuestionTerms:
+        """The question's terms, weighted by this index's BM25 idf."""
+        return question_terms(query.search_text, self._idf)
+
     def signals(
         self, queries: Sequence[Query], *, doc_ids: set[str] | None = None
     ) -> list[QuerySignals]:
@@ -143,7 +147,7 @@ class Retriever:
         out = []
         for i, query in enumerate(queries):
             vectors = {"dense": dense[i]} | ({"cross": cross[i]} if cross is not None else {})
-            terms = question_terms(query.search_text, self._idf)
+            terms = self.terms(query)
             if self._remote is not None:
                 found = remote_candidates(
                     self._remote, query.search_text,

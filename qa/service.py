@@ -12,7 +12,8 @@ from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
-from qa.answer import Answer, compose_answer
+from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
+from qa.asks import asks
 from qa.cite import Citation, ScoredSentence, cite
 from qa.confidence import confidence
 from qa.describe import DESCRIBED, with_neighbours
@@ -23,7 +24,7 @@ from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
 from qa.repeats import fold_repeats
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
-from qa.sentences import SentenceScorer
+from qa.sentences import Sentence, SentenceScorer
 
 DEFAULT_K = 5
 FOLLOW_UP_TURNS = 4  # earlier questions a follow-up is read against
@@ -252,7 +253,31 @@ class QAService:
             conf,
             answer_at=self.answer_at.get(query.language, 0.0),
             further_at=self.fitted.further_sentence_at,
+            asks=self.score_asks(query, citations, sentences),
         )
+
+    def score_asks(
+        self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
+    ) -> list[list[ScoredSentence]]:
+        """For each thing a question asks (``qa/asks.py``), the sentences of its first
+        passages scored as answers to that alone; empty when it asks one thing, or is a
+        description or list question (a block answers those)."""
+        parts = asks(query.text, query.language) if query.kind not in DESCRIBED else []
+        top = [s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()]
+        if not parts or not top:
+            return []
+        by_n = {c.n: c.score for c in citations}
+        passage_scores = [by_n.get(n, 0.0) for n in range(1, max(by_n) + 1)]
+        opens: dict[int, int] = {}
+        for s in top:  # the first sentence of each passage
+            opens[s.citation] = min(opens.get(s.citation, s.span[0]), s.span[0])
+        read = [Sentence(s.citation, s.text, s.span[0] == opens[s.citation]) for s in top]
+        out = []
+        for part in parts:
+            asked = self.parse(part)
+            _, scores = self.scorer.score(asked, self.retriever.terms(asked), read, passage_scores)
+            out.append([replace(s, score=float(p)) for s, p in zip(top, scores, strict=True)])
+        return out
 
     def citations_for(
         self, signals: QuerySignals, hits: list[Hit]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from index.errors import InvalidInput
@@ -90,3 +92,53 @@ def test_headings_and_the_same_sentence_in_another_script_are_not_answers() -> N
     cites = [citation(1, 0.9), citation(2, 0.9)]
     answer = compose_answer(query, cites, sentences, 0.9, answer_at=0.5, further_at=1.0)
     assert answer.text == "清洁取暖试点市考核连续3年全国第一。[1]新建建筑全面执行绿色建筑标准。[2]"
+
+
+def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
+    query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")
+    assert query.kind == "factoid"
+    whole = [
+        ScoredSentence(1, "老年人补贴每月发放200元。", 0.9),
+        ScoredSentence(1, "申请人须持身份证和户口簿办理。", 0.5),
+        ScoredSentence(2, "补贴按月发放至社保卡。", 0.4),
+        ScoredSentence(1, "特此通知。", 0.8, role="closing"),
+    ]
+    papers = [replace(s, score=p) for s, p in zip(whole, (0.2, 0.9, 0.1, 0.3), strict=True)]
+    how_often = [replace(s, score=p) for s, p in zip(whole, (0.7, 0.1, 0.8, 0.9), strict=True)]
+    cites = [citation(1, 0.9), citation(2, 0.8)]
+    answer = compose_answer(
+        query, cites, whole, 0.9, answer_at=0.5, further_at=1.0, asks=[papers, how_often]
+    )
+    # the best for the whole question, then each ask's best not yet given, never the closing
+    assert answer.text == (
+        "老年人补贴每月发放200元。[1]申请人须持身份证和户口簿办理。[1]补贴按月发放至社保卡。[2]"
+    )
+    # without the asks: only what passes the further-sentence bar
+    alone = compose_answer(query, cites, whole, 0.9, answer_at=0.5, further_at=1.0)
+    assert alone.text == "老年人补贴每月发放200元。[1]"
+    # a description question is answered by its block, whatever it asks
+    how = parse_query("补贴怎么领？要带哪些证件？")
+    assert how.kind == "description"
+    described = compose_answer(
+        how, cites, whole, 0.9, answer_at=0.5, further_at=1.0, asks=[papers, how_often]
+    )
+    assert described.text == compose_answer(how, cites, whole, 0.9, answer_at=0.5).text
+    assert described.text != answer.text
+
+
+def test_the_service_scores_each_ask_over_the_first_passages(service: QAService) -> None:
+    service.answer_at = {"zh": 0.0, "en": 0.0}
+    question = "煤炭产业占工业比重下降到多少？高新技术产业占比提高至多少？"
+    signals = service.retriever.signals([service.parse(question)])[0]
+    citations, sentences = service.passages(signals, 3)
+    scored = service.score_asks(signals.query, citations, sentences)
+    top = [s.text for s in sentences if s.citation <= 3]
+    assert len(scored) == 2 and all([s.text for s in each] == top for each in scored)
+    coal = max(scored[0], key=lambda s: s.score).text
+    tech = max(scored[1], key=lambda s: s.score).text
+    assert "煤炭产业" in coal and "高新技术" in tech
+    answer = service.ask(question, 3)
+    assert "6.1%" in answer.text and "47.7%" in answer.text
+    # one ask: nothing to score apart
+    one = service.retriever.signals([service.parse("煤炭产业占工业比重下降到多少")])[0]
+    assert service.score_asks(one.query, *service.passages(one, 3)) == []

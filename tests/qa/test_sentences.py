@@ -3,11 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from index.embedder import HashingEmbedder
 from index.normalise import search_form
 from qa.features import question_terms
 from qa.glossary import Glossary
 from qa.query import parse_query
-from qa.sentences import SENTENCE_FEATURES, Sentence, sentence_features
+from qa.sentences import SENTENCE_FEATURES, Sentence, SentenceScorer, sentence_features
 
 
 def flat_idf(tokens: list[str]) -> np.ndarray:
@@ -54,3 +55,15 @@ def test_no_sentences_no_rows() -> None:
     query = parse_query("煤炭")
     rows = sentence_features(query, question_terms("煤炭", flat_idf), [], np.zeros(0), [])
     assert rows.shape == (0, len(SENTENCE_FEATURES))
+
+
+def test_sentences_scored_again_for_another_question_are_not_embedded_again() -> None:
+    embedder = HashingEmbedder(32)
+    scorer = SentenceScorer(embedder, {})
+    texts = ["煤炭产业占工业比重下降到6.1%。", "高新技术产业占比提高至47.7%。"]
+    first = scorer.similarity(parse_query("煤炭比重是多少"), texts, None)
+    again = scorer.similarity(parse_query("高新技术占比是多少"), texts, None)
+    assert embedder.calls == [3, 1]  # the second time only the question is embedded
+    assert first[0] > first[1] and again[1] > again[0]
+    fresh = SentenceScorer(HashingEmbedder(32), {})
+    assert np.allclose(again, fresh.similarity(parse_query("高新技术占比是多少"), texts, None))
