@@ -68,7 +68,6 @@ _DIGIT = re.compile(
 )
 _YEAR = re.compile(r"\d{3,4}\s*年|[一二〇零○]{4}年|\b1\d{3}\b|\b20\d{2}\b|世纪|世紀|年代")
 _SENTENCE_END = tuple("。！？!?；;….")
-RECENT_SENTENCES = 2048  # sentence vectors a scorer keeps for the next scoring
 
 
 @dataclass(frozen=True)
@@ -139,9 +138,6 @@ class SentenceScorer:
     def __init__(self, embedder: Embedder | None, models: dict[str, SentenceModel]) -> None:
         self.embedder = embedder
         self.models = models
-        # the vectors of the sentences scored lately: scoring them again for another question
-        # (each thing one question asks, qa/asks.py) embeds nothing again
-        self._recent: dict[str, np.ndarray] = {}
 
     def similarity(
         self,
@@ -154,22 +150,32 @@ class SentenceScorer:
         same model) are used for the texts they hold, the rest are embedded now."""
         if self.embedder is None or not texts:
             return np.zeros(len(texts), dtype=np.float32)
-        vectors = dict(stored or {})
-        for t in dict.fromkeys(texts):
-            if t not in vectors and (v := self._recent.get(t)) is not None:
-                vectors[t] = v
-        todo = [t for t in dict.fromkeys(texts) if t not in vectors]
+        stored = stored or {}
+        todo = [t for t in dict.fromkeys(texts) if t not in stored]
         asked = [query.text] if question_vector is None else []
         embedded = self.embedder.embed([*asked, *todo], "query") if asked or todo else None
         if question_vector is None:
             assert embedded is not None
             question_vector, embedded = embedded[0], embedded[1:]
+        vectors = dict(stored)
         if embedded is not None:
             vectors.update(zip(todo, embedded, strict=True))
-        if len(self._recent) > RECENT_SENTENCES:
-            self._recent.clear()
-        self._recent.update((t, vectors[t]) for t in texts)
         return np.array([vectors[t] @ question_vector for t in texts], dtype=np.float32)
+
+    def vectors(
+        self, texts: Sequence[str], stored: Mapping[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """The texts' vectors, ``stored`` ones as they are and the rest embedded in one batch:
+        to score the same sentences against several questions (``stored`` of ``score``)
+        without embedding them again. Empty without an embedder."""
+        if self.embedder is None:
+            return {}
+        stored = stored or {}
+        todo = [t for t in dict.fromkeys(texts) if t not in stored]
+        out = {t: stored[t] for t in texts if t in stored}
+        if todo:
+            out.update(zip(todo, self.embedder.embed(todo, "query"), strict=True))
+        return out
 
     def score(
         self,

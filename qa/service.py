@@ -8,10 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
+from index.documents import content_hash
 from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
+from index.sentence_vectors import stored_sentences
 from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
 from qa.asks import asks
 from qa.cite import Citation, ScoredSentence, cite
@@ -272,12 +276,28 @@ class QAService:
         for s in top:  # the first sentence of each passage
             opens[s.citation] = min(opens.get(s.citation, s.span[0]), s.span[0])
         read = [Sentence(s.citation, s.text, s.span[0] == opens[s.citation]) for s in top]
+        # embedded once for every ask: as ingest stored them where a passage is a stored chunk
+        vectors = self.scorer.vectors(
+            [s.text for s in top],
+            self.stored_sentence_vectors([c.text for c in citations if c.n <= ANSWER_FROM_TOP]),
+        )
         out = []
         for part in parts:
             asked = self.parse(part)
-            _, scores = self.scorer.score(asked, self.retriever.terms(asked), read, passage_scores)
+            _, scores = self.scorer.score(
+                asked, self.retriever.terms(asked), read, passage_scores, stored=vectors
+            )
             out.append([replace(s, score=float(p)) for s, p in zip(top, scores, strict=True)])
         return out
+
+    def stored_sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The sentence vectors ingest stored for these chunk texts, when they are of the
+        sentence scorer's model."""
+        manifest = self.snapshot.manifest
+        if self.scorer.embedder is None or self.scorer.embedder.name != manifest.cross_model:
+            return {}
+        found = self.snapshot.store.sentence_vectors(content_hash(t) for t in texts)
+        return stored_sentences(texts, found, content_hash, manifest.cross_dimension)
 
     def citations_for(
         self, signals: QuerySignals, hits: list[Hit]

@@ -57,13 +57,17 @@ def test_no_sentences_no_rows() -> None:
     assert rows.shape == (0, len(SENTENCE_FEATURES))
 
 
-def test_sentences_scored_again_for_another_question_are_not_embedded_again() -> None:
+def test_sentences_scored_for_several_questions_are_embedded_once() -> None:
     embedder = HashingEmbedder(32)
     scorer = SentenceScorer(embedder, {})
     texts = ["煤炭产业占工业比重下降到6.1%。", "高新技术产业占比提高至47.7%。"]
-    first = scorer.similarity(parse_query("煤炭比重是多少"), texts, None)
-    again = scorer.similarity(parse_query("高新技术占比是多少"), texts, None)
-    assert embedder.calls == [3, 1]  # the second time only the question is embedded
+    known = {texts[0]: HashingEmbedder(32).embed(texts[:1], "query")[0]}
+    vectors = scorer.vectors(texts, known)
+    assert embedder.calls == [1]  # only the one not already known
+    first = scorer.similarity(parse_query("煤炭比重是多少"), texts, None, vectors)
+    again = scorer.similarity(parse_query("高新技术占比是多少"), texts, None, vectors)
+    assert embedder.calls == [1, 1, 1]  # then only each question
     assert first[0] > first[1] and again[1] > again[0]
     fresh = SentenceScorer(HashingEmbedder(32), {})
     assert np.allclose(again, fresh.similarity(parse_query("高新技术占比是多少"), texts, None))
+    assert SentenceScorer(None, {}).vectors(texts) == {}
