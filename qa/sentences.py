@@ -162,6 +162,12 @@ class SentenceScorer:
             vectors.update(zip(todo, embedded, strict=True))
         return np.array([vectors[t] @ question_vector for t in texts], dtype=np.float32)
 
+    def reads_similarity(self, language: str) -> bool:
+        """Whether scoring a question of ``language`` embeds its sentences (its model reads
+        their similarity to the question, or it has no model)."""
+        model = self.models.get(language)
+        return self.embedder is not None and (model is None or "similarity" in model.names)
+
     def vectors(
         self, texts: Sequence[str], stored: Mapping[str, np.ndarray] | None = None
     ) -> dict[str, np.ndarray]:
@@ -190,7 +196,7 @@ class SentenceScorer:
         if not sentences:
             return np.empty((0, len(SENTENCE_FEATURES)), np.float32), np.empty(0, np.float32)
         model = self.models.get(query.language)
-        if model is None or "similarity" in model.names:
+        if self.reads_similarity(query.language):
             sim = self.similarity(query, [s.text for s in sentences], question_vector, stored)
         else:  # the language's model does without it: no sentence is embedded
             sim = np.zeros(len(sentences), dtype=np.float32)

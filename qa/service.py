@@ -250,14 +250,15 @@ class QAService:
     ) -> Answer:
         """The answer, or the abstention, from a question's passages and scored sentences."""
         conf = confidence(self.fitted.confidence.get(query.language), citations, sentences)
+        answer_at = self.answer_at.get(query.language, 0.0)
         return compose_answer(
             query,
             citations,
             sentences,
             conf,
-            answer_at=self.answer_at.get(query.language, 0.0),
+            answer_at=answer_at,
             further_at=self.fitted.further_sentence_at,
-            asks=self.score_asks(query, citations, sentences),
+            asks=self.score_asks(query, citations, sentences) if conf >= answer_at else [],
         )
 
     def score_asks(
@@ -277,10 +278,12 @@ class QAService:
             opens[s.citation] = min(opens.get(s.citation, s.span[0]), s.span[0])
         read = [Sentence(s.citation, s.text, s.span[0] == opens[s.citation]) for s in top]
         # embedded once for every ask: as ingest stored them where a passage is a stored chunk
-        vectors = self.scorer.vectors(
-            [s.text for s in top],
-            self.stored_sentence_vectors([c.text for c in citations if c.n <= ANSWER_FROM_TOP]),
-        )
+        vectors = {}
+        if self.scorer.reads_similarity(query.language):
+            vectors = self.scorer.vectors(
+                [s.text for s in top],
+                self.stored_sentence_vectors([c.text for c in citations if c.n <= ANSWER_FROM_TOP]),
+            )
         out = []
         for part in parts:
             asked = self.parse(part)
