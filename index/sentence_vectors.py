@@ -12,12 +12,17 @@ merged across a sentence), is embedded when asked, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.documents import content_hash
 from index.embedder import Embedder
 from index.roles import answer_sentences
+
+if TYPE_CHECKING:
+    from index.folder import IndexStore
 
 
 def pack(vectors: np.ndarray) -> bytes:
@@ -91,3 +96,9 @@ def stored_sentences(
         for (a, b), vector in zip(spans, vectors, strict=True):
             out[text[a:b]] = vector
     return out
+
+
+def read_stored(store: IndexStore, texts: Sequence[str], dim: int) -> dict[str, np.ndarray]:
+    """Each sentence of these chunk texts whose vectors ``store`` holds, with its vector."""
+    found = store.sentence_vectors(content_hash(t) for t in texts)
+    return stored_sentences(texts, found, content_hash, dim)

@@ -33,9 +33,9 @@ MAX_ASKS = 4
 
 
 def asks(text: str, language: str) -> list[str]:
-    """Each thing ``text`` asks, as a question of its own read with the clauses that say what
-    it is about; empty when it asks fewer than two things (or more than MAX_ASKS, when it is
-    more likely a list than several questions)."""
+    """Each thing ``text`` asks, as a question of its own (without the scene before the first
+    ask, with the clauses between it and the ask before it); empty when it asks fewer than two
+    things, or more than MAX_ASKS, when it is more likely a list than several questions."""
     if language != "zh":
         parts = [p.strip() for p in _EN_QUESTION.split(text.strip()) if p.strip()]
         found = [p for p in parts if p.endswith("?")]

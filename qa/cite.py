@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.documents import Chunk, DocumentRecord, content_hash
+from index.documents import Chunk, DocumentRecord
 from index.folder import IndexStore
 from index.normalise import Script, detect_script, search_form, to_simplified, to_traditional
 from index.roles import Role, answer_sentences, passage_roles, role_of
-from index.sentence_vectors import stored_sentences
+from index.sentence_vectors import read_stored
 from qa.features import QuestionTerms
 from qa.query import Query
 from qa.rerank import Rescored
@@ -182,9 +182,9 @@ def cite(
     forms = [search_form(t) for t in texts]  # one conversion a passage, sliced per sentence
     stored = {}
     if sentence_dimension:
-        pieces = [c.text for p in passages for c in p.chunks]
-        found = store.sentence_vectors(content_hash(t) for t in pieces)
-        stored = stored_sentences(pieces, found, content_hash, sentence_dimension)
+        stored = read_stored(
+            store, [c.text for p in passages for c in p.chunks], sentence_dimension
+        )
     rows, scores = scorer.score(
         query,
         terms,

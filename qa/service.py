@@ -8,14 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from index.documents import content_hash
 from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
-from index.sentence_vectors import stored_sentences
+from index.sentence_vectors import read_stored
 from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
 from qa.asks import asks
 from qa.cite import Citation, ScoredSentence, cite
@@ -280,10 +277,10 @@ class QAService:
         # embedded once for every ask: as ingest stored them where a passage is a stored chunk
         vectors = {}
         if self.scorer.reads_similarity(query.language):
-            vectors = self.scorer.vectors(
-                [s.text for s in top],
-                self.stored_sentence_vectors([c.text for c in citations if c.n <= ANSWER_FROM_TOP]),
-            )
+            dimension = self.sentence_dimension()
+            chunks = [c.text for c in citations if c.n <= ANSWER_FROM_TOP]
+            stored = read_stored(self.snapshot.store, chunks, dimension) if dimension else {}
+            vectors = self.scorer.vectors([s.text for s in top], stored)
         out = []
         for part in parts:
             asked = self.parse(part)
@@ -293,14 +290,13 @@ class QAService:
             out.append([replace(s, score=float(p)) for s, p in zip(top, scores, strict=True)])
         return out
 
-    def stored_sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """The sentence vectors ingest stored for these chunk texts, when they are of the
-        sentence scorer's model."""
+    def sentence_dimension(self) -> int | None:
+        """The dimension of the sentence vectors ingest stored, when they are of the sentence
+        scorer's model (else None: they cannot be used)."""
         manifest = self.snapshot.manifest
         if self.scorer.embedder is None or self.scorer.embedder.name != manifest.cross_model:
-            return {}
-        found = self.snapshot.store.sentence_vectors(content_hash(t) for t in texts)
-        return stored_sentences(texts, found, content_hash, manifest.cross_dimension)
+            return None
+        return manifest.cross_dimension
 
     def citations_for(
         self, signals: QuerySignals, hits: list[Hit]
@@ -310,13 +306,9 @@ class QAService:
         # question's vector instead of embedding it again
         reuse = self.scorer.embedder is not None and self.scorer.embedder is self.retriever.cross
         vector = signals.vectors.get("cross") if reuse else None
-        manifest = self.snapshot.manifest
-        same = (
-            self.scorer.embedder is not None and self.scorer.embedder.name == manifest.cross_model
-        )
         return cite(
             signals.query, hits, self.snapshot.store, self.scorer, signals.terms, vector,
-            manifest.cross_dimension if same else None,
+            self.sentence_dimension(),
         )  # fmt: skip
 
     def with_fitted(self, fitted: Fitted) -> QAService:
