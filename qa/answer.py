@@ -14,6 +14,7 @@ from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
 from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, describe
 from qa.headings import named_heading
+from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, framing_asked
 from qa.sentences import is_statement
@@ -75,6 +76,12 @@ def compose_answer(
             query.text, NO_ANSWER[query.script], citations, True, confidence, evidence,
             query.language, query.script, question_type=query.kind,
         )  # fmt: skip
+    # a passage of a document for another place than the one the question names is not
+    # quoted, unless no other is there (qa/places.py)
+    away = {c.n for c, far in zip(citations, elsewhere(query.text, citations), strict=True) if far}
+    if away and len(away) < len(citations):
+        sentences = [s for s in sentences if s.citation not in away]
+        asks = [[s for s in part if s.citation not in away] for part in asks]
     pool = sorted(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
         key=lambda s: -s.score,

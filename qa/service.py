@@ -20,6 +20,7 @@ from qa.confidence import confidence
 from qa.describe import DESCRIBED, with_neighbours
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
+from qa.places import by_place
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
@@ -193,6 +194,7 @@ class QAService:
                 self.fitted.sentence_weight.get(signals.query.language, 0.0),
             ),
         )
+        citations, sentences = by_place(signals.query.text, citations, sentences)
         citations, sentences = fold_repeats(citations, sentences)
         if signals.query.kind in DESCRIBED and citations:
             citations, sentences = self.widen_first(signals, hits, citations, sentences)

@@ -1,0 +1,69 @@
+"""The place a question names against the place a document is issued for: a question about
+"璟州市" rent relief is not answered from 蘅州市's notice on the same relief, however alike
+the two read.
+
+A document's place is the one its title opens with — the issuer of a notice ("璟州市國有資產
+監督管理委員會關於…", "中共澜湾市委…") or the place an article is about ("新竹市") — as its
+name without the level ("璟州" for 璟州市, so a question that says "璟州" names it too). A
+question names a place when it holds the name of a place one of its passages' documents is
+for. Then the passages of documents for another place go after the others: an order among
+look-alikes that no similarity of question and passage can give, since the notices of two
+places on one measure differ mostly in the place. A question that names no such place, and a
+document whose title opens with no place, change nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from index.normalise import search_form
+from qa.cite import Citation, ScoredSentence
+
+# a title that opens with a place: two or three characters, then its level (市, 縣 …),
+# after "中共" for a party committee's notices
+_OPENS_WITH_PLACE = re.compile(
+    r"^(?:中共)?([\u4e00-\u9fff]{2,3}?)(?:自治区|自治州|自治县|特别行政区|省|市|县|区|州|镇|乡)"
+)
+# the characters of a title before its place that are not a place's, in search form
+_NOT_PLACES = frozenset({"全市", "本市", "各市", "城市", "全县", "本县", "全省", "本省"})
+
+
+def place_of(title: str) -> str | None:
+    """The name of the place ``title`` opens with (search form, level dropped), or None."""
+    form = search_form(title).strip()
+    found = _OPENS_WITH_PLACE.match(form)
+    if not found:
+        return None
+    name = found.group(1)
+    if any(g in form[: found.end()] for g in _NOT_PLACES):
+        return None
+    return name
+
+
+def elsewhere(question: str, citations: Sequence[Citation]) -> list[bool]:
+    """For each citation, whether its document is for another place than the one
+    ``question`` names (all False when it names no place of theirs)."""
+    places = [place_of(c.title) for c in citations]
+    asked = search_form(question)
+    named = {p for p in places if p is not None and p in asked}
+    return [bool(named) and p is not None and p not in named for p in places]
+
+
+def by_place(
+    question: str, citations: Sequence[Citation], sentences: Sequence[ScoredSentence]
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The citations with those of documents for another place than the one ``question``
+    names (``elsewhere``) put after the others (each group in its order, scores kept),
+    numbered again from 1, and the sentences renumbered with them."""
+    away = elsewhere(question, citations)
+    order = sorted(range(len(citations)), key=lambda i: (away[i], i))
+    if order == list(range(len(citations))):
+        return list(citations), list(sentences)
+    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
+    moved = [replace(citations[i], n=number[citations[i].n]) for i in order]
+    renumbered = [
+        replace(s, citation=number[s.citation]) for s in sentences if s.citation in number
+    ]
+    renumbered.sort(key=lambda s: s.citation)
+    return moved, renumbered
