@@ -21,6 +21,7 @@ from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 300
+_ITEM_END = ("。", "；", ";")
 ANSWER_FROM_TOP = 3  # sentences come from the first this many passages
 
 NO_ANSWER = {
@@ -121,6 +122,16 @@ def compose_answer(
     )  # fmt: skip
 
 
+def _states(s: ScoredSentence) -> bool:
+    """``s`` states something the answer may quote: a sentence (``is_statement``), or an item
+    of an enumeration that ends like a sentence and holds a figure, however short
+    ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone)."""
+    text = s.text.strip()
+    return is_statement(text) or (
+        s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in text)
+    )
+
+
 def _best(
     pool: Sequence[ScoredSentence], further_at: float, allowed: frozenset[str]
 ) -> list[ScoredSentence]:
@@ -134,7 +145,7 @@ def _best(
         if chosen and length + len(s.text) > MAX_ANSWER_CHARS:
             continue
         # a title or a date line asked for is quoted although it is not a sentence
-        if not (is_statement(s.text) or s.role in allowed):
+        if not (_states(s) or s.role in allowed):
             continue
         if any(_same(s.text, c.text) for c in chosen):
             continue
@@ -154,7 +165,7 @@ def _one_for_each(
         for s in sorted(scored, key=lambda s: -s.score):
             if s.role in FRAMING and s.role not in allowed:
                 continue
-            if not (is_statement(s.text) or s.role in allowed):
+            if not (_states(s) or s.role in allowed):
                 continue
             if any(_same(s.text, c.text) for c in chosen):
                 continue

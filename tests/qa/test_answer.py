@@ -94,6 +94,23 @@ def test_headings_and_the_same_sentence_in_another_script_are_not_answers() -> N
     assert answer.text == "清洁取暖试点市考核连续3年全国第一。[1]新建建筑全面执行绿色建筑标准。[2]"
 
 
+def test_a_short_item_that_states_a_figure_is_an_answer() -> None:
+    query = parse_query("每户减免租金总额最多多少？")
+    sentences = [
+        ScoredSentence(1, "（三）减免租金总额单户不超过10万元。", 0.65, role="item"),
+        ScoredSentence(1, "一是加强节能减碳。", 0.6, role="item"),  # no figure: a lead
+        ScoredSentence(1, "（一）2024年减免3个月租金，在古镇核心区经营的减免5个月租金。", 0.3),
+    ]
+    answer = compose_answer(
+        query, [citation(1, 0.9)], sentences, 0.9, answer_at=0.5, further_at=0.5
+    )
+    assert answer.text == "（三）减免租金总额单户不超过10万元。[1]"
+    # the same line as body text reads as a heading line, as before
+    body = [replace(sentences[0], role="body"), sentences[2]]
+    answer = compose_answer(query, [citation(1, 0.9)], body, 0.9, answer_at=0.5, further_at=0.5)
+    assert answer.text.startswith("（一）2024年")
+
+
 def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
     query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")
     assert query.kind == "factoid"
