@@ -224,12 +224,15 @@ def test_the_section_the_question_names_is_the_answer() -> None:
 
 
 def test_a_generic_word_alone_does_not_name_a_heading() -> None:
-    from qa.headings import coverage, named_heading
+    from qa.headings import COVERED, coverage, named_heading
 
     sentences = scored(TASKS, {"数字政府建设资金": 0.9})
     # one piece shared (措施 of 保障措施) is not enough; two pieces of three words are
     assert coverage("保障措施", "兰泽市采取了哪些主要措施") == 0.0
     assert coverage("全面排查隐患", "开展隐患排查") == 4 / 6
+    # half a heading named, in other words around it, is not enough; more than half is
+    assert coverage("加强组织领导保障", "怎么加强领导") == 4 / 8 < COVERED
+    assert coverage("补贴范围和标准", "对哪些产品给予补贴，标准是怎样的") == 4 / 7 >= COVERED
     assert named_heading("兰泽市采取了哪些主要措施", sentences, top=3) is None
     assert named_heading("兰泽市有哪些保障措施", sentences, top=3).text == "四、保障措施"  # type: ignore[union-attr]
     # headings of passages past the first ``top`` are not read
