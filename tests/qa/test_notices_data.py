@@ -1,5 +1,5 @@
 """The invented notices of data/notices (scripts/eval_notices.py): every gold answer is quoted
-from its notice, and the two sets can be told apart by file name in one collection."""
+from its notice, and the sets can be told apart by file name in one collection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 NOTICES = Path(__file__).resolve().parents[2] / "data" / "notices"
-SETS = {"notices": NOTICES, "siblings": NOTICES / "siblings"}
+SETS = {"notices": NOTICES, "siblings": NOTICES / "siblings", "round3": NOTICES / "round3"}
 
 
 def _questions(folder: Path) -> list[dict[str, object]]:
@@ -35,5 +35,5 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_two_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
-    assert len(names) == 40
+    assert len(names) == 16 + 24 + 18
     assert len(set(names)) == len(names)
