@@ -74,6 +74,14 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (2, re.compile(rf"[（(][{NUM_ZH}]+[）)](?P<title>.+)")),
     (3, re.compile(rf"(?:[{NUM_ZH}]+是|第[{NUM_ZH}]+[，,、])(?P<title>.+)")),
 )
+# a line that ends a notice's part even without a sentence's end: its title (…的通知), its
+# document number (〔2024〕11号) or a date (2024-07-02, 2024年6月28日)
+_ENDS_PART = re.compile(
+    r"(?:的|之)(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|"
+    r"批复|批覆|规划|規劃|措施|报告|報告)\s*$"
+    r"|[〕\]］】)）]\s*\d+\s*[号號]\s*$"
+    r"|\d{4}\s*(?:-\s*\d{1,2}\s*-\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*$"
+)
 _HEADING_START = re.compile(
     rf"(?:#{{1,6}}[ \t]|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[（(][{NUM_ZH}]+[）)]|[{NUM_ZH}]+是)"
 )
@@ -233,6 +241,8 @@ def join_broken_lines(mt: MappedText) -> None:
             return m.group()
         line_start = text.rfind("\n", 0, m.start()) + 1
         if m.start() - line_start < short:
+            return m.group()
+        if _ENDS_PART.search(text, line_start, m.start()):
             return m.group()
         if _HEADING_START.match(text, m.end()):
             return m.group()

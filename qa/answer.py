@@ -7,7 +7,7 @@ the documents answers it. Sentences are picked by the fitted sentence scorer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.normalise import search_form
 from index.roles import FRAMING
@@ -115,11 +115,73 @@ def compose_answer(
         chosen = _best(pool, further_at, allowed)
     if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
         chosen = pool[:1]
+    chosen = _completed(chosen, sentences, by_n)
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
         question_type=query.kind,
     )  # fmt: skip
+
+
+def _completed(
+    chosen: Sequence[ScoredSentence],
+    sentences: Sequence[ScoredSentence],
+    by_n: dict[int, Citation],
+) -> list[ScoredSentence]:
+    """Each chosen clause read out to its whole sentence: the clauses joined to it by a
+    semicolon before and after it in its passage, unless one opens an item, a heading or a
+    notice's part ("…召开居民议事会，公示改造内容和施工单位；施工期间每周至少开展一次安全检查，
+    2024年10月31日前全面完工。" is one sentence, scored as two). Two clauses of one sentence give
+    it once; past the first, a sentence that would take the answer over MAX_ANSWER_CHARS keeps
+    its clause."""
+    out: list[ScoredSentence] = []
+    length = 0
+    for s in chosen:
+        whole = _sentence_of(s, sentences, by_n.get(s.citation))
+        if out and length + len(whole.text) > MAX_ANSWER_CHARS:
+            whole = s
+        if any(o.citation == whole.citation and _overlaps(o.span, whole.span) for o in out):
+            continue
+        out.append(whole)
+        length += len(whole.text)
+    return out
+
+
+def _sentence_of(
+    s: ScoredSentence, sentences: Sequence[ScoredSentence], citation: Citation | None
+) -> ScoredSentence:
+    """The sentence whose clause ``s`` is (``_completed``), or ``s``."""
+    if citation is None or s.span[1] <= s.span[0]:
+        return s
+    own = sorted((x for x in sentences if x.citation == s.citation), key=lambda x: x.span)
+    at = next((i for i, x in enumerate(own) if x.span == s.span), None)
+    if at is None:
+        return s
+    first = last = at
+    while first > 0 and _joins(own[first - 1], own[first], citation.text):
+        first -= 1
+    while last + 1 < len(own) and _joins(own[last], own[last + 1], citation.text):
+        last += 1
+    if first == last:
+        return s
+    span = (own[first].span[0], own[last].span[1])
+    return replace(s, text=citation.text[span[0] : span[1]], span=span, role=own[first].role)
+
+
+def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
+    """``after`` goes on the sentence ``before`` ends with a semicolon: nothing but spaces
+    between them, and ``after`` opens no item, heading or notice's part."""
+    return (
+        before.text.rstrip().endswith(("；", ";"))
+        and before.role in ("body", "item")
+        and after.role == "body"
+        and not text[before.span[1] : after.span[0]].strip()
+        and "\n" not in text[before.span[1] : after.span[0]]
+    )
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _states(s: ScoredSentence) -> bool:

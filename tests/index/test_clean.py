@@ -97,6 +97,33 @@ def test_latin_words_broken_across_lines_get_a_space() -> None:
     assert clean("\n".join(lines)).text == " ".join(lines)
 
 
+def test_a_notices_title_number_and_date_lines_are_not_joined() -> None:
+    lines = [
+        "瑶埠县人民政府办公室关于发放婴幼儿托育服务补贴的通知",
+        "瑶政办发〔2024〕11号",
+        "发布日期：2024-07-02",
+        "各乡镇人民政府，县政府各部门：",
+        "一、补贴对象",
+        "在本县备案托育机构入托的3岁以下婴幼儿，其父母一方为本县户籍或在本",
+        "县连续缴纳社会保险满6个月。",
+        "二、补贴标准",
+        "瑶埠县人民政府办公室",
+        "2024年6月28日",
+    ]
+    original = "\n".join(lines)
+    assert looks_hard_wrapped(original)
+    result = clean(original).text.split("\n")
+    # a line broken mid-sentence is joined; a notice's parts stay on their lines
+    assert (
+        "在本县备案托育机构入托的3岁以下婴幼儿，其父母一方为本县户籍或在本县连续缴纳社会保险满6个月。"
+        in result
+    )
+    assert result[:4] == lines[:4]
+    assert (
+        result[-1] == "瑶埠县人民政府办公室2024年6月28日"
+    )  # an issuer runs into its date, as printed
+
+
 def test_paragraph_lines_are_not_joined(seed_text) -> None:  # type: ignore[no-untyped-def]
     original = seed_text("000")
     result = clean(original)

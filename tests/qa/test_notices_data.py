@@ -33,7 +33,7 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
         assert q["split"] in {"fitting", "held-out"}
 
 
-def test_the_two_sets_notices_have_different_names() -> None:
+def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
     assert len(names) == 16 + 24 + 18
     assert len(set(names)) == len(names)
