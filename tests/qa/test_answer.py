@@ -111,6 +111,28 @@ def test_a_short_item_that_states_a_figure_is_an_answer() -> None:
     assert answer.text.startswith("（一）2024年")
 
 
+def test_a_clause_is_quoted_with_the_sentence_it_belongs_to() -> None:
+    text = (
+        "各社区要在开工前召开居民议事会，公示改造内容；施工期间每周开展一次安全检查，"
+        "10月31日前全面完工。1.改造资金以上级补助为主；2.县财政按每户8000元配套。"
+    )
+    parts = ["各社区要在开工前召开居民议事会，公示改造内容；",
+             "施工期间每周开展一次安全检查，10月31日前全面完工。",
+             "1.改造资金以上级补助为主；", "2.县财政按每户8000元配套。"]  # fmt: skip
+    roles = ["body", "body", "item", "item"]
+    scores = [0.2, 0.9, 0.1, 0.3]
+    sentences = []
+    for part, role, score in zip(parts, roles, scores, strict=True):
+        start = text.index(part)
+        sentences.append(ScoredSentence(1, part, score, role=role, span=(start, start + len(part))))
+    cite = replace(citation(1, 0.9), text=text)
+    answer = compose_answer(
+        parse_query("什么时候前全面完工？"), [cite], sentences, 0.9, answer_at=0.5, further_at=0.25
+    )
+    # the best clause is given with the clause before it, once; an item stays an item
+    assert answer.text == f"{parts[0]}{parts[1]}[1]{parts[3]}[1]"
+
+
 def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
     query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")
     assert query.kind == "factoid"
