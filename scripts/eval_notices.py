@@ -1,7 +1,7 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--set notices|siblings|round3] [--split held-out|fitting|all]
+    python scripts/eval_notices.py [--set notices|siblings|round3|round4] [--split held-out|fitting|all]
 
 Indexes the fifty-eight notices of data/notices (the sixteen of ``docs/``, both halves, the
 twenty-four look-alikes of ``siblings/docs/`` and the eighteen of ``round3/docs/``: the same
@@ -42,6 +42,7 @@ from qa.service import QAService  # noqa: E402
 NOTICES = ROOT / "data" / "notices"
 QUESTION_SETS = {
     "notices": NOTICES, "siblings": NOTICES / "siblings", "round3": NOTICES / "round3",
+    "round4": NOTICES / "round4",
 }  # fmt: skip
 _MARKER = re.compile(r"\[\d+\]")
 

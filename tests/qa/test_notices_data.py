@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 NOTICES = Path(__file__).resolve().parents[2] / "data" / "notices"
-SETS = {"notices": NOTICES, "siblings": NOTICES / "siblings", "round3": NOTICES / "round3"}
+SETS = {
+    "notices": NOTICES,
+    "siblings": NOTICES / "siblings",
+    "round3": NOTICES / "round3",
+    "round4": NOTICES / "round4",
+}
 
 
 def _questions(folder: Path) -> list[dict[str, object]]:
@@ -35,5 +40,5 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
-    assert len(names) == 16 + 24 + 18
+    assert len(names) == 16 + 24 + 18 + 16
     assert len(set(names)) == len(names)
