@@ -82,6 +82,10 @@ _ENDS_PART = re.compile(
     r"|[〕\]］】)）]\s*\d+\s*[号號]\s*$"
     r"|\d{4}\s*(?:-\s*\d{1,2}\s*-\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*$"
 )
+_TITLE_KIND = re.compile(
+    r"(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|措施|规划|規劃)\s*$"
+)
+_PREAMBLE_OPENS = re.compile(r"(?:为|為|根据|根據|按照|依据|依據)")
 _HEADING_START = re.compile(
     rf"(?:#{{1,6}}[ \t]|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[（(][{NUM_ZH}]+[）)]|[{NUM_ZH}]+是)"
 )
@@ -244,6 +248,8 @@ def join_broken_lines(mt: MappedText) -> None:
             return m.group()
         if _ENDS_PART.search(text, line_start, m.start()):
             return m.group()
+        if _TITLE_KIND.search(text, line_start, m.start()) and _PREAMBLE_OPENS.match(text, m.end()):
+            return m.group()  # a forwarded document's title (…工作方案), then its preamble (为…)
         if _HEADING_START.match(text, m.end()):
             return m.group()
         if before == "-" and after.isalpha():

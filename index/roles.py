@@ -69,7 +69,12 @@ _PREAMBLE_SIGN = re.compile(
 _PREAMBLE_FORMULA = re.compile(
     r"^(?:为|為)(?:深入|全面|认真|認真|进一步|進一步|切实|切實)?(?:贯彻落实|貫徹落實|贯彻|貫徹)"
 )
-_FORWARDS = re.compile(r"^现将.{0,80}(?:印发|转发)给你们|^現將.{0,80}(?:印發|轉發)給你們")
+_FORWARDS = re.compile(
+    r"^现将.{0,80}(?:印发|转发)给你们|^現將.{0,80}(?:印發|轉發)給你們"
+    r"|(?:现|現)(?:印发|转发|印發|轉發)(?:给|給)(?:你们|你們)"  # 《…》已经市政府同意，现印发给你们
+)
+# a question of a question-and-answer text (政策解读: 问：…？ 答：…): it heads its answer
+_ASKED = re.compile(r"^(?:问|問)\s*[：:]")
 _TITLE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|批复|批覆|函|"
     r"规划|規劃|措施|指引|指南|条例|條例|报告|報告|纪要|紀要)(?:[（(][^）)]{1,12}[）)])?$"
@@ -113,7 +118,7 @@ def role_of(text: str, *, first: bool = False) -> Role:
         return "addressee"
     if (
         _PREAMBLE_FORMULA.match(s)
-        or _FORWARDS.match(s)
+        or _FORWARDS.search(s)
         or (_PREAMBLE_START.match(s) and _PREAMBLE_SIGN.search(s) and _lead_in(s))
     ):
         return "preamble"
@@ -129,6 +134,8 @@ def role_of(text: str, *, first: bool = False) -> Role:
         return "title"
     if _CLOSING.search(s) and len(s) <= 120:
         return "closing"
+    if _ASKED.match(s) and len(s) <= MAX_TITLE_CHARS:
+        return "heading"
     if (
         _HEADING.match(s)
         and not ended

@@ -169,10 +169,12 @@ def _sentence_of(
 
 
 def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
-    """``after`` goes on the sentence ``before`` ends with a semicolon: nothing but spaces
-    between them, and ``after`` opens no item, heading or notice's part."""
+    """``after`` goes on the sentence ``before`` ends with a semicolon (or, an item, with a
+    colon: "（三）…实行两部制热价：" "基本热价按…"): nothing but spaces between them, and
+    ``after`` opens no item, heading or notice's part."""
+    ends = before.text.rstrip()
     return (
-        before.text.rstrip().endswith(("；", ";"))
+        (ends.endswith(("；", ";")) or (ends.endswith(("：", ":")) and before.role == "item"))
         and before.role in ("body", "item")
         and after.role == "body"
         and not text[before.span[1] : after.span[0]].strip()
@@ -189,6 +191,8 @@ def _states(s: ScoredSentence) -> bool:
     of an enumeration that ends like a sentence and holds a figure, however short
     ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone)."""
     text = s.text.strip()
+    if s.role == "heading":  # 问：…？ ends like a sentence but asks rather than states
+        return False
     return is_statement(text) or (
         s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in text)
     )

@@ -30,7 +30,8 @@ MAX_DESCRIPTION_CHARS = 600
 WIDEN = (-2, -1, 1, 2, 3)
 
 _LEVELS = (
-    (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、)")),
+    # a question of a question-and-answer text (问：…) heads its answer as a top heading does
+    (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[问問]\s*[：:])")),
     (2, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
     (3, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
 )
@@ -64,7 +65,8 @@ def with_neighbours(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
 
 
 def level(text: str) -> int:
-    """The level of a heading or item by its marker: 1 (一、), 2 (（一）), 3 (一是, 1.), 4 none."""
+    """The level of a heading or item by its marker: 1 (一、, 问：), 2 (（一）), 3 (一是, 1.), 4
+    none."""
     return next((n for n, pattern in _LEVELS if pattern.match(text.strip())), 4)
 
 

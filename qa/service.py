@@ -20,6 +20,7 @@ from qa.confidence import confidence
 from qa.describe import DESCRIBED, with_neighbours
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
+from qa.headings import named_heading
 from qa.places import by_place
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
@@ -197,7 +198,14 @@ class QAService:
         citations, sentences = by_place(signals.query.text, citations, sentences)
         citations, sentences = fold_repeats(citations, sentences)
         if signals.query.kind in DESCRIBED and citations:
-            citations, sentences = self.widen_first(signals, hits, citations, sentences)
+            citations, sentences = self.widen(signals, hits, citations, sentences, 1)
+            # a heading the question names in a later passage may end it: what stands under it
+            # is read too
+            named = named_heading(signals.query.text, sentences, ANSWER_FROM_TOP)
+            if named is not None and named.citation != 1:
+                citations, sentences = self.widen(
+                    signals, hits, citations, sentences, named.citation
+                )
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]
@@ -218,18 +226,22 @@ class QAService:
         weight = self.fitted.reader_weight.get(language, 0.0)
         return by_reader(citations, sentences, logits.tolist(), weight)
 
-    def widen_first(
+    def widen(
         self,
         signals: QuerySignals,
         hits: list[Hit],
         citations: list[Citation],
         sentences: list[ScoredSentence],
+        n: int,
     ) -> tuple[list[Citation], list[ScoredSentence]]:
-        """The first passage of a description or list question read with its neighbouring
-        chunks (``qa/describe.with_neighbours``), since the enumeration that answers it may run on
+        """Passage ``n`` of a description or list question read with its neighbouring chunks
+        (``qa/describe.with_neighbours``), since the enumeration that answers it may run on
         past the chunk that matched; its place, score and the order are kept as they were."""
-        first = citations[0]
-        own = [h for h in hits if h.chunk.id in first.chunk_ids]
+        at = next((i for i, c in enumerate(citations) if c.n == n), None)
+        if at is None:
+            return citations, sentences
+        passage = citations[at]
+        own = [h for h in hits if h.chunk.id in passage.chunk_ids]
         wide = with_neighbours(own, self.snapshot.store)
         if not own or len(wide) == len(own):
             return citations, sentences
@@ -238,11 +250,13 @@ class QAService:
         if home is None:
             return citations, sentences
         grown = replace(
-            first, text=home.text, char_start=home.char_start, char_end=home.char_end,
+            passage, text=home.text, char_start=home.char_start, char_end=home.char_end,
             page=home.page, chunk_ids=home.chunk_ids, highlight=home.highlight, roles=home.roles,
         )  # fmt: skip
-        read = [replace(s, citation=first.n) for s in said if s.citation == home.n]
-        return [grown, *citations[1:]], read + [s for s in sentences if s.citation != first.n]
+        read = [replace(s, citation=n) for s in said if s.citation == home.n]
+        kept = [s for s in sentences if s.citation != n]
+        out = [*citations[:at], grown, *citations[at + 1 :]]
+        return out, sorted([*read, *kept], key=lambda s: s.citation)
 
     def compose(
         self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
