@@ -55,6 +55,21 @@ class Backfill:
             [(passage_script(text), row_id) for row_id, text in texts.items()],
         )
 
+    def forget_roles_unless(self, rules: str) -> None:
+        """Forget the sentence roles recorded by other rules than ``rules``
+        (``index/roles.ROLES_RULES``), so that this run finds them again: a change of the rules
+        reaches an index on its next run, as new roles reached older indexes."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'roles'").fetchone()
+        if row is not None and row[0] == rules:
+            return
+        with self._db:
+            self._db.execute("UPDATE chunks SET roles = NULL WHERE roles IS NOT NULL")
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('roles', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (rules,),
+            )
+
     def texts_without_roles(self) -> dict[int, tuple[str, int]]:
         """Passage texts and ordinals, by row id, whose sentence roles are not recorded."""
         rows = self._db.execute("SELECT row_id, text, ordinal FROM chunks WHERE roles IS NULL")

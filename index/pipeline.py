@@ -38,7 +38,7 @@ from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
 from index.milvus.store import MilvusStore
 from index.milvus.weights import settle
-from index.roles import passage_roles, with_roles
+from index.roles import ROLES_RULES, passage_roles, with_roles
 from index.sentence_vectors import embed_passages
 from index.store import VectorColumn, now
 
@@ -159,6 +159,7 @@ def ingest(
 
     manifest = held_as(folder, manifest_for(embedder, cross, options.chunking), options.milvus)
     with open_for_writing(folder, manifest, rebuild=options.rebuild) as store:
+        store.forget_roles_unless(ROLES_RULES)  # found again below by the rules of now
         known = store.file_hashes()
         unnamed = store.sources_without_name()  # written before documents had names
         names: dict[str, str] = {}
@@ -192,7 +193,7 @@ def ingest(
         if options.prune:
             report.removed = _prune(store, known, seen, roots)
         unscripted = store.texts_without_script()  # an index written before scripts were kept
-        unmarked = store.texts_without_roles()  # … or before sentence roles were
+        unmarked = store.texts_without_roles()  # … or before sentence roles (or these rules) were
         if unscripted or names or unmarked:
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)

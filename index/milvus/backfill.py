@@ -16,6 +16,9 @@ class NothingToFill:
     def put_scripts(self, texts: Mapping[int, str]) -> None:
         """Every chunk's script is written with it: nothing to do."""
 
+    def forget_roles_unless(self, rules: str) -> None:
+        """Roles are found when read, always by the rules of now: nothing to forget."""
+
     def texts_without_roles(self) -> dict[int, tuple[str, int]]:
         return {}
 

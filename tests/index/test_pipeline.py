@@ -201,6 +201,16 @@ def test_sentence_roles_are_stored_at_ingest_and_gained_by_an_older_index(
     assert first_roles() is None
     again = ingest([docs], folder, embedder)
     assert again.chunks_embedded == 0 and first_roles() == stored
+    # roles found by other rules than today's are found again on the next run
+    with sqlite3.connect(folder / DB_NAME) as db:
+        db.execute("UPDATE chunks SET roles = 'body,body,body,body,body,body'")
+        db.execute("UPDATE meta SET value = 'older rules' WHERE key = 'roles'")
+    ingest([docs], folder, embedder)
+    assert first_roles() == stored
+    with sqlite3.connect(folder / DB_NAME) as db:  # and kept while the rules stay the same
+        db.execute("UPDATE chunks SET roles = 'body,body,body,body,body,body'")
+    ingest([docs], folder, embedder)
+    assert first_roles() == ("body",) * 6
 
 
 def test_an_unchanged_run_writes_nothing(

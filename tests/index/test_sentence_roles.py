@@ -81,6 +81,15 @@ def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
         ("發佈日期：2024-05-06", "dateline"),
         ("現將《蘭澤市數字政府建設實施方案》印發給你們，請認真貫徹執行。", "preamble"),
         ("现将《兰泽市数字政府建设实施方案》印发给你们，请认真贯彻执行。", "preamble"),
+        (
+            "《柃江市创业担保贷款若干措施》已经市政府同意，现印发给你们，请结合实际认真贯彻落实。",
+            "preamble",
+        ),
+        (
+            "问：看病就医有哪些优待？",
+            "heading",
+        ),  # a policy interpretation's question heads its answer
+        ("答：一是免收普通门诊诊查费；", "body"),
         ("本通知自2024年4月1日起施行，有效期至2025年12月31日。", "closing"),
         ("咨询电话：0736-5128806", "contact"),
         ("（二）强化工业污染治理。", "item"),

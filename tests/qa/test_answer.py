@@ -132,6 +132,18 @@ def test_a_clause_is_quoted_with_the_sentence_it_belongs_to() -> None:
     # the best clause is given with the clause before it, once; an item stays an item
     assert answer.text == f"{parts[0]}{parts[1]}[1]{parts[3]}[1]"
 
+    # an item that goes on past its colon is quoted whole
+    text = "（三）已安装热计量装置的用户，实行两部制热价：基本热价每平方米9元，计量热价每吉焦38元。"
+    cut = text.index("：") + 1
+    item = [
+        ScoredSentence(1, text[:cut], 0.2, role="item", span=(0, cut)),
+        ScoredSentence(1, text[cut:], 0.9, role="body", span=(cut, len(text))),
+    ]
+    answer = compose_answer(
+        parse_query("计量热价多少钱？"), [replace(cite, text=text)], item, 0.9, answer_at=0.5
+    )
+    assert answer.text == f"{text}[1]"
+
 
 def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
     query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")

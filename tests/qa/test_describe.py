@@ -253,3 +253,66 @@ def test_an_item_that_heads_deeper_items_gives_what_is_under_it() -> None:
         "（一）稳妥推进清洁取暖改造。[1]一是实施煤改电改造，每户补贴4000元；[1]"
         "二是给予采暖期用电补贴；[1]三是推广洁净型煤。[1]"
     )
+
+
+INTERPRETATION = (
+    "《杞岙县老年人优待办法》政策解读 问：哪些老年人可以享受优待？ 答：本县户籍60周岁以上老年人。"
+    "问：看病就医有哪些优待？ 答：一是免收普通门诊诊查费；二是设立老年人优先窗口；"
+    "三是每年提供一次免费体检。 问：办理优待证需要什么材料？ 答：身份证和一张照片。"
+)
+
+
+def test_a_policy_interpretations_question_heads_its_answer() -> None:
+    # the scorer likes the question itself best: it is never the answer, what follows it is
+    sentences = scored(INTERPRETATION, {"看病就医有哪些优待": 0.95, "身份证": 0.5})
+    answer = compose_answer(
+        parse_query("杞岙县老年人看病就医有哪些优待？"), [citation(1, INTERPRETATION)],
+        sentences, 0.9, answer_at=0.5,
+    )  # fmt: skip
+    assert answer.question_type in ("description", "list")
+    assert answer.text == (
+        "问：看病就医有哪些优待？[1]答：一是免收普通门诊诊查费；[1]二是设立老年人优先窗口；[1]"
+        "三是每年提供一次免费体检。[1]"
+    )
+    # asked as a factoid, the question line is not quoted either
+    factoid = compose_answer(
+        parse_query("办理优待证要带身份证吗"), [citation(1, INTERPRETATION)], sentences, 0.9,
+        answer_at=0.5, further_at=0.9,
+    )  # fmt: skip
+    assert factoid.text == "答：身份证和一张照片。[1]"
+
+
+def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
+    """``QAService.widen`` grows the passage it is given, not only the first: the one holding
+    the heading a question names may end at that heading."""
+    from index.embedder import HashingEmbedder
+    from index.folder import open_snapshot
+    from index.pipeline import ingest
+    from qa.service import QAService
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    sections = "".join(
+        f"{head}、第{head}部分 " + "".join(
+            f"（{n}）第{head}部分第{n}项措施，由县政府有关部门按月落实到每个乡镇和每个社区。"
+            for n in "一二三"
+        )
+        for head in "一二三四"
+    )  # fmt: skip
+    for name in ("yunling", "qingxi"):
+        (docs / f"{name}.txt").write_text(f"{name}县工作方案 {sections}", encoding="utf-8")
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([docs], tmp_path / "idx", main, cross=cross)
+    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+    signals = service.retriever.signals([service.parse("第三部分有哪些措施")])[0]
+    hits = service.retriever.rank(signals, 2)  # one chunk of each document
+    citations, sentences = service.citations_for(signals, hits)
+    assert len(citations) >= 2
+    n = citations[1].n
+    wide, said = service.widen(signals, hits, citations, sentences, n)
+    assert [c.n for c in wide] == [c.n for c in citations]  # the order is kept
+    assert len(wide[1].chunk_ids) > len(citations[1].chunk_ids)
+    assert wide[0] == citations[0]
+    grown = [s.text for s in said if s.citation == n]
+    assert len(grown) > len([s for s in sentences if s.citation == n])
+    assert all(s.text in wide[1].text for s in said if s.citation == n)
