@@ -12,6 +12,7 @@ from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
+from index.roles import Role, answer_sentences, passage_roles
 from index.sentence_vectors import read_stored
 from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
 from qa.asks import asks
@@ -202,7 +203,9 @@ class QAService:
             # a heading the question names in a later passage may end it: what stands under it
             # is read too
             named = named_heading(signals.query.text, sentences, ANSWER_FROM_TOP)
-            if named is not None and named.citation != 1:
+            if named is None:  # … or stand elsewhere in the first passage's document
+                citations, sentences = self.to_named_section(signals, citations, sentences)
+            elif named.citation != 1:
                 citations, sentences = self.widen(
                     signals, hits, citations, sentences, named.citation
                 )
@@ -237,13 +240,50 @@ class QAService:
         """Passage ``n`` of a description or list question read with its neighbouring chunks
         (``qa/describe.with_neighbours``), since the enumeration that answers it may run on
         past the chunk that matched; its place, score and the order are kept as they were."""
-        at = next((i for i, c in enumerate(citations) if c.n == n), None)
-        if at is None:
+        passage = next((c for c in citations if c.n == n), None)
+        own = [h for h in hits if passage is not None and h.chunk.id in passage.chunk_ids]
+        if passage is None or not own:
             return citations, sentences
-        passage = citations[at]
-        own = [h for h in hits if h.chunk.id in passage.chunk_ids]
+        return self._regrown(signals, own, citations, sentences, passage)
+
+    def to_named_section(
+        self, signals: QuerySignals, citations: list[Citation], sentences: list[ScoredSentence]
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """The first passage moved, within its document, to the section whose heading the
+        question names (``qa/headings.named_heading``), read with its neighbouring chunks, when
+        none of the first passages holds that heading: in a long notice the title and preamble
+        share the question's words and the section that answers it ranks lower. The citation
+        keeps its number, score and document; as it was when no heading is named."""
+        first = citations[0]
+        store = self.snapshot.store
+        stored = store.chunks(store.row_ids_of_documents([first.doc_id]))
+        headings = []
+        for i, c in enumerate(stored, start=1):
+            text = c.chunk.text
+            roles = c.chunk.roles or passage_roles(text, opens_document=c.chunk.ordinal == 0)
+            for (a, b), role in zip(answer_sentences(text), roles, strict=False):
+                if role in ("heading", "item"):
+                    kind: Role = "heading" if role == "heading" else "item"
+                    headings.append(ScoredSentence(i, text[a:b], 0.0, role=kind, span=(a, b)))
+        named = named_heading(signals.query.text, headings, len(stored))
+        if named is None:
+            return citations, sentences
+        section = stored[named.citation - 1]
+        hit = Hit(section.chunk, section.row_id, first.score, script=section.script)
+        return self._regrown(signals, [hit], citations, sentences, first)
+
+    def _regrown(
+        self,
+        signals: QuerySignals,
+        own: list[Hit],
+        citations: list[Citation],
+        sentences: list[ScoredSentence],
+        passage: Citation,
+    ) -> tuple[list[Citation], list[ScoredSentence]]:
+        """``passage`` made of the chunks of ``own`` and their neighbours, in its place, with
+        its sentences read again."""
         wide = with_neighbours(own, self.snapshot.store)
-        if not own or len(wide) == len(own):
+        if set(passage.chunk_ids) == {h.chunk.id for h in wide}:
             return citations, sentences
         cited, said = self.citations_for(signals, wide)
         home = next((c for c in cited if own[0].chunk.id in c.chunk_ids), None)
@@ -253,9 +293,10 @@ class QAService:
             passage, text=home.text, char_start=home.char_start, char_end=home.char_end,
             page=home.page, chunk_ids=home.chunk_ids, highlight=home.highlight, roles=home.roles,
         )  # fmt: skip
+        n = passage.n
         read = [replace(s, citation=n) for s in said if s.citation == home.n]
         kept = [s for s in sentences if s.citation != n]
-        out = [*citations[:at], grown, *citations[at + 1 :]]
+        out = [grown if c.n == n else c for c in citations]
         return out, sorted([*read, *kept], key=lambda s: s.citation)
 
     def compose(

@@ -316,3 +316,54 @@ def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
     grown = [s.text for s in said if s.citation == n]
     assert len(grown) > len([s for s in sentences if s.citation == n])
     assert all(s.text in wide[1].text for s in said if s.citation == n)
+
+
+def test_the_section_a_question_names_is_found_in_the_first_documents_other_chunks(
+    tmp_path: Path,
+) -> None:
+    """A long notice's title and preamble share the question's words; the section under the
+    heading it names, chunks later, is what answers it."""
+    from index.embedder import HashingEmbedder
+    from index.folder import open_snapshot
+    from index.pipeline import ingest
+    from qa.service import QAService
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    filler = "".join(
+        f"{head}、第{head}部分 " + "".join(
+            f"（{n}）枳堰区农村危房改造第{head}部分第{n}项安排是什么，由区里落实。" for n in "一二三"
+        )
+        for head in "一二三四五六七八九十"
+    )  # fmt: skip
+    steps = "".join(
+        f"（{n}）{step}。镇人民政府按规定时限办理，结果在公开栏公示。"
+        for n, step in zip("一二三", ("农户申请", "危房鉴定", "竣工验收"), strict=True)
+    )
+    (docs / "plan.txt").write_text(
+        "枳堰区农村危房改造实施程序工作方案 为做好农村危房改造实施程序工作，制定本方案。"
+        f"{filler}十一、实施程序 {steps}十二、保障措施 各镇要把农村危房改造作为民生实事。",
+        encoding="utf-8",
+    )
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([docs], tmp_path / "idx", main, cross=cross)
+    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+    signals = service.retriever.signals([service.parse("枳堰区农村危房改造的实施程序是什么？")])[0]
+    hits = service.retriever.rank(signals, 1)  # the title and preamble's chunk
+    citations, sentences = service.citations_for(signals, hits)
+    assert "十一、实施程序" not in citations[0].text
+    moved, said = service.to_named_section(signals, citations, sentences)
+    first = moved[0]
+    assert "十一、实施程序" in first.text and "十二、保障措施" in first.text
+    assert (first.n, first.score, first.doc_id) == (1, citations[0].score, citations[0].doc_id)
+    assert all(s.text in first.text for s in said if s.citation == 1)
+    answer = compose_answer(signals.query, moved, said, 0.9, answer_at=0.5)
+    quoted = [part for part in answer.text.split("[1]") if part]
+    assert quoted[0] == "十一、实施程序"
+    items = [q[:7] for q in quoted if q.startswith("（")]
+    assert items == ["（一）农户申请", "（二）危房鉴定", "（三）竣工验收"]
+    assert "保障措施" not in answer.text
+    # a question that names no heading of the document keeps its passage
+    other = service.retriever.signals([service.parse("枳堰区农村危房改造是什么？")])[0]
+    cited, read = service.citations_for(other, service.retriever.rank(other, 1))
+    assert service.to_named_section(other, cited, read) == (cited, read)
