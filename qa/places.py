@@ -8,9 +8,8 @@ A document's place is the one its title opens with when the title is an issuer's
 "璟州" names it too). An article's title ("新竹市") or a paragraph's first words, which is what a
 document without a title line shows, are not an issuer's: on the fitting part of DRCD, whose
 documents open with such words, reading them as places moved 16 questions' first passage and
-put one right passage first fewer. A
-question names a place when it holds the name of a place one of its passages' documents is
-for. Then the passages of documents for another place go after the others: an order among
+put one right passage first fewer. A question names a place when it holds the name of a place
+one of its passages' documents is for. Then the passages of documents for another place go after the others: an order among
 look-alikes that no similarity of question and passage can give, since the notices of two
 places on one measure differ mostly in the place. A question that names no such place, and a
 document whose title opens with no place, change nothing."""
