@@ -31,6 +31,9 @@ from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sentences import Sentence, SentenceScorer
 
 DEFAULT_K = 5
+# chunks either side of a description question's first passage searched for the heading it
+# names (about 8,000 characters each way: a notice whole, a report's neighbouring sections)
+SECTION_REACH = 40
 FOLLOW_UP_TURNS = 4  # earlier questions a follow-up is read against
 
 
@@ -204,7 +207,7 @@ class QAService:
             # is read too
             named = named_heading(signals.query.text, sentences, ANSWER_FROM_TOP)
             if named is None:  # … or stand elsewhere in the first passage's document
-                citations, sentences = self.to_named_section(signals, citations, sentences)
+                citations, sentences = self.to_named_section(signals, hits, citations, sentences)
             elif named.citation != 1:
                 citations, sentences = self.widen(
                     signals, hits, citations, sentences, named.citation
@@ -247,16 +250,27 @@ class QAService:
         return self._regrown(signals, own, citations, sentences, passage)
 
     def to_named_section(
-        self, signals: QuerySignals, citations: list[Citation], sentences: list[ScoredSentence]
+        self,
+        signals: QuerySignals,
+        hits: list[Hit],
+        citations: list[Citation],
+        sentences: list[ScoredSentence],
     ) -> tuple[list[Citation], list[ScoredSentence]]:
         """The first passage moved, within its document, to the section whose heading the
         question names (``qa/headings.named_heading``), read with its neighbouring chunks, when
         none of the first passages holds that heading: in a long notice the title and preamble
         share the question's words and the section that answers it ranks lower. The citation
-        keeps its number, score and document; as it was when no heading is named."""
+        keeps its number, score and document; as it was when no heading is named. Only the
+        chunks within SECTION_REACH of the passage's own are read, so that a question about a
+        book-length document costs what one about a notice does."""
         first = citations[0]
+        own = [h.chunk.ordinal for h in hits if h.chunk.id in first.chunk_ids]
+        if not own:
+            return citations, sentences
         store = self.snapshot.store
-        stored = store.chunks(store.row_ids_of_documents([first.doc_id]))
+        reach = range(max(min(own) - SECTION_REACH, 0), max(own) + SECTION_REACH + 1)
+        rows = store.rows_at((first.doc_id, o) for o in reach)
+        stored = sorted(store.chunks(list(rows.values())), key=lambda c: c.chunk.ordinal)
         headings = []
         for i, c in enumerate(stored, start=1):
             text = c.chunk.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.roles import answer_sentences, role_of
 from qa.answer import compose_answer
 from qa.cite import Citation, ScoredSentence
@@ -319,7 +321,7 @@ def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
 
 
 def test_the_section_a_question_names_is_found_in_the_first_documents_other_chunks(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A long notice's title and preamble share the question's words; the section under the
     heading it names, chunks later, is what answers it."""
@@ -352,7 +354,7 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
     hits = service.retriever.rank(signals, 1)  # the title and preamble's chunk
     citations, sentences = service.citations_for(signals, hits)
     assert "十一、实施程序" not in citations[0].text
-    moved, said = service.to_named_section(signals, citations, sentences)
+    moved, said = service.to_named_section(signals, hits, citations, sentences)
     first = moved[0]
     assert "十一、实施程序" in first.text and "十二、保障措施" in first.text
     assert (first.n, first.score, first.doc_id) == (1, citations[0].score, citations[0].doc_id)
@@ -365,5 +367,11 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
     assert "保障措施" not in answer.text
     # a question that names no heading of the document keeps its passage
     other = service.retriever.signals([service.parse("枳堰区农村危房改造是什么？")])[0]
-    cited, read = service.citations_for(other, service.retriever.rank(other, 1))
-    assert service.to_named_section(other, cited, read) == (cited, read)
+    found = service.retriever.rank(other, 1)
+    cited, read = service.citations_for(other, found)
+    assert service.to_named_section(other, found, cited, read) == (cited, read)
+    # only the chunks near the first passage are searched
+    import qa.service
+
+    monkeypatch.setattr(qa.service, "SECTION_REACH", 1)
+    assert service.to_named_section(signals, hits, citations, sentences) == (citations, sentences)
