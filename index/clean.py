@@ -76,15 +76,17 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 # a line that ends a notice's part even without a sentence's end: its title (…的通知), its
 # document number (〔2024〕11号) or a date (2024-07-02, 2024年6月28日)
+# the kinds of document an official title ends with (…的通知, …实施方案), in either script
+DOCUMENT_KINDS = (
+    "通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|批复|批覆|函|"
+    "规划|規劃|措施|指引|指南|条例|條例|报告|報告|纪要|紀要"
+)
 _ENDS_PART = re.compile(
-    r"(?:的|之)(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|"
-    r"批复|批覆|规划|規劃|措施|报告|報告)\s*$"
+    rf"(?:的|之)(?:{DOCUMENT_KINDS})\s*$"
     r"|[〕\]］】)）]\s*\d+\s*[号號]\s*$"
     r"|\d{4}\s*(?:-\s*\d{1,2}\s*-\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*$"
 )
-_TITLE_KIND = re.compile(
-    r"(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|措施|规划|規劃)\s*$"
-)
+_TITLE_KIND = re.compile(rf"(?:{DOCUMENT_KINDS})\s*$")
 _PREAMBLE_OPENS = re.compile(r"(?:为|為|根据|根據|按照|依据|依據)")
 _HEADING_START = re.compile(
     rf"(?:#{{1,6}}[ \t]|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[（(][{NUM_ZH}]+[）)]|[{NUM_ZH}]+是)"

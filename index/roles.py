@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Literal
 
 from index.chunking import sentence_spans
-from index.clean import CJK, CJK_PUNCT, NUM_ZH
+from index.clean import CJK, CJK_PUNCT, DOCUMENT_KINDS, NUM_ZH
 from index.documents import Chunk
 
 Role = Literal[
@@ -78,10 +78,7 @@ _FORWARDS = re.compile(
 )
 # a question of a question-and-answer text (政策解读: 问：…？ 答：…): it heads its answer
 _ASKED = re.compile(r"^(?:问|問)\s*[：:]")
-_TITLE_END = re.compile(
-    r"(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|决定|決定|公告|通告|通报|通報|批复|批覆|函|"
-    r"规划|規劃|措施|指引|指南|条例|條例|报告|報告|纪要|紀要)(?:[（(][^）)]{1,12}[）)])?$"
-)
+_TITLE_END = re.compile(rf"(?:{DOCUMENT_KINDS})(?:[（(][^）)]{{1,12}}[）)])?$")
 _CLOSING = re.compile(
     r"特此(?:通知|公告|通告|函告|批复|批覆)|^此复|^此覆|^以上(?:通知|意见|意見)|"
     r"^本(?:通知|意见|意見|办法|辦法|方案|细则|細則|规定|規定|措施|决定|決定|公告|通告)"

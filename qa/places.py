@@ -3,13 +3,14 @@
 the two read.
 
 A document's place is the one its title opens with when the title is an issuer's — a notice's
-"璟州市國有資產監督管理委員會關於…", "中共澜湾市委…的通知": a 关于 or the kind of document it is
-(通知, 意见, 方案 …) — as its name without the level ("璟州" for 璟州市, so a question that says
-"璟州" names it too). An article's title ("新竹市") or a paragraph's first words, which is what a
-document without a title line shows, are not an issuer's: on the fitting part of DRCD, whose
-documents open with such words, reading them as places moved 16 questions' first passage and
-put one right passage first fewer. A question names a place when it holds the name of a place
-one of its passages' documents is for. Then the passages of documents for another place go after the others: an order among
+"璟州市國有資產監督管理委員會關於…", "中共澜湾市委…的通知": a 关于 or the kind of document it
+is (通知, 意见, 方案 …, ``index/clean.DOCUMENT_KINDS``) before any comma — as its name without
+the level ("璟州" for 璟州市, so a question that says "璟州" names it too). An article's title
+("新竹市") or a paragraph's first words, which is what a document without a title line shows,
+are not an issuer's: on the fitting part of DRCD, whose documents open with such words, reading
+them as places moved 16 questions' first passage and put one right passage first fewer. A
+question names a place when it holds the name of a place one of its passages' documents is
+for. Then the passages of documents for another place go after the others: an order among
 look-alikes that no similarity of question and passage can give, since the notices of two
 places on one measure differ mostly in the place. A question that names no such place, and a
 document whose title opens with no place, change nothing."""
@@ -20,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from index.clean import DOCUMENT_KINDS
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
 
@@ -29,7 +31,8 @@ _OPENS_WITH_PLACE = re.compile(
     r"^(?:中共)?([\u4e00-\u9fff]{2,3}?)(?:自治区|自治州|自治县|特别行政区|省|市|县|区|州|镇|乡)"
 )
 # what makes a title an issuer's: a notice's "关于…", or the kind of document it names
-_ISSUED = re.compile(r"关于|通知|意见|方案|办法|规定|措施|决定|公告|通告|报告|批复|规划|细则|纲要")
+_ISSUED = re.compile(rf"关于|{DOCUMENT_KINDS}")
+_CLAUSE_END = re.compile(r"[，,。；;]")
 # the characters of a title before its place that are not a place's, in search form
 _NOT_PLACES = frozenset({"全市", "本市", "各市", "城市", "全县", "本县", "全省", "本省"})
 
@@ -38,7 +41,8 @@ def place_of(title: str) -> str | None:
     """The name of the place ``title`` opens with (search form, level dropped), or None."""
     form = search_form(title).strip()
     found = _OPENS_WITH_PLACE.match(form)
-    if not found or not _ISSUED.search(form, found.end()):
+    clause = _CLAUSE_END.search(form)  # an issuer's title has no comma before its kind
+    if not found or not _ISSUED.search(form, found.end(), clause.start() if clause else len(form)):
         return None
     name = found.group(1)
     if any(g in form[: found.end()] for g in _NOT_PLACES):

@@ -6,34 +6,31 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
-from index.roles import Role, answer_sentences, passage_roles
 from index.sentence_vectors import read_stored
 from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
 from qa.asks import asks
 from qa.cite import Citation, ScoredSentence, cite
 from qa.confidence import confidence
-from qa.describe import DESCRIBED, with_neighbours
+from qa.describe import DESCRIBED
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
-from qa.headings import named_heading
 from qa.places import by_place
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
 from qa.repeats import fold_repeats
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
+from qa.sections import read_sections
 from qa.sentences import Sentence, SentenceScorer
 
 DEFAULT_K = 5
-# chunks either side of a description question's first passage searched for the heading it
-# names (about 8,000 characters each way: a notice whole, a report's neighbouring sections)
-SECTION_REACH = 40
 FOLLOW_UP_TURNS = 4  # earlier questions a follow-up is read against
 
 
@@ -201,17 +198,11 @@ class QAService:
         )
         citations, sentences = by_place(signals.query.text, citations, sentences)
         citations, sentences = fold_repeats(citations, sentences)
-        if signals.query.kind in DESCRIBED and citations:
-            citations, sentences = self.widen(signals, hits, citations, sentences, 1)
-            # a heading the question names in a later passage may end it: what stands under it
-            # is read too
-            named = named_heading(signals.query.text, sentences, ANSWER_FROM_TOP)
-            if named is None:  # … or stand elsewhere in the first passage's document
-                citations, sentences = self.to_named_section(signals, hits, citations, sentences)
-            elif named.citation != 1:
-                citations, sentences = self.widen(
-                    signals, hits, citations, sentences, named.citation
-                )
+        if signals.query.kind in DESCRIBED:
+            citations, sentences = read_sections(
+                self.snapshot.store, partial(self.citations_for, signals), signals.query.text,
+                hits, citations, sentences,
+            )  # fmt: skip
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]
@@ -231,87 +222,6 @@ class QAService:
         logits = self.reader.score(query.text, [c.text for c in citations[:depth]])
         weight = self.fitted.reader_weight.get(language, 0.0)
         return by_reader(citations, sentences, logits.tolist(), weight)
-
-    def widen(
-        self,
-        signals: QuerySignals,
-        hits: list[Hit],
-        citations: list[Citation],
-        sentences: list[ScoredSentence],
-        n: int,
-    ) -> tuple[list[Citation], list[ScoredSentence]]:
-        """Passage ``n`` of a description or list question read with its neighbouring chunks
-        (``qa/describe.with_neighbours``), since the enumeration that answers it may run on
-        past the chunk that matched; its place, score and the order are kept as they were."""
-        passage = next((c for c in citations if c.n == n), None)
-        own = [h for h in hits if passage is not None and h.chunk.id in passage.chunk_ids]
-        if passage is None or not own:
-            return citations, sentences
-        return self._regrown(signals, own, citations, sentences, passage)
-
-    def to_named_section(
-        self,
-        signals: QuerySignals,
-        hits: list[Hit],
-        citations: list[Citation],
-        sentences: list[ScoredSentence],
-    ) -> tuple[list[Citation], list[ScoredSentence]]:
-        """The first passage moved, within its document, to the section whose heading the
-        question names (``qa/headings.named_heading``), read with its neighbouring chunks, when
-        none of the first passages holds that heading: in a long notice the title and preamble
-        share the question's words and the section that answers it ranks lower. The citation
-        keeps its number, score and document; as it was when no heading is named. Only the
-        chunks within SECTION_REACH of the passage's own are read, so that a question about a
-        book-length document costs what one about a notice does."""
-        first = citations[0]
-        own = [h.chunk.ordinal for h in hits if h.chunk.id in first.chunk_ids]
-        if not own:
-            return citations, sentences
-        store = self.snapshot.store
-        reach = range(max(min(own) - SECTION_REACH, 0), max(own) + SECTION_REACH + 1)
-        rows = store.rows_at((first.doc_id, o) for o in reach)
-        stored = sorted(store.chunks(list(rows.values())), key=lambda c: c.chunk.ordinal)
-        headings = []
-        for i, c in enumerate(stored, start=1):
-            text = c.chunk.text
-            roles = c.chunk.roles or passage_roles(text, opens_document=c.chunk.ordinal == 0)
-            for (a, b), role in zip(answer_sentences(text), roles, strict=False):
-                if role in ("heading", "item"):
-                    kind: Role = "heading" if role == "heading" else "item"
-                    headings.append(ScoredSentence(i, text[a:b], 0.0, role=kind, span=(a, b)))
-        named = named_heading(signals.query.text, headings, len(stored))
-        if named is None:
-            return citations, sentences
-        section = stored[named.citation - 1]
-        hit = Hit(section.chunk, section.row_id, first.score, script=section.script)
-        return self._regrown(signals, [hit], citations, sentences, first)
-
-    def _regrown(
-        self,
-        signals: QuerySignals,
-        own: list[Hit],
-        citations: list[Citation],
-        sentences: list[ScoredSentence],
-        passage: Citation,
-    ) -> tuple[list[Citation], list[ScoredSentence]]:
-        """``passage`` made of the chunks of ``own`` and their neighbours, in its place, with
-        its sentences read again."""
-        wide = with_neighbours(own, self.snapshot.store)
-        if set(passage.chunk_ids) == {h.chunk.id for h in wide}:
-            return citations, sentences
-        cited, said = self.citations_for(signals, wide)
-        home = next((c for c in cited if own[0].chunk.id in c.chunk_ids), None)
-        if home is None:
-            return citations, sentences
-        grown = replace(
-            passage, text=home.text, char_start=home.char_start, char_end=home.char_end,
-            page=home.page, chunk_ids=home.chunk_ids, highlight=home.highlight, roles=home.roles,
-        )  # fmt: skip
-        n = passage.n
-        read = [replace(s, citation=n) for s in said if s.citation == home.n]
-        kept = [s for s in sentences if s.citation != n]
-        out = [grown if c.n == n else c for c in citations]
-        return out, sorted([*read, *kept], key=lambda s: s.citation)
 
     def compose(
         self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]

@@ -3,16 +3,23 @@ dateline or preamble (qa/describe.py, qa/answer.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+import qa.sections
+from index.embedder import HashingEmbedder
+from index.folder import open_snapshot
+from index.pipeline import ingest
 from index.roles import answer_sentences, role_of
 from qa.answer import compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.describe import MAX_ITEMS, describe, level
 from qa.query import parse_query
 from qa.retrieve import SignalScore
+from qa.sections import to_named_section, widen
+from qa.service import QAService
 
 NOTICE = (
     "青溪市人民政府办公室关于印发青溪市支持小微企业纾困发展若干措施的通知 青政办发〔2024〕12号 "
@@ -159,31 +166,32 @@ def test_levels_of_markers() -> None:
     ]  # fmt: skip
 
 
+def indexed(tmp_path: Path, **texts: str) -> QAService:
+    """A service over ``texts`` (file stem → text) indexed with hashing embedders."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in texts.items():
+        (docs / f"{name}.txt").write_text(text, encoding="utf-8")
+    main, cross = HashingEmbedder(64), HashingEmbedder(32)
+    ingest([docs], tmp_path / "idx", main, cross=cross)
+    return QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+
+
 def test_a_description_question_is_answered_from_the_passage_and_its_neighbours(
     tmp_path: Path,
 ) -> None:
     """Through the service: the first passage is read with its neighbouring chunks, so the
     enumeration is quoted whole although it spans several chunks; no framing part is quoted."""
-    from index.embedder import HashingEmbedder
-    from index.folder import open_snapshot
-    from index.pipeline import ingest
-    from qa.service import QAService
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
     items = "".join(
         f"（{n}）第{n}项保障粮食供应的措施，由县粮食局会同有关部门按月落实到每个乡镇和每个粮油网点。"
         for n in "一二三四"
     )
-    (docs / "notice.txt").write_text(
-        f"云岭县人民政府关于做好粮食保供稳价工作的通知 各乡镇人民政府，县直各部门："
+    service = indexed(
+        tmp_path,
+        notice="云岭县人民政府关于做好粮食保供稳价工作的通知 各乡镇人民政府，县直各部门："
         f"为深入贯彻落实粮食安全工作部署，现就保供稳价有关事项通知如下：一、保障粮食供应 {items}"
         "二、稳定市场价格 （一）县市场监管局每日监测粮油价格。特此通知。",
-        encoding="utf-8",
     )
-    main, cross = HashingEmbedder(64), HashingEmbedder(32)
-    ingest([docs], tmp_path / "idx", main, cross=cross)
-    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
     answer = service.ask("云岭县如何保障粮食供应？")
     assert answer.question_type == "description"
     assert len(answer.citations[0].chunk_ids) > 1  # read with its neighbours
@@ -285,15 +293,8 @@ def test_a_policy_interpretations_question_heads_its_answer() -> None:
 
 
 def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
-    """``QAService.widen`` grows the passage it is given, not only the first: the one holding
+    """``sections.widen`` grows the passage it is given, not only the first: the one holding
     the heading a question names may end at that heading."""
-    from index.embedder import HashingEmbedder
-    from index.folder import open_snapshot
-    from index.pipeline import ingest
-    from qa.service import QAService
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
     sections = "".join(
         f"{head}、第{head}部分 " + "".join(
             f"（{n}）第{head}部分第{n}项措施，由县政府有关部门按月落实到每个乡镇和每个社区。"
@@ -301,17 +302,16 @@ def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
         )
         for head in "一二三四"
     )  # fmt: skip
-    for name in ("yunling", "qingxi"):
-        (docs / f"{name}.txt").write_text(f"{name}县工作方案 {sections}", encoding="utf-8")
-    main, cross = HashingEmbedder(64), HashingEmbedder(32)
-    ingest([docs], tmp_path / "idx", main, cross=cross)
-    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+    service = indexed(
+        tmp_path, **{name: f"{name}县工作方案 {sections}" for name in ("yunling", "qingxi")}
+    )
     signals = service.retriever.signals([service.parse("第三部分有哪些措施")])[0]
     hits = service.retriever.rank(signals, 2)  # one chunk of each document
     citations, sentences = service.citations_for(signals, hits)
     assert len(citations) >= 2
     n = citations[1].n
-    wide, said = service.widen(signals, hits, citations, sentences, n)
+    cite = partial(service.citations_for, signals)
+    wide, said = widen(service.snapshot.store, cite, hits, citations, sentences, n)
     assert [c.n for c in wide] == [c.n for c in citations]  # the order is kept
     assert len(wide[1].chunk_ids) > len(citations[1].chunk_ids)
     assert wide[0] == citations[0]
@@ -325,13 +325,6 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
 ) -> None:
     """A long notice's title and preamble share the question's words; the section under the
     heading it names, chunks later, is what answers it."""
-    from index.embedder import HashingEmbedder
-    from index.folder import open_snapshot
-    from index.pipeline import ingest
-    from qa.service import QAService
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
     filler = "".join(
         f"{head}、第{head}部分 " + "".join(
             f"（{n}）枳堰区农村危房改造第{head}部分第{n}项安排是什么，由区里落实。" for n in "一二三"
@@ -342,19 +335,18 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
         f"（{n}）{step}。镇人民政府按规定时限办理，结果在公开栏公示。"
         for n, step in zip("一二三", ("农户申请", "危房鉴定", "竣工验收"), strict=True)
     )
-    (docs / "plan.txt").write_text(
-        "枳堰区农村危房改造实施程序工作方案 为做好农村危房改造实施程序工作，制定本方案。"
+    service = indexed(
+        tmp_path,
+        plan="枳堰区农村危房改造实施程序工作方案 为做好农村危房改造实施程序工作，制定本方案。"
         f"{filler}十一、实施程序 {steps}十二、保障措施 各镇要把农村危房改造作为民生实事。",
-        encoding="utf-8",
     )
-    main, cross = HashingEmbedder(64), HashingEmbedder(32)
-    ingest([docs], tmp_path / "idx", main, cross=cross)
-    service = QAService(open_snapshot(tmp_path / "idx"), main, cross, cross, answer_at={})
+    store = service.snapshot.store
     signals = service.retriever.signals([service.parse("枳堰区农村危房改造的实施程序是什么？")])[0]
     hits = service.retriever.rank(signals, 1)  # the title and preamble's chunk
     citations, sentences = service.citations_for(signals, hits)
     assert "十一、实施程序" not in citations[0].text
-    moved, said = service.to_named_section(signals, hits, citations, sentences)
+    cite = partial(service.citations_for, signals)
+    moved, said = to_named_section(store, cite, signals.query.text, hits, citations, sentences)
     first = moved[0]
     assert "十一、实施程序" in first.text and "十二、保障措施" in first.text
     assert (first.n, first.score, first.doc_id) == (1, citations[0].score, citations[0].doc_id)
@@ -369,9 +361,10 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
     other = service.retriever.signals([service.parse("枳堰区农村危房改造是什么？")])[0]
     found = service.retriever.rank(other, 1)
     cited, read = service.citations_for(other, found)
-    assert service.to_named_section(other, found, cited, read) == (cited, read)
+    unnamed = partial(service.citations_for, other)
+    assert to_named_section(store, unnamed, other.query.text, found, cited, read) == (cited, read)
     # only the chunks near the first passage are searched
-    import qa.service
-
-    monkeypatch.setattr(qa.service, "SECTION_REACH", 1)
-    assert service.to_named_section(signals, hits, citations, sentences) == (citations, sentences)
+    monkeypatch.setattr(qa.sections, "SECTION_REACH", 1)
+    question = signals.query.text
+    unmoved = to_named_section(store, cite, question, hits, citations, sentences)
+    assert unmoved == (citations, sentences)

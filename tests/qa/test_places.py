@@ -24,7 +24,9 @@ def citation(n: int, title: str, score: float = 1.0) -> Citation:
         ("霽州市城市管理局關於做好城市集中供熱的通知", "霁州"),  # in search form
         ("苇塘县人民政府关于减免房屋租金的通知", "苇塘"),
         ("內蒙古自治區人民政府關於印發工作方案的通知", "内蒙古"),
+        ("筠埭縣城鎮住房困難家庭租賃補貼申請辦事指南", "筠埭"),
         ("新竹市", None),  # an article's title, not an issuer's
+        ("新北市政府是新北市的最高行政機關，按《新北市政府組織自治條例》設27個一級機關", None),
         ("省會廣州市。廣州本為番禺縣、南海縣兩縣縣治所在", None),  # a paragraph's first words
         ("关于印发清洁取暖工作方案的通知", None),  # no issuer named
         ("國務院關於推動大規模設備更新的通知", None),
