@@ -23,7 +23,9 @@ from qa.cite import Citation, ScoredSentence
 from qa.retrieve import Hit
 
 DESCRIBED = frozenset({"description", "list"})  # the question types answered by a block
-MAX_ITEMS = 5  # items of an enumeration (or sentences, where it has none) an answer quotes
+# items of an enumeration (or sentences, where it has none) an answer quotes: a list of the
+# materials to bring or of the steps to take is read whole up to this
+MAX_ITEMS = 8
 MAX_DESCRIPTION_CHARS = 600
 # a description question's first passage is read with the chunks around it, since an
 # enumeration runs on past the chunk that matched (chunks hold ~200 characters)
@@ -32,10 +34,15 @@ WIDEN = (-2, -1, 1, 2, 3)
 _LEVELS = (
     # a question of a question-and-answer text (问：…) heads its answer as a top heading does
     (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[问問]\s*[：:])")),
-    (2, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
-    (3, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
+    # an article of rules (第十三条), under its chapter, over the items it lists
+    (2, re.compile(rf"^第[{NUM_ZH}\d]+[条條](?![{NUM_ZH}\d])")),
+    (3, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
+    (4, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
 )
+LOWEST = 4  # the level of the innermost items (一是, 1., ①)
+UNMARKED = 5  # the level of a line with no marker
 _LEAD_IN_END = ("：", ":")
+_SENTENCE_END = ("。", "！", "？", "!", "?", ".")
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,9 @@ def with_neighbours(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
 
 
 def level(text: str) -> int:
-    """The level of a heading or item by its marker: 1 (一、, 问：), 2 (（一）), 3 (一是, 1.), 4
-    none."""
-    return next((n for n, pattern in _LEVELS if pattern.match(text.strip())), 4)
+    """The level of a heading or item by its marker: 1 (一、, 第一章, 问：), 2 (第一条), 3
+    (（一）), LOWEST (一是, 1.), UNMARKED none."""
+    return next((n for n, pattern in _LEVELS if pattern.match(text.strip())), UNMARKED)
 
 
 def unmarked(text: str) -> str:
@@ -120,11 +127,13 @@ def describe(
             s, own[i - 1], anchor, (heads, items_above), citation.text, allowed
         ):
             return Description(chosen, more=False)
-        items = _items(chosen)
         if (
             chosen
             and i > at
-            and (items >= MAX_ITEMS or length + len(s.text) > MAX_DESCRIPTION_CHARS)
+            and (
+                (_items(chosen) >= MAX_ITEMS and _opens_item(s, chosen))
+                or length + len(s.text) > MAX_DESCRIPTION_CHARS
+            )
         ):
             return Description(chosen, more=True)
         chosen.append(s)
@@ -142,7 +151,8 @@ def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
             s.role == "item"
             and len(s.text.strip()) <= MAX_HEADING_CHARS
             and after.role in ("item", "heading")
-            and level(after.text) > level(s.text)
+            # an item of a marker the levels know
+            and level(s.text) < level(after.text) < UNMARKED
         ):
             out[i] = replace(s, role="heading")
     return out
@@ -150,18 +160,25 @@ def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
 
 def _items(chosen: Sequence[ScoredSentence]) -> int:
     """How many items ``chosen`` quotes: its enumeration's items (an item's further sentences
-    are part of it), or its sentences where it has no enumeration (headings and lead-ins not
-    counted)."""
-    marked = sum(1 for c in chosen if c.role == "item")
-    return marked or sum(
-        1 for c in chosen if c.role != "heading" and not c.text.endswith(_LEAD_IN_END)
-    )
+    are part of it), or its whole sentences where it has no enumeration (the clauses a
+    semicolon joins are one sentence); headings and lead-ins are not counted."""
+    said = [c for c in chosen if c.role != "heading" and not c.text.endswith(_LEAD_IN_END)]
+    marked = sum(1 for c in said if c.role == "item")
+    return marked or sum(1 for c in said if c.text.rstrip().endswith(_SENTENCE_END))
+
+
+def _opens_item(s: ScoredSentence, chosen: Sequence[ScoredSentence]) -> bool:
+    """``s`` starts a new item of the block (not the rest of the item or sentence before it):
+    an item or heading of an enumeration, or a new sentence where there is none."""
+    if any(c.role == "item" for c in chosen):
+        return s.role in ("item", "heading")
+    return chosen[-1].text.rstrip().endswith(_SENTENCE_END)
 
 
 def _start(own: Sequence[ScoredSentence], at: int) -> int:
     """Where the block of the anchor ``own[at]`` starts: an item's enumeration from its first
     item, with the heading or lead-in just before it."""
-    if own[at].role != "item" and not (own[at].role == "heading" and level(own[at].text) == 3):
+    if own[at].role != "item" and not (own[at].role == "heading" and level(own[at].text) == LOWEST):
         return at
     start = at
     mark = level(own[at].text)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from index.normalise import search_form
 from index.roles import MAX_HEADING_CHARS
 from qa.cite import ScoredSentence
-from qa.describe import level, unmarked
+from qa.describe import LOWEST, level, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
 _TRAILING = "。；;：:，, "
@@ -47,7 +47,7 @@ def heads(s: ScoredSentence) -> bool:
     """``s`` can head a section: a heading, or a short item of the upper levels."""
     text = s.text.strip()
     return s.role == "heading" or (
-        s.role == "item" and level(text) <= 2 and len(text) <= MAX_HEADING_CHARS
+        s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS
     )
 
 

@@ -4,11 +4,12 @@ in a long notice the section whose heading the question names may rank below the
 preamble that share its words.
 
 ``read_sections`` reads the first passage with its neighbouring chunks
-(``qa/describe.with_neighbours``); then a later passage that holds the heading the question
-names (``qa/headings.named_heading``), since it may end at that heading; or, when none of the
-first passages holds one, the first passage's document within SECTION_REACH chunks, whose
-named section, read with its neighbours, becomes that passage. A passage keeps its number,
-score and document, so the order settled before does not move."""
+(``qa/describe.with_neighbours``); then the passage that holds the heading the question names
+(``qa/headings.named_heading``) on from that heading's chunk (``section_from``), since it may
+end at that heading; or, when none of the first passages holds one, the first passage's
+document within SECTION_REACH chunks, whose named section, read on the same way, becomes that
+passage. A passage keeps its number, score and document, so the order settled before does not
+move."""
 
 from __future__ import annotations
 
@@ -16,16 +17,21 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from index.folder import IndexStore
+from index.normalise import search_form
 from index.roles import Role, answer_sentences, passage_roles
 from qa.answer import ANSWER_FROM_TOP
 from qa.cite import Citation, ScoredSentence
-from qa.describe import with_neighbours
+from qa.describe import WIDEN, with_neighbours
 from qa.headings import named_heading
 from qa.retrieve import Hit
 
 # chunks either side of a description question's first passage searched for the heading it
 # names (about 8,000 characters each way: a notice whole, a report's neighbouring sections)
 SECTION_REACH = 40
+# a named section is read on from its heading's chunk until this many characters (past a
+# description answer's budget, qa/describe.MAX_DESCRIPTION_CHARS), within MAX_CHUNKS_ON chunks
+SECTION_CHARS = 800
+MAX_CHUNKS_ON = 16
 
 Cited = tuple[list[Citation], list[ScoredSentence]]
 Cite = Callable[[list[Hit]], Cited]  # citations and scored sentences for hits
@@ -46,9 +52,7 @@ def read_sections(
     named = named_heading(question, sentences, ANSWER_FROM_TOP)
     if named is None:
         return to_named_section(store, cite, question, hits, citations, sentences)
-    if named.citation != 1:
-        return widen(store, cite, hits, citations, sentences, named.citation)
-    return citations, sentences
+    return read_on(store, cite, hits, citations, sentences, named)
 
 
 def widen(
@@ -64,7 +68,45 @@ def widen(
     own = [h for h in hits if passage is not None and h.chunk.id in passage.chunk_ids]
     if passage is None or not own:
         return citations, sentences
-    return _regrown(store, cite, own, citations, sentences, passage)
+    return _regrown(cite, with_neighbours(own, store), citations, sentences, passage)
+
+
+def read_on(
+    store: IndexStore,
+    cite: Cite,
+    hits: list[Hit],
+    citations: list[Citation],
+    sentences: list[ScoredSentence],
+    named: ScoredSentence,
+) -> Cited:
+    """The passage that holds the ``named`` heading read on past it: with the neighbouring
+    chunks of its own and of the chunk the heading stands in, since a passage may end a line
+    after the heading it holds (a guide's "六、申请材料" and its first item closing the chunks
+    that matched its title)."""
+    passage = next((c for c in citations if c.n == named.citation), None)
+    own = [h for h in hits if passage is not None and h.chunk.id in passage.chunk_ids]
+    if passage is None or not own:
+        return citations, sentences
+    ordinals = [h.chunk.ordinal for h in own]
+    reach = range(max(min(ordinals) + min(WIDEN), 0), max(ordinals) + max(WIDEN) + 1)
+    rows = store.rows_at((passage.doc_id, o) for o in reach)
+    stored = sorted(store.chunks(list(rows.values())), key=lambda c: c.chunk.ordinal)
+    heading = search_form(named.text.strip())
+    holder = next(
+        (
+            c
+            for c in stored
+            if c.chunk.id in passage.chunk_ids and heading in search_form(c.chunk.text)
+        ),
+        None,
+    )
+    wide = with_neighbours(own, store)
+    if holder is None:
+        return _regrown(cite, wide, citations, sentences, passage)
+    on = section_from(store, Hit(holder.chunk, holder.row_id, passage.score, script=holder.script))
+    have = {h.chunk.id for h in wide}
+    wide += [h for h in on if h.chunk.id not in have]
+    return _regrown(cite, wide, citations, sentences, passage, holder.chunk.id)
 
 
 def to_named_section(
@@ -99,24 +141,46 @@ def to_named_section(
         return citations, sentences
     section = stored[named.citation - 1]
     hit = Hit(section.chunk, section.row_id, first.score, script=section.script)
-    return _regrown(store, cite, [hit], citations, sentences, first)
+    return _regrown(cite, section_from(store, hit), citations, sentences, first, hit.chunk.id)
+
+
+def section_from(store: IndexStore, hit: Hit) -> list[Hit]:
+    """The chunk of ``hit`` (where a heading stands), the one before it, and the chunks after
+    it until they hold SECTION_CHARS characters: what a description answer may quote from the
+    heading on, however short the document's chunks (a hard-wrapped notice's chunks may hold
+    one item each)."""
+    at = hit.chunk.ordinal
+    rows = store.rows_at((hit.chunk.doc_id, o) for o in range(max(at - 1, 0), at + MAX_CHUNKS_ON))
+    stored = sorted(store.chunks(list(rows.values())), key=lambda c: c.chunk.ordinal)
+    out = [hit]
+    length = len(hit.chunk.text)
+    for c in stored:
+        if c.chunk.ordinal == at or (c.chunk.ordinal > at and length >= SECTION_CHARS):
+            continue
+        if c.chunk.ordinal > at:
+            length += len(c.chunk.text)
+        out.append(Hit(c.chunk, c.row_id, hit.score, script=c.script))
+    return out
 
 
 def _regrown(
-    store: IndexStore,
     cite: Cite,
-    own: list[Hit],
+    wide: list[Hit],
     citations: list[Citation],
     sentences: list[ScoredSentence],
     passage: Citation,
+    at: str | None = None,
 ) -> Cited:
-    """``passage`` made of the chunks of ``own`` and their neighbours, in its place, with its
-    sentences read again."""
-    wide = with_neighbours(own, store)
+    """``passage`` made of the chunks of ``wide``, in its place, with its sentences read
+    again: the run of adjoining chunks that holds chunk ``at`` (the first of ``wide`` by
+    default)."""
     if set(passage.chunk_ids) == {h.chunk.id for h in wide}:
         return citations, sentences
-    cited, said = cite(wide)
-    home = next((c for c in cited if own[0].chunk.id in c.chunk_ids), None)
+    key = at or wide[0].chunk.id
+    # in the document's order, so that chunks which adjoin make one passage whichever was
+    # found first (``qa/cite.merge_hits`` joins a chunk to a passage it touches)
+    cited, said = cite(sorted(wide, key=lambda h: h.chunk.ordinal))
+    home = next((c for c in cited if key in c.chunk_ids), None)
     if home is None:
         return citations, sentences
     grown = replace(

@@ -3,6 +3,7 @@ dateline or preamble (qa/describe.py, qa/answer.py)."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_only_framing_in_the_passages_is_still_quoted() -> None:
 
 
 def test_the_budget_ends_with_an_ellipsis_and_the_citation_to_read_on() -> None:
-    items = "".join(f"{n}. 第{n}项措施的具体内容是加强管理和服务。" for n in range(1, 9))
+    items = "".join(f"{n}. 第{n}项措施是加强管理。" for n in range(1, MAX_ITEMS + 4))
     text = f"主要措施如下：{items}"
     sentences = scored(text, {"4. 第4项": 0.9})
     block = describe(max(sentences, key=lambda s: s.score), sentences, citation(2, text))
@@ -121,7 +122,7 @@ def test_the_budget_ends_with_an_ellipsis_and_the_citation_to_read_on() -> None:
         parse_query("有哪些措施"), [citation(1, "x"), citation(2, text)], sentences, 0.9,
         answer_at=0.5,
     )  # fmt: skip
-    assert answer.text.endswith("加强管理和服务。…[2]")
+    assert answer.text.endswith(f"{MAX_ITEMS}. 第{MAX_ITEMS}项措施是加强管理。…[2]")
 
 
 def test_a_lead_in_anchor_gives_the_items_it_leads_into() -> None:
@@ -161,9 +162,9 @@ def test_prose_with_no_structure_is_answered_by_its_best_sentences() -> None:
 
 
 def test_levels_of_markers() -> None:
-    assert [level(t) for t in ("一、总体要求", "（二）加强监测", "三是稳定价格", "2.申请", "正文")] == [
-        1, 2, 3, 3, 4,
-    ]  # fmt: skip
+    marked = ("一、总体要求", "第十三条 申请人", "（二）加强监测", "三是稳定价格", "2.申请", "正文")
+    assert [level(t) for t in marked] == [1, 2, 3, 4, 4, 5]
+    assert level("第十三天起") == 5
 
 
 def indexed(tmp_path: Path, **texts: str) -> QAService:
@@ -368,3 +369,56 @@ def test_the_section_a_question_names_is_found_in_the_first_documents_other_chun
     question = signals.query.text
     unmoved = to_named_section(store, cite, question, hits, citations, sentences)
     assert unmoved == (citations, sentences)
+
+
+def test_the_budget_counts_items_and_whole_sentences_not_clauses() -> None:
+    # an item goes on past its semicolon, the last one the budget holds too
+    items = "".join(f"{n}.第{n}项由乡镇受理；费用由县财政保障。" for n in range(1, MAX_ITEMS + 1))
+    text = f"经办服务如下：{items}"
+    sentences = scored(text, {"1.第1项": 0.9})
+    block = describe(sentences[1], sentences, citation(1, text))
+    assert block is not None and not block.more
+    assert "".join(s.text for s in block.sentences).endswith(items)
+    # with no enumeration, the clauses a semicolon joins are one sentence of the budget
+    grades = "；".join(f"{g}类每人每月{n}00元" for n, g in enumerate("甲乙丙丁戊己庚", start=1))
+    prose = (
+        f"二、补贴标准 补贴按学历发放：{grades}。夫妻只能由一方申领。补贴期限最长3年。"
+        "三、申请程序 网上申请。"
+    )
+    said = scored(prose, {"二、补贴标准": 0.9})
+    whole = describe(said[0], said, citation(1, prose))
+    assert whole is not None and not whole.more
+    assert whole.sentences[-1].text == "补贴期限最长3年。"
+
+
+def test_an_article_ends_the_items_of_the_article_before_it() -> None:
+    text = (
+        "第十三条 申请人提交以下材料：（一）申请表；（二）身份证明；（三）租赁合同。"
+        "第十四条 街道办事处自受理之日起10个工作日内完成初审。"
+    )
+    sentences = scored(text, {"（一）申请表": 0.9})
+    block = describe(sentences[1], sentences, citation(1, text))
+    assert block is not None
+    assert [s.text for s in block.sentences] == [
+        "申请人提交以下材料：", "（一）申请表；", "（二）身份证明；", "（三）租赁合同。",
+    ]  # fmt: skip
+
+
+def test_a_named_section_is_read_on_past_the_passage_that_ends_at_it(tmp_path: Path) -> None:
+    """A guide's heading closes the chunks that matched its title; its items, one short line
+    each, are read on from the heading's chunk however many chunks they take."""
+    sections = "\n".join(
+        f"{head}、第{head}项事项\n本事项由县政务服务中心办理，办理结果通过短信告知申请人。"
+        for head in "一二三四五"
+    )
+    materials = "\n".join(f"{n}.第{n}种申请材料原件1份；" for n in range(1, 8))
+    guide = (
+        f"苎溪县城镇住房租赁补贴申请办事指南\n{sections}\n六、申请材料\n{materials}\n"
+        "七、办理时限\n承诺办结时限20个工作日。\n八、咨询电话\n0763-5821047"
+    )
+    service = indexed(tmp_path, guide=guide)
+    answer = service.ask("苎溪县城镇住房租赁补贴申请需要哪些材料？")
+    assert answer.question_type == "list"
+    quoted = [part for part in re.split(r"\[\d\]", answer.text) if part]
+    assert quoted == ["六、申请材料", *materials.split("\n")]
+    assert len(set(re.findall(r"\[\d\]", answer.text))) == 1
