@@ -6,7 +6,7 @@ The rules follow what real documents look like (see DESIGN.md):
 
 - per-character pinyin glosses in parentheses (``產(chǎn)業(yè)`` -> ``產業``)
 - editor / notice / footer boilerplate lines (``編者按:`` ``特別聲明:`` ``Notice: The content above``)
-- page-continuation markers (``（上接一版）`` ``（下转四版）``)
+- page-continuation markers (``（上接一版）`` ``（下转四版）``) and page-number lines (``— 2 —``)
 - text spaced out character by character (``政 府 工 作 报 告``) and full-width spaces in numbers
 - hard line breaks inside sentences (PDF extraction), joined without a space between CJK
 - stray whitespace: trailing spaces, runs of blank lines
@@ -46,6 +46,14 @@ _BOILERPLATE_LINE = re.compile(
     re.MULTILINE,
 )
 
+# a page number on a line of its own, as official documents print it (— 2 —, - 3 -, 第2页 共5页):
+# removed with its line break, so that the lines either side join as the page break split them
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[—–\-－─]{1,2}[ \t\u3000]*\d{1,4}[ \t\u3000]*[—–\-－─]{1,2}"
+    r"|第[ \t\u3000]*\d{1,4}[ \t\u3000]*[页頁](?:[ \t\u3000]*[,，/／]?[ \t\u3000]*共"
+    r"[ \t\u3000]*\d{1,4}[ \t\u3000]*[页頁])?)[ \t\u3000]*(?:\n|$)",
+    re.MULTILINE,
+)
 _PAGE_MARKER = re.compile(
     rf"[（(][ \u3000]*(?:上接|下转|下轉|接上|转|轉|接)[ \u3000]*第?[{NUM_ZH}\d]+[ \u3000]*[版页頁]"
     r"[ \u3000]*[）)]"
@@ -192,6 +200,7 @@ def clean(text: str) -> CleanText:
     strip_pinyin_glosses(mt)
     mt.sub(_BOILERPLATE_LINE, "")
     mt.sub(_PAGE_MARKER, "")
+    mt.sub(_PAGE_NUMBER_LINE, "")
     join_spaced_characters(mt)
     mt.sub(_LINE_EDGE_SPACE, "")
     join_broken_lines(mt)

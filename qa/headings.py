@@ -16,6 +16,7 @@ headings as before."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from index.normalise import search_form
@@ -25,6 +26,8 @@ from qa.describe import LOWEST, level, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
 _TRAILING = "。；;：:，, "
+_COLON = ("：", ":")
+_CLAUSE = re.compile(r"[，,；;。]")
 
 
 def coverage(heading: str, question: str) -> float:
@@ -44,11 +47,30 @@ def coverage(heading: str, question: str) -> float:
 
 
 def heads(s: ScoredSentence) -> bool:
-    """``s`` can head a section: a heading, or a short item of the upper levels."""
+    """``s`` can head a section: a heading, a short item of the upper levels, or a lead-in
+    ("…申请材料精简为：")."""
     text = s.text.strip()
-    return s.role == "heading" or (
-        s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS
+    return (
+        s.role == "heading"
+        or (s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS)
+        or leads_in(s)
     )
+
+
+def leads_in(s: ScoredSentence) -> bool:
+    """``s`` introduces what follows it: a sentence of the body or an item that ends with a
+    colon."""
+    return s.role in ("body", "item") and s.text.rstrip().endswith(_COLON)
+
+
+def named_part(s: ScoredSentence) -> str:
+    """What of ``s`` a question may name, in search form: a heading without its marker; of a
+    lead-in, its last clause ("…提交申请，申请材料精简为：" → 申请材料精简为), since what
+    comes before names the procedure, not the list."""
+    text = unmarked(s.text).strip()
+    if leads_in(s):
+        text = _CLAUSE.split(text.rstrip("".join(_COLON) + " "))[-1]
+    return search_form(text).strip(_TRAILING)
 
 
 def named_heading(
@@ -62,8 +84,7 @@ def named_heading(
     for s in sentences:
         if s.citation > top or not heads(s):
             continue
-        core = search_form(unmarked(s.text)).strip(_TRAILING)
-        share = coverage(core, form)
+        share = coverage(named_part(s), form)
         key = (share, -s.citation)
         if share >= COVERED and (best is None or key > best):
             best, found = key, s

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 from index.folder import IndexStore
 from index.normalise import search_form
@@ -128,15 +129,13 @@ def to_named_section(
     reach = range(max(min(own) - SECTION_REACH, 0), max(own) + SECTION_REACH + 1)
     rows = store.rows_at((first.doc_id, o) for o in reach)
     stored = sorted(store.chunks(list(rows.values())), key=lambda c: c.chunk.ordinal)
-    headings = []
+    parts = []  # every sentence, with its role: named_heading reads what can head a section
     for i, c in enumerate(stored, start=1):
         text = c.chunk.text
         roles = c.chunk.roles or passage_roles(text, opens_document=c.chunk.ordinal == 0)
         for (a, b), role in zip(answer_sentences(text), roles, strict=False):
-            if role in ("heading", "item"):
-                kind: Role = "heading" if role == "heading" else "item"
-                headings.append(ScoredSentence(i, text[a:b], 0.0, role=kind, span=(a, b)))
-    named = named_heading(question, headings, len(stored))
+            parts.append(ScoredSentence(i, text[a:b], 0.0, role=cast(Role, role), span=(a, b)))
+    named = named_heading(question, parts, len(stored))
     if named is None:
         return citations, sentences
     section = stored[named.citation - 1]

@@ -57,6 +57,27 @@ def test_page_continuation_markers_are_removed() -> None:
     assert_maps_back(original, result.text, result.origin)
 
 
+@pytest.mark.parametrize("number", ["— 2 —", "- 2 -", "－2－", "第2页 共5页", "第 2 頁"])
+def test_page_number_lines_are_removed_and_the_page_break_joined(number: str) -> None:
+    lines = [
+        "对自筹资金确有困难、无能力建房的特困户，由镇人民政府通过统",
+        number,
+        "建农村集体公租房、修缮加固闲置农房等方式兜底解决，不得让农户因",
+        "建房举债。各镇要把农村危房改造作为民生实事，主要负责同志亲自抓。",
+        "四、建设要求",
+        "新建住房建筑面积原则上1至3人户控制在40至60平方米，不得超面积建",
+        "设。改造后的住房须满足抗震设防要求，建材须提供合格证明。",
+    ]
+    original = "\n".join(lines)
+    result = clean(original)
+    assert number.strip() not in result.text
+    assert "通过统建农村集体公租房" in result.text
+    assert_maps_back(original, result.text, result.origin)
+    # a line that only starts with a number stays
+    kept = clean("2024年农村危房改造\n— 2 — 项目清单")
+    assert "— 2 — 项目清单" in kept.text
+
+
 def test_spaced_out_characters_are_joined() -> None:
     original = " 政 府 工 作 报 告\n定 。 民 生 领 域 财 政 支 出 达 161 亿 元 ， 增 长"
     result = clean(original)

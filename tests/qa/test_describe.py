@@ -422,3 +422,22 @@ def test_a_named_section_is_read_on_past_the_passage_that_ends_at_it(tmp_path: P
     quoted = [part for part in re.split(r"\[\d\]", answer.text) if part]
     assert quoted == ["六、申请材料", *materials.split("\n")]
     assert len(set(re.findall(r"\[\d\]", answer.text))) == 1
+
+
+def test_a_lead_in_is_named_by_its_last_clause() -> None:
+    from qa.headings import named_heading
+
+    text = (
+        "七、简化申请办理。创业者可通过小程序或公共就业服务机构提交申请，申请材料精简为："
+        "1.身份证；2.营业执照；3.创业项目计划书。人社部门自受理之日起5个工作日内完成审核。"
+    )
+    sentences = scored(text, {"人社部门": 0.9})
+    named = named_heading("柃江市申请创业担保贷款需要提交哪些材料？", sentences, top=3)
+    assert named is not None and named.text.endswith("申请材料精简为：")
+    answer = compose_answer(
+        parse_query("柃江市申请创业担保贷款需要提交哪些材料？"), [citation(1, text)], sentences,
+        0.9, answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text.split("[1]")[1:4] == ["1.身份证；", "2.营业执照；", "3.创业项目计划书。"]
+    # what comes before the last clause names the procedure, not the list
+    assert named_heading("通过小程序怎么提交申请？", sentences, top=3) is None
