@@ -9,7 +9,8 @@ English):
 - ``factoid``: everything else (who, when, how many, what) — answered by a short span.
 
 "How many", "how much", "how long" and their Chinese kin (多少, 几, 多长) are factoids whatever
-else the question says; 为什么 before a noun (为什么设施, "what facility") is a "what", not a
+else the question says, but for how much a standard, price or fee is (补贴标准是多少), which a
+rule answers with its tiers; 为什么 before a noun (为什么设施, "what facility") is a "what", not a
 "why"."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ _ZH_HOW = re.compile(
     # what a rule holds: its standard, conditions, steps, content (减免的标准是什么)
     r"(?:标准|条件|要求|流程|程序|步骤|内容|范围|方式|待遇|规定)(?:是什么|有什么|包括什么|包括哪些)"
 )
+# how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
+_ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")
 _ZH_LIST = re.compile(r"哪些|哪几")
 _ZH_YES_NO = re.compile(
     r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"
@@ -61,6 +64,8 @@ def question_type(text: str, language: str) -> QuestionType:
         form = "".join(search_form(text).split())
         # an amount asked for is a factoid, unless a clause of its own asks how (减多少、怎么减)
         clauses = re.split(r"[，,、；;]", form)
+        if _ZH_STANDARD.search(form):
+            return "description"
         if _ZH_AMOUNT.search(form) and not any(
             _ZH_HOW.search(c) and not _ZH_AMOUNT.search(c) for c in clauses
         ):

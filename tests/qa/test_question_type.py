@@ -19,6 +19,9 @@ from qa.question_type import framing_asked, question_type
         ("福正聚落最主要的特色為什麼設施？", "zh", "factoid"),  # "what facility"
         ("煤炭产业占工业比重下降到多少", "zh", "factoid"),
         ("如何在五年内新增多少个公园", "zh", "factoid"),  # an amount wins
+        ("育儿补贴的补贴标准是多少？", "zh", "description"),  # a standard's tiers
+        ("集中供熱價格是多少", "zh", "description"),
+        ("清理一次化粪池收多少钱？", "zh", "factoid"),
         ("晋城培育了哪些新动能", "zh", "list"),
         ("枫川市发展养老服务采取了哪些主要措施？", "zh", "description"),
         ("数字政府建设有哪些重点任务？", "zh", "description"),
