@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from index.normalise import search_form
 from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
-from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, describe
+from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, Description, describe
 from qa.headings import named_heading
 from qa.places import elsewhere
 from qa.query import Query
@@ -96,8 +96,11 @@ def compose_answer(
     block = None
     if query.kind in DESCRIBED and pool:
         # the section whose heading the question names, else the best sentence's block
-        anchor = named_heading(query.text, sentences, ANSWER_FROM_TOP) or pool[0]
+        named = named_heading(query.text, sentences, ANSWER_FROM_TOP)
+        anchor = named or pool[0]
         block = describe(anchor, sentences, by_n[anchor.citation], allowed)
+        if block is not None and named is None and asks:
+            block = _with_each_ask(block, asks, sentences, by_n, allowed)
     if block is not None:  # an enumeration, or a section under its heading
         last = len(block.sentences) - 1
         text = joiner.join(  # a block cut by its budget ends with "…" and the [n] to read on
@@ -121,6 +124,24 @@ def compose_answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
         question_type=query.kind,
     )  # fmt: skip
+
+
+def _with_each_ask(
+    block: Description,
+    asks: Sequence[Sequence[ScoredSentence]],
+    sentences: Sequence[ScoredSentence],
+    by_n: dict[int, Citation],
+    allowed: frozenset[str],
+) -> Description:
+    """``block`` followed by the best statement for each thing the question asks that it does
+    not already quote: a resident's question of several asks (要不要交纸质材料？钱打到哪张卡上？)
+    names no heading, and the block of its best sentence answers one of them."""
+    extra = [
+        e
+        for e in _completed(_one_for_each(asks, allowed), sentences, by_n)
+        if not any(e.citation == b.citation and _overlaps(e.span, b.span) for b in block.sentences)
+    ]
+    return replace(block, sentences=[*block.sentences, *extra]) if extra else block
 
 
 def _completed(

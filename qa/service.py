@@ -245,7 +245,7 @@ class QAService:
         """For each thing a question asks (``qa/asks.py``), the sentences of its first
         passages scored as answers to that alone; empty when it asks one thing, or is a
         description or list question (a block answers those)."""
-        parts = asks(query.text, query.language) if query.kind not in DESCRIBED else []
+        parts = asks(query.text, query.language)
         top = [s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()]
         if not parts or not top:
             return []

@@ -177,6 +177,29 @@ def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
     assert described.text != answer.text
 
 
+def test_a_description_block_is_followed_by_what_its_other_asks_need() -> None:
+    how = parse_query("想领租房补贴，要不要跑去交纸质材料？钱是怎么给的，打到哪张卡上？")
+    assert how.kind == "description"
+    text = (
+        "三、申请程序 申请人登录微信公众号进行网上申请，无需提交纸质材料。"
+        "四、发放方式 补贴按半年发放，打入申请人社会保障卡金融账户。"
+    )
+    spans = [(0, 6), (7, 33), (33, 39), (40, len(text))]
+    roles = ["heading", "body", "heading", "body"]
+    whole = [
+        ScoredSentence(1, text[a:b], score, role=role, span=(a, b))  # type: ignore[arg-type]
+        for (a, b), role, score in zip(spans, roles, (0.3, 0.9, 0.2, 0.6), strict=True)
+    ]
+    papers = [replace(s, score=p) for s, p in zip(whole, (0.1, 0.9, 0.1, 0.2), strict=True)]
+    card = [replace(s, score=p) for s, p in zip(whole, (0.1, 0.2, 0.3, 0.9), strict=True)]
+    cites = [replace(citation(1, 0.9), text=text)]
+    answer = compose_answer(how, cites, whole, 0.9, answer_at=0.5, asks=[papers, card])
+    # the best sentence's block (its paragraph), then the other ask's best sentence
+    assert answer.text == f"{text[7:33]}[1]{text[40:]}[1]"
+    alone = compose_answer(how, cites, whole, 0.9, answer_at=0.5)
+    assert alone.text == f"{text[7:33]}[1]"
+
+
 def test_the_service_scores_each_ask_over_the_first_passages(service: QAService) -> None:
     service.answer_at = {"zh": 0.0, "en": 0.0}
     question = "煤炭产业占工业比重下降到多少？高新技术产业占比提高至多少？"
