@@ -119,9 +119,9 @@ def to_named_section(
     sentences: list[ScoredSentence],
 ) -> Cited:
     """The first passage moved, within its document, to the section whose heading
-    ``question`` names, read with its neighbouring chunks; as it was when no heading within
-    SECTION_REACH chunks of it is named (so a book-length document costs what a notice
-    does)."""
+    ``question`` names, read on from that heading (``section_from``); as it was when no
+    heading within SECTION_REACH chunks of it is named (so a book-length document costs what a
+    notice does)."""
     first = citations[0]
     own = [h.chunk.ordinal for h in hits if h.chunk.id in first.chunk_ids]
     if not own:

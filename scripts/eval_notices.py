@@ -1,24 +1,22 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--set notices|siblings|round3|round4] [--split held-out|fitting|all]
+    python scripts/eval_notices.py [--set notices|siblings|round3|…|round6] [--split held-out|fitting|all]
 
-Indexes the fifty-eight notices of data/notices (the sixteen of ``docs/``, both halves, the
-twenty-four look-alikes of ``siblings/docs/`` and the eighteen of ``round3/docs/``: the same
-topics issued by other places, as a user's pile holds them) as one collection into
-``.cache/eval/notices`` and asks each question
-of the chosen set and half. For each question kind it
-reports how often the answer holds at least one gold sentence, holds the whole gold answer,
-quotes only framing parts (title, dateline, addressee, preamble, contact, closing), abstains,
-and cites the right notice first. Writes ``results/eval_notices.md`` and ``.json``
-(``results/eval_notices_siblings.*`` for ``--set siblings``, and so on).
-The rules of ``index/roles.py`` and ``qa/describe.py`` were written looking at the fitting
-half (notices 01–08). While they were first built, the failures of both halves were printed and
-read, so the held-out figure of that first version is optimistic; later changes are measured on
-the held-out half without reading its answers. The sibling set (all held out) was written
-afterwards by someone who saw neither the rules nor citeqa's answers, as was the third set
-(round3, 18 notices on other topics and places), written later still; the siblings' failures
-have since been read (``siblings/README.md``), so round3 is the blind check.
+Indexes every set's notices as one collection into ``.cache/eval/notices`` (the sixteen of
+``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round6/``: the
+same topics issued by other places, as a user's pile holds them) and asks each question of the
+chosen set and half. For each question kind it reports how often the answer holds at least one
+gold sentence, holds the whole gold answer, quotes only framing parts (title, dateline,
+addressee, preamble, contact, closing), abstains, and cites the right notice first. Writes
+``results/eval_notices.md`` and ``.json`` (``results/eval_notices_siblings.*`` for ``--set
+siblings``, and so on).
+
+The rules of ``index/roles.py`` and ``qa/describe.py`` were first written looking at the
+fitting half (notices 01–08). Each later set was written blind — by someone who saw neither
+citeqa's rules nor its answers — and its first run is its blind figure; what was drawn from a
+set's failures afterwards is listed under "Use so far" in its README, and from then on its
+figures are no longer blind.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from qa.service import QAService  # noqa: E402
 NOTICES = ROOT / "data" / "notices"
 QUESTION_SETS = {
     "notices": NOTICES, "siblings": NOTICES / "siblings", "round3": NOTICES / "round3",
-    "round4": NOTICES / "round4",
+    "round4": NOTICES / "round4", "round5": NOTICES / "round5", "round6": NOTICES / "round6",
 }  # fmt: skip
 _MARKER = re.compile(r"\[\d+\]")
 
