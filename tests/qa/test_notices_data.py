@@ -14,6 +14,8 @@ SETS = {
     "siblings": NOTICES / "siblings",
     "round3": NOTICES / "round3",
     "round4": NOTICES / "round4",
+    "round5": NOTICES / "round5",
+    "round6": NOTICES / "round6",
 }
 
 
@@ -40,5 +42,5 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
-    assert len(names) == 16 + 24 + 18 + 16
+    assert len(names) == 16 + 24 + 18 + 16 + 16 + 16
     assert len(set(names)) == len(names)
