@@ -2,7 +2,8 @@
 under "二、加强储备调控", though the sentences under it share few words with the question and the
 best-scoring sentence of the passage may sit in another section.
 
-A heading (or a short item that heads deeper ones, "（一）稳妥推进清洁取暖改造。") is named when the
+A heading (or a short item that heads deeper ones, "（一）稳妥推进清洁取暖改造。", or a lead-in by its
+last clause, "…提交申请，申请材料精简为：") is named when the
 question holds it whole, or when two or more two-character pieces it shares with the question
 cover more than half of its characters (0.55), in any order ("全面排查隐患" in "怎么开展防汛隐患排
 查"; "补贴范围和标准" in "对哪些产品给予补贴，标准是怎样的"). A heading that shares only its generic word ("三、保障措施" against "采取了哪些主要措施")
