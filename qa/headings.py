@@ -47,20 +47,20 @@ def coverage(heading: str, question: str) -> float:
     return sum(covered) / len(heading) if shared >= 2 else 0.0
 
 
-def heads(s: ScoredSentence) -> bool:
+def heads(s: ScoredSentence, after: ScoredSentence | None = None) -> bool:
     """``s`` can head a section: a heading, a short item of the upper levels, or a lead-in
-    ("…申请材料精简为：")."""
+    whose next sentence ``after`` is an item ("…申请材料精简为：" "1.身份证；"; not "特斯拉写道："
+    before a quotation)."""
     text = s.text.strip()
     return (
         s.role == "heading"
         or (s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS)
-        or leads_in(s)
+        or (leads_in(s) and after is not None and after.role == "item")
     )
 
 
 def leads_in(s: ScoredSentence) -> bool:
-    """``s`` introduces what follows it: a sentence of the body or an item that ends with a
-    colon."""
+    """``s`` ends with a colon, in the body or as an item: it introduces what follows it."""
     return s.role in ("body", "item") and s.text.rstrip().endswith(_COLON)
 
 
@@ -82,8 +82,12 @@ def named_heading(
     form = "".join(search_form(question).split())
     best: tuple[float, int] | None = None
     found = None
-    for s in sentences:
-        if s.citation > top or not heads(s):
+    ordered = sorted(
+        (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
+    )
+    for i, s in enumerate(ordered):
+        after = ordered[i + 1] if i + 1 < len(ordered) else None
+        if not heads(s, after if after is not None and after.citation == s.citation else None):
             continue
         share = coverage(named_part(s), form)
         key = (share, -s.citation)

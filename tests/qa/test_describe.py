@@ -441,3 +441,7 @@ def test_a_lead_in_is_named_by_its_last_clause() -> None:
     assert answer.text.split("[1]")[1:4] == ["1.身份证；", "2.营业执照；", "3.创业项目计划书。"]
     # what comes before the last clause names the procedure, not the list
     assert named_heading("通过小程序怎么提交申请？", sentences, top=3) is None
+    # a colon before a quotation leads into no list
+    quoting = "在1937年发表的文章中，特斯拉写道：“终结战争的机器将会出现。”他晚年生活清贫。"
+    said = scored(quoting, {})
+    assert named_heading("特斯拉在流行文化中的声誉如何？", said, top=3) is None
