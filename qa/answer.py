@@ -212,7 +212,9 @@ def _states(s: ScoredSentence) -> bool:
     of an enumeration that ends like a sentence and holds a figure, however short
     ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone)."""
     text = s.text.strip()
-    if s.role == "heading":  # 问：…？ ends like a sentence but asks rather than states
+    # 问：…？ and a numbered question of a Q&A text (6.退休后还要交医保吗？) end like a sentence
+    # but ask rather than state
+    if s.role == "heading" or (s.role == "item" and text.endswith(("？", "?"))):
         return False
     return is_statement(text) or (
         s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in text)

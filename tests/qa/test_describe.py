@@ -445,3 +445,14 @@ def test_a_lead_in_is_named_by_its_last_clause() -> None:
     quoting = "在1937年发表的文章中，特斯拉写道：“终结战争的机器将会出现。”他晚年生活清贫。"
     said = scored(quoting, {})
     assert named_heading("特斯拉在流行文化中的声誉如何？", said, top=3) is None
+
+
+def test_a_numbered_question_of_a_q_and_a_text_is_not_quoted() -> None:
+    text = "6.退休后还要交医保吗？累计缴费满25年的，退休后不再缴费。7.就业困难人员有补贴吗？有。"
+    sentences = scored(text, {"6.退休后": 0.95, "累计缴费满25年": 0.6})
+    assert sentences[0].role == "item"
+    answer = compose_answer(
+        parse_query("退休以后医保费还用交吗"), [citation(1, text)], sentences, 0.9,
+        answer_at=0.5, further_at=0.9,
+    )  # fmt: skip
+    assert answer.text == "累计缴费满25年的，退休后不再缴费。[1]"
