@@ -243,8 +243,8 @@ class QAService:
         self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
     ) -> list[list[ScoredSentence]]:
         """For each thing a question asks (``qa/asks.py``), the sentences of its first
-        passages scored as answers to that alone; empty when it asks one thing, or is a
-        description or list question (a block answers those)."""
+        passages scored as answers to that alone (a description question's block is followed
+        by what its other asks need, ``qa/answer.py``); empty when it asks one thing."""
         parts = asks(query.text, query.language)
         top = [s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()]
         if not parts or not top:
