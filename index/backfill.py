@@ -35,6 +35,20 @@ class Backfill:
             [(blob, h) for h, blob in packed.items()],
         )
 
+    def forget_sentence_vectors_unless(self, counts: Mapping[int, int], dimension: int) -> None:
+        """Forget the sentence vectors of the passages (by row id) that hold another number of
+        them than ``counts`` gives (vectors of ``dimension``): they were made when the
+        sentence rule cut the passage otherwise, so this run makes them again."""
+        stale = [
+            (row_id,)
+            for row_id, size in self._db.execute(
+                "SELECT row_id, length(sentence_vectors) FROM chunks "
+                "WHERE sentence_vectors IS NOT NULL"
+            )
+            if row_id in counts and size != counts[row_id] * (dimension + 4)
+        ]
+        self._db.executemany("UPDATE chunks SET sentence_vectors = NULL WHERE row_id = ?", stale)
+
     def texts_without_sentence_vectors(self) -> dict[str, str]:
         """Passage texts, by text hash, whose sentence vectors are not stored (an index written
         before they were, or by a run without the cross-lingual model)."""

@@ -195,15 +195,18 @@ def ingest(
         unscripted = store.texts_without_script()  # an index written before scripts were kept
         unmarked = store.texts_without_roles()  # … or before sentence roles (or these rules) were
         if unscripted or names or unmarked:
+            roles = {
+                row: passage_roles(text, opens_document=ordinal == 0)
+                for row, (text, ordinal) in unmarked.items()
+            }
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)
                 store.put_names(names)
-                store.put_roles(
-                    {
-                        row: passage_roles(text, opens_document=ordinal == 0)
-                        for row, (text, ordinal) in unmarked.items()
-                    }
-                )
+                store.put_roles(roles)
+                if cross is not None:  # rules that cut sentences otherwise: their vectors too
+                    store.forget_sentence_vectors_unless(
+                        {row: len(r) for row, r in roles.items()}, cross.dimension
+                    )
         if cross is not None:  # an index written before answer sentences were stored
             missing = store.texts_without_sentence_vectors()
             if missing:

@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04"
+ROLES_RULES = "2026-12-05"
 _NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
@@ -220,6 +220,8 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             opens = bool(_OPENS_PART.match(text, gap.end(), end))
             if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
                 continue  # a label's colon (联系人：, 地址：) does not end its part
+            if _HEADING.fullmatch(left) or _ITEM.fullmatch(left):
+                continue  # a bare marker (第十三条, 第四章) goes with what it marks
             role = role_of(left)
             if text[gap.end()].isdigit() and not item and role != "heading":
                 continue  # a figure goes on its part (…办公室 2024年3月10日), after a heading not

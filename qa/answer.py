@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from index.normalise import search_form
-from index.roles import FRAMING
+from index.roles import FRAMING, MAX_HEADING_CHARS
 from qa.cite import Citation, ScoredSentence
-from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, Description, describe
+from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, Description, describe, unmarked
 from qa.headings import named_heading
 from qa.places import elsewhere
 from qa.query import Query
@@ -22,6 +22,7 @@ from qa.sentences import is_statement
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 300
 _ITEM_END = ("。", "；", ";")
+_CLAUSE_MARKS = "，,；;：:"
 ANSWER_FROM_TOP = 3  # sentences come from the first this many passages
 
 NO_ANSWER = {
@@ -111,14 +112,20 @@ def compose_answer(
             query.text, text, citations, False, confidence, evidence, query.language,
             query.script, question_type=query.kind,
         )  # fmt: skip
+    # an item's title is said under it, never alone
+    titles = _item_titles(sentences, by_n)
+    pool = [s for s in pool if (s.citation, s.span) not in titles] or pool
     if query.kind not in DESCRIBED and asks:
         # the best statement for the whole question, then the best for each thing it asks
-        chosen = _one_for_each([pool, *asks], allowed)
+        chosen = _one_for_each(
+            [pool, *([s for s in part if (s.citation, s.span) not in titles] for part in asks)],
+            allowed,
+        )
     else:
         chosen = _best(pool, further_at, allowed)
     if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
         chosen = pool[:1]
-    chosen = _completed(chosen, sentences, by_n)
+    chosen = _completed(chosen, sentences, by_n, titled=bool(asks))
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
@@ -136,9 +143,11 @@ def _with_each_ask(
     """``block`` followed by the best statement for each thing the question asks that it does
     not already quote: a resident's question of several asks (要不要交纸质材料？钱打到哪张卡上？)
     names no heading, and the block of its best sentence answers one of them."""
+    titles = _item_titles(sentences, by_n)
+    asks = [[s for s in part if (s.citation, s.span) not in titles] for part in asks]
     extra = [
         e
-        for e in _completed(_one_for_each(asks, allowed), sentences, by_n)
+        for e in _completed(_one_for_each(asks, allowed), sentences, by_n, titled=True)
         if not any(e.citation == b.citation and _overlaps(e.span, b.span) for b in block.sentences)
     ]
     return replace(block, sentences=[*block.sentences, *extra]) if extra else block
@@ -148,17 +157,20 @@ def _completed(
     chosen: Sequence[ScoredSentence],
     sentences: Sequence[ScoredSentence],
     by_n: dict[int, Citation],
+    *,
+    titled: bool = False,
 ) -> list[ScoredSentence]:
     """Each chosen clause read out to its whole sentence: the clauses joined to it by a
     semicolon before and after it in its passage, unless one opens an item, a heading or a
     notice's part ("…召开居民议事会，公示改造内容和施工单位；施工期间每周至少开展一次安全检查，
     2024年10月31日前全面完工。" is one sentence, scored as two). Two clauses of one sentence give
     it once; past the first, a sentence that would take the answer over MAX_ANSWER_CHARS keeps
-    its clause."""
+    its clause. ``titled``: the answer says several things, and a sentence that opens an item
+    is quoted under the item's title (``_titles``), so that each part says what it answers."""
     out: list[ScoredSentence] = []
     length = 0
     for s in chosen:
-        whole = _sentence_of(s, sentences, by_n.get(s.citation))
+        whole = _sentence_of(s, sentences, by_n.get(s.citation), titled=titled)
         if out and length + len(whole.text) > MAX_ANSWER_CHARS:
             whole = s
         if any(o.citation == whole.citation and _overlaps(o.span, whole.span) for o in out):
@@ -169,7 +181,11 @@ def _completed(
 
 
 def _sentence_of(
-    s: ScoredSentence, sentences: Sequence[ScoredSentence], citation: Citation | None
+    s: ScoredSentence,
+    sentences: Sequence[ScoredSentence],
+    citation: Citation | None,
+    *,
+    titled: bool = False,
 ) -> ScoredSentence:
     """The sentence whose clause ``s`` is (``_completed``), or ``s``."""
     if citation is None or s.span[1] <= s.span[0]:
@@ -183,6 +199,8 @@ def _sentence_of(
         first -= 1
     while last + 1 < len(own) and _joins(own[last], own[last + 1], citation.text):
         last += 1
+    if titled and first > 0 and _titles(own[first - 1], own[first], citation.text):
+        first -= 1
     if first == last:
         return s
     span = (own[first].span[0], own[last].span[1])
@@ -203,6 +221,37 @@ def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
     )
 
 
+def _item_titles(
+    sentences: Sequence[ScoredSentence], by_n: dict[int, Citation]
+) -> set[tuple[int, tuple[int, int]]]:
+    """The sentences (citation, span) that are the title of the item they open (``_titles``):
+    said under it, never alone, as an answer to one of several asks."""
+    out: set[tuple[int, tuple[int, int]]] = set()
+    ordered = sorted(sentences, key=lambda s: (s.citation, s.span))
+    for s, after in zip(ordered, ordered[1:], strict=False):
+        cite = by_n.get(s.citation)
+        if cite is not None and after.citation == s.citation and _titles(s, after, cite.text):
+            out.add((s.citation, s.span))
+    return out
+
+
+def _titles(title: ScoredSentence, after: ScoredSentence, text: str) -> bool:
+    """``title`` is the short title of the item ``after`` opens ("18.放宽经营限制。" before
+    "对夜市临时摊位实行备案管理…"): an item of no more than a heading's length, with no clause
+    in it, on the same line just before ``after``, which is body text. A sentence quoted from
+    such an item is quoted under its title, which says what the item is and where to find it."""
+    head = title.text.strip()
+    return (
+        title.role == "item"
+        and after.role == "body"
+        and len(head) <= MAX_HEADING_CHARS
+        and head.endswith(("。", "."))
+        and not any(c in head for c in _CLAUSE_MARKS)
+        and not text[title.span[1] : after.span[0]].strip()
+        and "\n" not in text[title.span[1] : after.span[0]]
+    )
+
+
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -210,14 +259,15 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def _states(s: ScoredSentence) -> bool:
     """``s`` states something the answer may quote: a sentence (``is_statement``), or an item
     of an enumeration that ends like a sentence and holds a figure, however short
-    ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone)."""
+    ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone; the
+    number of its marker is no figure: "18.放宽经营限制。" is an item's title)."""
     text = s.text.strip()
     # 问：…？ and a numbered question of a Q&A text (6.退休后还要交医保吗？) end like a sentence
     # but ask rather than state
     if s.role == "heading" or (s.role == "item" and text.endswith(("？", "?"))):
         return False
     return is_statement(text) or (
-        s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in text)
+        s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in unmarked(text))
     )
 
 

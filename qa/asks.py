@@ -2,9 +2,10 @@
 things, and its answer should say all three, not three sentences about the first.
 
 A Chinese question is cut into clauses (at ，、；。？！). A clause asks when it holds a question
-word (什么, 哪, 几, 多少, 多久, 怎么, 谁, 是否, …吗) or a 能不能-like choice (X不X, X没X) and
+word (什么, 哪, 几, 多少, 多久, 怎么, 谁, 是否, 还是, …吗) or a 能不能-like choice (X不X, X没X) and
 ends its sentence or is followed by 、 (要带哪些证件、去哪里办); a clause followed by a comma
-only sets the scene, and its question-like words rarely ask (北朝幾個朝代中，哪個朝代…). The
+only sets the scene, and its question-like words rarely ask on their own (北朝幾個朝代中，哪個朝代…):
+such a clause goes with the ask after it (村里有没有地方办，收不收钱？ asks one thing). The
 scene before the first ask (家里的老油车，卖给别人…) is what found the passages, and every
 sentence of them shares it, so each ask is read without it — with only the clauses between it
 and the ask before it — and finds its own sentence. An English question is cut at its
@@ -20,7 +21,7 @@ from index.normalise import search_form
 
 # on the search form (Simplified, lower case)
 _ZH_ASKING = re.compile(
-    r"[吗嘛呢][？?]?$|什么|啥|谁|哪|几|多少|多久|多长|多大|多高|多远|怎|如何|为何|为什么|何时|是否|"
+    r"[吗嘛呢][？?]?$|什么|啥|谁|哪|几|多少|多久|多长|多大|多高|多远|怎|如何|为何|为什么|何时|是否|还是|"
     r"([\u4e00-\u9fff])[不没]\1"
 )
 _ZH_CLAUSE = re.compile(r"([，,、；;。？?！!]+)")
@@ -56,6 +57,8 @@ def asks(text: str, language: str) -> list[str]:
             asked = "，".join([*lead, clause]) + "？"
             found.append(_HELD.sub(lambda m: quoted[int(m.group(1))], asked))
             lead = []
-        elif found:  # the scene before the first ask is left out: see the module's docstring
+        elif found or _ZH_ASKING.search(search_form(clause)):
+            # the scene before the first ask is left out (see the module's docstring), but not
+            # a question of it that a comma joins to the ask (村里有没有地方办，收不收钱？)
             lead.append(clause)
     return found if 2 <= len(found) <= MAX_ASKS else []

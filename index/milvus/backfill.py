@@ -24,3 +24,7 @@ class NothingToFill:
 
     def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
         """Roles are not kept in Milvus: nothing to do."""
+
+    def forget_sentence_vectors_unless(self, counts: Mapping[int, int], dimension: int) -> None:
+        """Roles are not re-found here, so no sentence rule's change is seen: a passage whose
+        stored vectors no longer match its sentences has them made when it is read."""

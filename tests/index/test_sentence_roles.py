@@ -74,6 +74,19 @@ def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
         assert answer_sentences(prose) == [(0, len(prose))]
 
 
+def test_a_bare_marker_stays_with_what_it_marks() -> None:
+    """Rules put a space after an article's or a chapter's number (第十三条　…): the number is
+    not a part of its own, so the chapter's title is its heading and the article is an item
+    that a question's answer quotes with its number."""
+    text = "第四章　减免和退费\n第十七条　对残疾幼儿免收保育教育费；普惠性民办幼儿园予以减免。"
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=False), strict=True)) == [
+        ("第四章　减免和退费", "heading"),
+        ("第十七条　对残疾幼儿免收保育教育费；", "item"),
+        ("普惠性民办幼儿园予以减免。", "body"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "role"),
     [

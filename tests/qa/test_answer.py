@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from index.errors import InvalidInput
+from index.roles import answer_sentences
 from qa.answer import NO_ANSWER, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.query import parse_query
@@ -216,3 +217,29 @@ def test_the_service_scores_each_ask_over_the_first_passages(service: QAService)
     # one ask: nothing to score apart
     one = service.retriever.signals([service.parse("煤炭产业占工业比重下降到多少")])[0]
     assert service.score_asks(one.query, *service.passages(one, 3)) == []
+
+
+def test_each_ask_is_answered_under_its_items_title() -> None:
+    """A sentence that opens a numbered item is quoted under the item's short title when the
+    answer says several things; the title's number is no figure, so the title alone is never
+    quoted as a statement."""
+    query = parse_query("摆摊每个月交多少管理费？被查出小毛病会不会罚款？")
+    text = (
+        "18.放宽经营限制。对夜市临时摊位实行备案管理，摊位管理费每月不超过300元。\n"
+        "19.实行包容审慎监管。对首次出现且危害后果轻微的违法行为，依法不予行政处罚。"
+    )
+    spans = answer_sentences(text)
+    roles = ["item", "body", "item", "body"]
+    whole = [
+        ScoredSentence(1, text[a:b], score, role=role, span=(a, b))  # type: ignore[arg-type]
+        for (a, b), role, score in zip(spans, roles, (0.8, 0.7, 0.6, 0.5), strict=True)
+    ]
+    fee = [replace(s, score=p) for s, p in zip(whole, (0.9, 0.8, 0.1, 0.1), strict=True)]
+    fine = [replace(s, score=p) for s, p in zip(whole, (0.1, 0.1, 0.9, 0.8), strict=True)]
+    cites = [replace(citation(1, 0.9), text=text)]
+    answer = compose_answer(query, cites, whole, 0.9, answer_at=0.5, asks=[fee, fine])
+    first, second = text.split("\n")
+    assert answer.text == f"{first}[1]{second}[1]"
+    # one ask: its sentence alone, as before
+    single = compose_answer(parse_query("摊位管理费每月多少？"), cites, whole, 0.9, answer_at=0.5)
+    assert single.text == f"{text[slice(*spans[1])]}[1]"

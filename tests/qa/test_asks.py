@@ -44,3 +44,15 @@ def test_english_is_cut_at_question_marks_only() -> None:
 def test_more_asks_than_an_answer_can_hold_are_a_list() -> None:
     many = "谁来办？去哪办？几号办？带什么？多少钱？"
     assert asks(many, "zh") == []
+
+
+def test_a_choice_asks_and_a_question_before_a_comma_goes_with_its_ask() -> None:
+    # A还是B asks which; 有没有 before a comma is part of the ask after it, not the scene
+    assert asks("收费标准涨了，我们是按新价还是老价交？延时照看要另外交钱吗？", "zh") == [
+        "我们是按新价还是老价交？",
+        "延时照看要另外交钱吗？",
+    ]
+    assert asks("老人过世后，村里有没有地方办，收不收钱？清明还能怎么祭扫？", "zh") == [
+        "村里有没有地方办，收不收钱？",
+        "清明还能怎么祭扫？",
+    ]

@@ -399,8 +399,9 @@ def test_an_article_ends_the_items_of_the_article_before_it() -> None:
     sentences = scored(text, {"（一）申请表": 0.9})
     block = describe(sentences[1], sentences, citation(1, text))
     assert block is not None
+    # the article's number is quoted with it (index/roles keeps a bare marker on its text)
     assert [s.text for s in block.sentences] == [
-        "申请人提交以下材料：", "（一）申请表；", "（二）身份证明；", "（三）租赁合同。",
+        "第十三条 申请人提交以下材料：", "（一）申请表；", "（二）身份证明；", "（三）租赁合同。",
     ]  # fmt: skip
 
 
