@@ -108,3 +108,29 @@ def test_answering_embeds_only_sentences_it_has_not_stored(corpus: Path, tmp_pat
     assert answer.text == again.text
     assert answer.confidence == pytest.approx(again.confidence, abs=0.01)
     snapshot.close()
+
+
+def test_a_new_sentence_rule_remakes_the_vectors_it_cuts_otherwise(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """When the roles' rules change, each passage's roles are found again; a passage whose
+    stored vectors no longer count its sentences has them made again, the others keep theirs."""
+    folder, main, cross = tmp_path / "idx", HashingEmbedder(16), Recording(8)
+    ingest([corpus], folder, main, cross=cross)
+    with sqlite3.connect(folder / DB_NAME) as db:
+        rows = db.execute("SELECT row_id, text, sentence_vectors FROM chunks").fetchall()
+        stale_row, stale_text, blob = rows[0]
+        # as a rule that cut one sentence more wrote it, under rules of another day
+        db.execute(
+            "UPDATE chunks SET sentence_vectors = ? WHERE row_id = ?",
+            (blob + blob[: 8 + 4], stale_row),
+        )
+        db.execute("UPDATE meta SET value = 'earlier' WHERE key = 'roles'")
+    cross.texts.clear()
+    ingest([corpus], folder, main, cross=cross)
+    assert cross.texts == [stale_text[a:b] for a, b in answer_sentences(stale_text)]
+    with sqlite3.connect(folder / DB_NAME) as db:
+        (size,) = db.execute(
+            "SELECT length(sentence_vectors) FROM chunks WHERE row_id = ?", (stale_row,)
+        ).fetchone()
+    assert size == len(blob)
