@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from index.normalise import passage_script
+from index.roles import Unroled
 
 
 class Backfill:
@@ -84,10 +85,25 @@ class Backfill:
                 (rules,),
             )
 
-    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
-        """Passage texts and ordinals, by row id, whose sentence roles are not recorded."""
-        rows = self._db.execute("SELECT row_id, text, ordinal FROM chunks WHERE roles IS NULL")
-        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
+    def texts_without_roles(self) -> dict[int, Unroled]:
+        """Passage texts, by row id, whose sentence roles are not recorded, with where each
+        stands in its document's lines (``index/roles.lines_of``)."""
+        rows = self._db.execute(
+            "SELECT row_id, text, ordinal, char_start, char_end, before_end, after_start FROM ("
+            " SELECT row_id, text, ordinal, char_start, char_end, roles,"
+            "  LAG(char_end) OVER w AS before_end, LEAD(char_start) OVER w AS after_start"
+            " FROM chunks WINDOW w AS (PARTITION BY doc_id ORDER BY ordinal)"
+            ") WHERE roles IS NULL"
+        )
+        return {
+            row: Unroled(
+                text,
+                ordinal,
+                opens_line=before_end is None or before_end < start,
+                line_goes_on=after_start is not None and after_start == end,
+            )
+            for row, text, ordinal, start, end, before_end, after_start in rows.fetchall()
+        }
 
     def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:
         """Record the roles of each of these passages' answer sentences (by row id)."""

@@ -196,8 +196,13 @@ def ingest(
         unmarked = store.texts_without_roles()  # … or before sentence roles (or these rules) were
         if unscripted or names or unmarked:
             roles = {
-                row: passage_roles(text, opens_document=ordinal == 0)
-                for row, (text, ordinal) in unmarked.items()
+                row: passage_roles(
+                    u.text,
+                    opens_document=u.ordinal == 0,
+                    opens_line=u.opens_line,
+                    line_goes_on=u.line_goes_on,
+                )  # fmt: skip
+                for row, u in unmarked.items()
             }
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from index.chunking import sentence_spans
 from index.clean import CJK, CJK_PUNCT, DOCUMENT_KINDS, NUM_ZH
@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05"
+ROLES_RULES = "2026-12-04.3"
 _NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
@@ -160,18 +160,94 @@ def answer_sentences(text: str) -> list[tuple[int, int]]:
     return part_spans(text, sentence_spans(text, max_len=max(len(text), 1)))
 
 
-def passage_roles(text: str, *, opens_document: bool) -> tuple[Role, ...]:
+def passage_roles(
+    text: str, *, opens_document: bool, opens_line: bool | None = None, line_goes_on: bool = False
+) -> tuple[Role, ...]:
     """The role of each of ``answer_sentences(text)``, in order; ``opens_document``: the
-    passage is the first of its document, so its first sentence may be the title."""
+    passage is the first of its document, so its first sentence may be the title;
+    ``opens_line``: the passage starts a line of its document (as it does when it opens it);
+    ``line_goes_on``: its last line goes on in the next passage (``run_in_titles``)."""
+    spans = answer_sentences(text)
+    roles = [role_of(text[a:b], first=opens_document and i == 0) for i, (a, b) in enumerate(spans)]
     return tuple(
-        role_of(text[a:b], first=opens_document and i == 0)
-        for i, (a, b) in enumerate(answer_sentences(text))
+        run_in_titles(
+            text,
+            spans,
+            roles,
+            opens_line=opens_document if opens_line is None else opens_line,
+            line_goes_on=line_goes_on,
+        )
     )
 
 
 def with_roles(chunks: list[Chunk]) -> list[Chunk]:
-    """The chunks of one document, each carrying its sentences' roles (ingest)."""
-    return [replace(c, roles=passage_roles(c.text, opens_document=c.ordinal == 0)) for c in chunks]
+    """The chunks of one document, in order, each carrying its sentences' roles (ingest)."""
+    return [
+        replace(
+            c,
+            roles=passage_roles(
+                c.text, opens_document=c.ordinal == 0, opens_line=opens, line_goes_on=goes_on
+            ),
+        )
+        for c, (opens, goes_on) in zip(chunks, lines_of(chunks), strict=True)
+    ]
+
+
+class Unroled(NamedTuple):
+    """A stored passage whose roles are to be found, and where it stands in its document."""
+
+    text: str
+    ordinal: int
+    opens_line: bool
+    line_goes_on: bool
+
+
+def lines_of(chunks: list[Chunk]) -> list[tuple[bool, bool]]:
+    """For each chunk of one document, in order: whether it starts a line, and whether its
+    last line goes on in the next chunk (chunks that meet at the same offset split a line; a
+    line break between them is a character the chunks leave out)."""
+    out = []
+    for i, c in enumerate(chunks):
+        opens = i == 0 or chunks[i - 1].char_end < c.char_start
+        goes_on = i + 1 < len(chunks) and chunks[i + 1].char_start == c.char_end
+        out.append((opens, goes_on))
+    return out
+
+
+# a paragraph's run-in title: a short sentence with no clause, no figure, that opens its line
+MAX_RUN_IN_CHARS = 16
+_NOT_IN_TITLE = re.compile(r"[，,；;：:、\d]")
+
+
+def run_in_titles(
+    text: str,
+    spans: list[tuple[int, int]],
+    roles: list[Role],
+    *,
+    opens_line: bool,
+    line_goes_on: bool,
+) -> list[Role]:
+    """``roles`` with each run-in title read as a heading: a work report titles its
+    paragraphs with a short sentence that the paragraph goes on from ("提升基層服務能力。一是實施
+    鄉鎮衛生院提質工程…；二是…"), and what the paragraph says is what stands under it. A body
+    sentence is one when it opens its line, holds at most MAX_RUN_IN_CHARS characters, no
+    clause mark and no figure, ends with 。, and its line goes on after it (in this text, or
+    in the next passage when it ends this one: ``line_goes_on``)."""
+    out = list(roles)
+    for i, ((a, b), role) in enumerate(zip(spans, roles, strict=True)):
+        head = text[a:b].strip()
+        if role != "body" or not head.endswith("。") or len(head) > MAX_RUN_IN_CHARS:
+            continue
+        if _NOT_IN_TITLE.search(head):
+            continue
+        before = text[:a].rstrip(" \t\u3000")
+        if not (before.endswith("\n") or (not before and opens_line)):
+            continue
+        rest = text[b:]
+        line = rest.split("\n", 1)[0].strip()
+        if line or ("\n" not in rest and line_goes_on):
+            out[i] = "heading"
+    return out
 
 
 # the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四

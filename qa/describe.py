@@ -7,7 +7,8 @@ The block starts at the best sentence the answer may quote (``anchor``): at its 
 lead-in (``…措施如下：``) when it is an item of an enumeration, so that the enumeration is
 given from its first item; at the anchor itself otherwise. It runs on through the passage until
 the section ends (the next heading of the anchor's level or above, or a notice's framing part:
-contact line, closing, dateline), the paragraph ends (a body anchor), or the budget is spent —
+contact line, closing, dateline), the paragraph ends (a body anchor, or a paragraph's run-in
+title: "提升基層服務能力。一是…；二是…"), or the budget is spent —
 then the answer ends with "…" and the [n] to read on."""
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _LEVELS = (
     (3, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
     (4, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
 )
+# a news release's or a report's paragraph that opens on its topic: 在交通配套方面，… 在业态培育上，…
+_TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{2,14}?)(?:方面|上|领域|領域)[，,]")
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
 UNMARKED = 5  # the level of a line with no marker
 _LEAD_IN_END = ("：", ":")
@@ -84,6 +87,15 @@ def unmarked(text: str) -> str:
     return text[found.end() :] if found else text
 
 
+def topic_of(s: ScoredSentence) -> str | None:
+    """The topic a body sentence opens its paragraph on (在交通配套方面，… → 交通配套), or None:
+    it heads what follows it as a heading would, in a text that has none."""
+    if s.role != "body":
+        return None
+    found = _TOPIC.match(s.text.strip())
+    return found.group(1) if found else None
+
+
 def describe(
     anchor: ScoredSentence,
     sentences: Sequence[ScoredSentence],
@@ -104,6 +116,7 @@ def describe(
         anchor.role in ("item", "heading")
         or anchor.text.endswith(_LEAD_IN_END)
         or any(s.role == "heading" for s in own[:at])
+        or topic_of(anchor) is not None
     ):
         return None
     start = _start(own, at)
@@ -210,10 +223,15 @@ def _ends_block(
     heads, items_above = levels
     if s.role in FRAMING and s.role not in allowed:
         return True
+    if anchor.role == "heading" and heads == UNMARKED:
+        # a paragraph's run-in title (index/roles.run_in_titles): its line
+        return s.role == "heading" or "\n" in text[previous.span[1] : s.span[0]]
     if (s.role == "heading" and level(s.text) <= heads) or (
         s.role == "item" and level(s.text) <= items_above
     ):
         return True
     if anchor.role == "body" and not anchor.text.endswith(_LEAD_IN_END):
-        return "\n" in text[previous.span[1] : s.span[0]] or s.role == "heading"
+        # a paragraph ends at its line, or, on a topic, where the next topic opens
+        ends_topic = topic_of(anchor) is not None and topic_of(s) is not None
+        return "\n" in text[previous.span[1] : s.span[0]] or s.role == "heading" or ends_topic
     return False

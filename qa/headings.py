@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from index.normalise import search_form
 from index.roles import MAX_HEADING_CHARS
 from qa.cite import ScoredSentence
-from qa.describe import LOWEST, level, unmarked
+from qa.describe import LOWEST, level, topic_of, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
 _TRAILING = "。；;：:，, "
@@ -56,6 +56,7 @@ def heads(s: ScoredSentence, after: ScoredSentence | None = None) -> bool:
         s.role == "heading"
         or (s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS)
         or (leads_in(s) and after is not None and after.role == "item")
+        or topic_of(s) is not None
     )
 
 
@@ -68,6 +69,9 @@ def named_part(s: ScoredSentence) -> str:
     """What of ``s`` a question may name, in search form: a heading without its marker; of a
     lead-in, its last clause ("…提交申请，申请材料精简为：" → 申请材料精简为), since what
     comes before names the procedure, not the list."""
+    topic = topic_of(s)
+    if topic is not None:
+        return search_form(topic)
     text = unmarked(s.text).strip()
     if leads_in(s):
         text = _CLAUSE.split(text.rstrip("".join(_COLON) + " "))[-1]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from index.roles import Unroled
+
 
 class NothingToFill:
     """The backfill reads and writes of ``index/milvus/store.MilvusStore``: none."""
@@ -19,7 +21,7 @@ class NothingToFill:
     def forget_roles_unless(self, rules: str) -> None:
         """Roles are found when read, always by the rules of now: nothing to forget."""
 
-    def texts_without_roles(self) -> dict[int, tuple[str, int]]:
+    def texts_without_roles(self) -> dict[int, Unroled]:
         return {}
 
     def put_roles(self, roles: Mapping[int, Sequence[str]]) -> None:

@@ -299,3 +299,47 @@ def test_progress_is_told_each_file_each_embedding_and_the_search_indexes_last(
         "coal.txt", "green.txt", "jincheng.txt",
     ]  # fmt: skip
     assert sum(n for kind, n in seen.events if kind == "embedded") == 4  # type: ignore[misc]
+
+
+def test_a_run_in_title_that_ends_a_chunk_heads_the_paragraph_the_next_chunk_goes_on_with(
+    tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    """A report's paragraph titles ("提升基层服务能力。一是…") are headings whether a chunk
+    ends right after one or not, at ingest and when an older index finds its roles again."""
+    import sqlite3
+
+    from index.roles import answer_sentences
+    from index.store import DB_NAME, Store
+
+    body = "，".join(f"第{n}项工作按计划推进" for n in "一二三四五六七八九十") + "。"
+    paragraphs = [f"做强县级医院。一是{body}", f"提升基层服务能力。一是{body}二是{body}"]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "report.txt").write_text("\n".join(paragraphs), encoding="utf-8")
+    folder = tmp_path / "idx"
+    ingest([docs], folder, embedder)
+
+    def headings() -> list[str]:
+        store = Store(folder / DB_NAME, readonly=True)
+        try:
+            out = []
+            for c in store.chunks(list(range(1, 40))):
+                spans = answer_sentences(c.chunk.text)
+                roles = c.chunk.roles or ()
+                out += [
+                    c.chunk.text[a:b]
+                    for (a, b), r in zip(spans, roles, strict=True)
+                    if r == "heading"
+                ]
+            return out
+        finally:
+            store.close()
+
+    store = Store(folder / DB_NAME, readonly=True)
+    assert store.chunks([1])[0].chunk.text.endswith("\n提升基层服务能力。")  # the case at issue
+    store.close()
+    assert headings() == ["做强县级医院。", "提升基层服务能力。"]
+    with sqlite3.connect(folder / DB_NAME) as db:  # found again under other rules: the same
+        db.execute("UPDATE meta SET value = 'older rules' WHERE key = 'roles'")
+    ingest([docs], folder, embedder)
+    assert headings() == ["做强县级医院。", "提升基层服务能力。"]

@@ -4,6 +4,7 @@ dateline or preamble (qa/describe.py, qa/answer.py)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import qa.sections
 from index.embedder import HashingEmbedder
 from index.folder import open_snapshot
 from index.pipeline import ingest
-from index.roles import answer_sentences, role_of
+from index.roles import answer_sentences, passage_roles, role_of
 from qa.answer import compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.describe import MAX_ITEMS, describe, level
@@ -457,3 +458,49 @@ def test_a_numbered_question_of_a_q_and_a_text_is_not_quoted() -> None:
         answer_at=0.5, further_at=0.9,
     )  # fmt: skip
     assert answer.text == "累计缴费满25年的，退休后不再缴费。[1]"
+
+
+def with_passage_roles(text: str, scores: dict[str, float]) -> list[ScoredSentence]:
+    """``scored`` with the roles ingest finds for the passage as a whole."""
+    roles = passage_roles(text, opens_document=False)
+    return [replace(s, role=r) for s, r in zip(scored(text, scores), roles, strict=True)]
+
+
+def test_a_run_in_title_heads_its_paragraph() -> None:
+    """A work report titles a paragraph with a short sentence it goes on from; the question
+    that names the title gets the paragraph, not the best sentence of another one."""
+    text = (
+        "今年，我们将坚持以基层为重点，提升县域医疗服务能力，群众满意度稳步提高。\n"
+        "做强县级医院。一是推进县医院新院区建设；二是创建三级医院。\n"
+        "提升基层服务能力。一是实施乡镇卫生院提质工程，投入资金3200万元；"
+        "二是推进村卫生室标准化建设；三是推行县聘乡用。\n"
+        "推动资源共享互通。建设县域影像、检验四大共享中心。"
+    )
+    sentences = with_passage_roles(text, {"提升县域医疗服务能力": 0.9})
+    answer = compose_answer(
+        parse_query("如何提升基层医疗服务能力？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text == (
+        "提升基层服务能力。[1]一是实施乡镇卫生院提质工程，投入资金3200万元；[1]"
+        "二是推进村卫生室标准化建设；[1]三是推行县聘乡用。[1]"
+    )
+
+
+def test_a_paragraph_that_opens_on_its_topic_answers_a_question_that_names_it() -> None:
+    """A news release has no headings; its paragraphs open on their topic (在交通配套方面，…),
+    and the paragraph runs on until the next topic opens."""
+    text = (
+        "记者昨日获悉，《夜间经济十条举措》正式印发，举措从业态培育、交通配套等方面发力。"
+        "在业态培育上，鼓励餐饮企业延长营业时间。"
+        "在交通配套方面，新开通4条夜间公交线路。示范街区周边停车场首2小时免费。"
+        "交警部门设置夜间临时停车泊位约1200个。"
+        "在监管方式上，推行首违不罚。"
+    )
+    sentences = scored(text, {"交通配套等方面": 0.9})
+    answer = compose_answer(
+        parse_query("发展夜间经济在交通配套方面有哪些举措？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text == (
+        "在交通配套方面，新开通4条夜间公交线路。[1]示范街区周边停车场首2小时免费。[1]"
+        "交警部门设置夜间临时停车泊位约1200个。[1]"
+    )
