@@ -69,7 +69,11 @@ _NUMBER_SPACE = re.compile(r"(?<=\d)\u3000+(?=\d)")
 # a space between a number and a Chinese character (``28 万亩``, ``第 3 章``): PDF extraction's
 # or typesetting's, removed wherever it stands, as inside a spaced-out run (``达 209 万吨``)
 _DIGIT_CJK_SPACE = re.compile(rf"(?<=\d)[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=\d)")
-_PUNCT_SPACE = re.compile(rf"(?<=[{CJK_PUNCT}])[ \u3000]+(?=[{CJK}])")
+# … but not before a heading's marker: in a notice published as one line, the space is all
+# that parts ``…（莼民规〔2023〕4号） 三、救助对象`` (index/roles.part_spans)
+_PUNCT_SPACE = re.compile(
+    rf"(?<=[{CJK_PUNCT}])[ \u3000]+(?=[{CJK}])(?![{NUM_ZH}]+、|第[{NUM_ZH}\d]+[章条條节節])"
+)
 
 _TERMINAL = set('。！？!?；;：:…」』”"')
 _LINE_EDGE_SPACE = re.compile(r"[ \t\u3000\u00a0]+(?=\n|$)|(?:(?<=\n)|^)[ \t\u3000\u00a0]+")

@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.3"
+ROLES_RULES = "2026-12-04.4"
 _NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
@@ -268,7 +268,7 @@ _GAP = re.compile(
     rf"|(?<=[{CJK}])(?P<glued>)(?={_STARTS_ITEM.pattern})"
 )
 _OPENS_PART = re.compile(
-    rf"{_STARTS_ITEM.pattern}|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
+    rf"{_STARTS_ITEM.pattern}|[{_NUM}]+、|第[{_NUM}\d]+[章节節条條]|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
     rf"(?:发布日期|發佈日期|發布日期|发布时间|發佈時間|來源|来源|发文机关|發文機關|联系人|聯繫人|联系电话|聯繫電話)[：:]|"
     rf"特此|{_DATE}$"
 )

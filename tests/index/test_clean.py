@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.clean import clean, find_headings, looks_hard_wrapped
+from index.roles import answer_sentences
 
 
 def assert_maps_back(original: str, cleaned_text: str, origin: list[int]) -> None:
@@ -87,6 +88,18 @@ def test_spaced_out_characters_are_joined() -> None:
 
 def test_space_between_phrases_is_kept() -> None:
     assert clean("重塑動力源 培育新引擎").text == "重塑動力源 培育新引擎"
+
+
+def test_a_space_after_punctuation_goes_unless_a_heading_follows() -> None:
+    """In a notice published as one line, the space before 二、 or 第三章 is all that parts
+    the heading from what stands before it; elsewhere a space after punctuation goes."""
+    assert clean("增长5%， 创历史新高").text == "增长5%，创历史新高"
+    one_line = "一、事项名称 临时救助（含急难型） 二、实施依据 《社会救助暂行办法》 第三章 附则"
+    assert clean(one_line).text == one_line
+    parts = [one_line[a:b] for a, b in answer_sentences(one_line)]
+    assert parts == [
+        "一、事项名称", "临时救助（含急难型）", "二、实施依据", "《社会救助暂行办法》", "第三章 附则",
+    ]  # fmt: skip
 
 
 def test_full_width_space_inside_number_is_removed() -> None:
