@@ -7,7 +7,9 @@ last clause, "…提交申请，申请材料精简为：") is named when the
 question holds it whole, or when two or more two-character pieces it shares with the question
 cover more than half of its characters (0.55), in any order ("全面排查隐患" in "怎么开展防汛隐患排
 查"; "补贴范围和标准" in "对哪些产品给予补贴，标准是怎样的"). A heading that shares only its generic word ("三、保障措施" against "采取了哪些主要措施")
-is not named. Measured on the fitting notices (data/notices), a heading was
+is not named. When no heading is named so, a question that asks for a guide's kind of
+section (需要准备哪些材料, 要什么条件) names the one heading of that kind ("六、申请材料"), if the
+passages hold only one. Measured on the fitting notices (data/notices), a heading was
 named for 8 of 17 description and list questions, every time the gold answer's own; jieba's
 words named the same headings but cost a second to load at a process's first question.
 Characters are compared on the search form (Simplified, lower case), so either script
@@ -26,6 +28,11 @@ from qa.cite import ScoredSentence
 from qa.describe import LOWEST, level, topic_of, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
+# what a guide's sections are named by, asked for as such (需要准备哪些材料, 有什么条件); 措施 is
+# not one of them: a notice's measures stand under every heading, not one named so
+_ASKED_PART = re.compile(
+    r"(?:哪些|什么|哪几[个项类种条]?|何种)(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件)"
+)
 _TRAILING = "。；;：:，, "
 _COLON = ("：", ":")
 _CLAUSE = re.compile(r"[，,；;。]")
@@ -89,12 +96,19 @@ def named_heading(
     ordered = sorted(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
     )
+    asked = _ASKED_PART.search(form)
+    by_part: list[ScoredSentence] = []
     for i, s in enumerate(ordered):
         after = ordered[i + 1] if i + 1 < len(ordered) else None
         if not heads(s, after if after is not None and after.citation == s.citation else None):
             continue
-        share = coverage(named_part(s), form)
+        part = named_part(s)
+        share = coverage(part, form)
         key = (share, -s.citation)
         if share >= COVERED and (best is None or key > best):
             best, found = key, s
+        if asked is not None and part.endswith(asked.group(1)):
+            by_part.append(s)
+    if found is None and len({named_part(s) for s in by_part}) == 1:
+        return by_part[0]  # the one section of the kind asked for: 哪些材料 → 六、申请材料
     return found

@@ -504,3 +504,22 @@ def test_a_paragraph_that_opens_on_its_topic_answers_a_question_that_names_it() 
         "在交通配套方面，新开通4条夜间公交线路。[1]示范街区周边停车场首2小时免费。[1]"
         "交警部门设置夜间临时停车泊位约1200个。[1]"
     )
+
+
+def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -> None:
+    """需要准备哪些材料 shares only 材料 with "六、申请材料", too little to name it by its
+    words; but a guide has one section of materials, and that is what is asked for."""
+    from qa.headings import named_heading
+
+    text = (
+        "五、待遇享受\n新参保人员设置6个月待遇等待期。\n六、申请材料\n1.居民身份证原件；\n"
+        "2.本县居住证。\n七、办理渠道\n线上：登录微信公众号自助办理。"
+    )
+    sentences = scored(text, {"线上": 0.9})
+    named = named_heading("参加职工医保需要准备哪些材料？", sentences, top=3)
+    assert named is not None and named.text == "六、申请材料"
+    assert named_heading("參加職工醫保需要準備哪些材料？", sentences, top=3) == named
+    # not when two headings are of the kind, nor for a notice's measures
+    two = scored(f"{text}\n八、补正材料\n材料不全的一次性告知。", {"线上": 0.9})
+    assert named_heading("需要准备哪些材料？", two, top=3) is None
+    assert named_heading("有哪些措施？", scored("三、保障措施\n加强领导。", {}), top=3) is None
