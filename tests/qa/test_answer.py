@@ -243,3 +243,31 @@ def test_each_ask_is_answered_under_its_items_title() -> None:
     # one ask: its sentence alone, as before
     single = compose_answer(parse_query("摊位管理费每月多少？"), cites, whole, 0.9, answer_at=0.5)
     assert single.text == f"{text[slice(*spans[1])]}[1]"
+
+
+def test_an_ask_the_scorer_is_torn_on_gets_its_next_statement_too() -> None:
+    query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")
+    whole = [
+        ScoredSentence(1, "老年人补贴每月发放200元。", 0.9),
+        ScoredSentence(1, "申请人须持身份证和户口簿办理。", 0.5),
+        ScoredSentence(1, "代办的须另带代办人身份证。", 0.4),
+        ScoredSentence(2, "补贴按月发放至社保卡。", 0.4),
+    ]
+    cites = [citation(1, 0.9), citation(2, 0.8)]
+
+    def answered(second: float) -> str:
+        papers = [replace(s, score=p) for s, p in zip(whole, (0.2, 0.9, second, 0.1), strict=True)]
+        often = [replace(s, score=p) for s, p in zip(whole, (0.7, 0.1, 0.1, 0.8), strict=True)]
+        return compose_answer(
+            query, cites, whole, 0.9, answer_at=0.5, further_at=1.0, asks=[papers, often]
+        ).text
+
+    close, far = answered(0.5), answered(0.4)  # RUNNER_UP: half the best's score
+    assert close == (
+        "老年人补贴每月发放200元。[1]申请人须持身份证和户口簿办理。[1]代办的须另带代办人身份证。[1]"
+        "补贴按月发放至社保卡。[2]"
+    )
+    assert (
+        far
+        == "老年人补贴每月发放200元。[1]申请人须持身份证和户口簿办理。[1]补贴按月发放至社保卡。[2]"
+    )
