@@ -76,6 +76,7 @@ _PUNCT_SPACE = re.compile(
 )
 
 _TERMINAL = set('。！？!?；;：:…」』”"')
+_CLAUSE_MARK = re.compile(r"[，,；;：:]")
 _LINE_EDGE_SPACE = re.compile(r"[ \t\u3000\u00a0]+(?=\n|$)|(?:(?<=\n)|^)[ \t\u3000\u00a0]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 
@@ -259,8 +260,11 @@ def join_broken_lines(mt: MappedText) -> None:
         if not before or not after or before in _TERMINAL:
             return m.group()
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if m.start() - line_start < short:
-            return m.group()
+        line = text[line_start : m.start()]
+        if m.start() - line_start < short or (
+            is_heading_line(line) and not _CLAUSE_MARK.search(line)
+        ):
+            return m.group()  # a short line, or a heading's (however short the page's lines)
         if _ENDS_PART.search(text, line_start, m.start()):
             return m.group()
         if _TITLE_KIND.search(text, line_start, m.start()) and _PREAMBLE_OPENS.match(text, m.end()):

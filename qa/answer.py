@@ -274,9 +274,9 @@ def _states(s: ScoredSentence) -> bool:
     ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone; the
     number of its marker is no figure: "18.放宽经营限制。" is an item's title)."""
     text = s.text.strip()
-    # 问：…？ and a numbered question of a Q&A text (6.退休后还要交医保吗？) end like a sentence
-    # but ask rather than state
-    if s.role == "heading" or (s.role == "item" and text.endswith(("？", "?"))):
+    # 问：…？, a numbered question of a Q&A text (6.退休后还要交医保吗？) and a reporter's
+    # question end like a sentence but ask rather than state
+    if s.role == "heading" or text.endswith(("？", "?")):
         return False
     return is_statement(text) or (
         s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in unmarked(text))

@@ -46,6 +46,7 @@ LOWEST = 4  # the level of the innermost items (一是, 1., ①)
 UNMARKED = 5  # the level of a line with no marker
 _LEAD_IN_END = ("：", ":")
 _SENTENCE_END = ("。", "！", "？", "!", "?", ".")
+_ASKED_END = ("？", "?")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def describe(
         sorted((s for s in sentences if s.citation == anchor.citation), key=lambda s: s.span)
     )
     at = next(i for i, s in enumerate(own) if s.span == anchor.span)
+    if _answered_below(own, at, citation.text):
+        return _answer_below(own, at, citation.text, allowed)
     if not (
         anchor.role in ("item", "heading")
         or anchor.text.endswith(_LEAD_IN_END)
@@ -152,6 +155,45 @@ def describe(
         chosen.append(s)
         length += len(s.text)
     return Description(chosen, more=False)
+
+
+def _answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
+    """``own[at]`` is a question the text answers on its next line: a reporter's at a press
+    conference ("记者：请问这次征收补偿有哪些具体措施？" and the official's reply below it), a
+    question-and-answer text's without a 问： marker."""
+    return (
+        own[at].role == "body"
+        and own[at].text.rstrip().endswith(_ASKED_END)
+        and at + 1 < len(own)
+        and "\n" in text[own[at].span[1] : own[at + 1].span[0]]
+    )
+
+
+def _answer_below(
+    own: Sequence[ScoredSentence], at: int, text: str, allowed: frozenset[str]
+) -> Description | None:
+    """The question ``own[at]`` and the paragraph that answers it, on the line below it, until
+    that line ends, the next question or heading, or the budget."""
+    chosen = [own[at]]
+    length = len(own[at].text)
+    for i in range(at + 1, len(own)):
+        s = own[i]
+        broken = "\n" in text[own[i - 1].span[1] : s.span[0]]
+        if (
+            (broken and i > at + 1)
+            or s.role == "heading"
+            or (s.role in FRAMING and s.role not in allowed)
+            or s.text.rstrip().endswith(_ASKED_END)
+        ):
+            break
+        if len(chosen) > 1 and (
+            (_items(chosen[1:]) >= MAX_ITEMS and _opens_item(s, chosen[1:]))
+            or length + len(s.text) > MAX_DESCRIPTION_CHARS
+        ):
+            return Description(chosen, more=True)
+        chosen.append(s)
+        length += len(s.text)
+    return Description(chosen, more=False) if len(chosen) > 1 else None
 
 
 def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:

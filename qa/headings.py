@@ -33,7 +33,7 @@ COVERED = 0.55  # the share of a heading's characters the question's pieces must
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件)"
 )
-_TRAILING = "。；;：:，, "
+_TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
 _CLAUSE = re.compile(r"[，,；;。]")
 
@@ -55,15 +55,17 @@ def coverage(heading: str, question: str) -> float:
 
 
 def heads(s: ScoredSentence, after: ScoredSentence | None = None) -> bool:
-    """``s`` can head a section: a heading, a short item of the upper levels, or a lead-in
+    """``s`` can head a section: a heading, a short item of the upper levels, a lead-in
     whose next sentence ``after`` is an item ("…申请材料精简为：" "1.身份证；"; not "特斯拉写道："
-    before a quotation)."""
+    before a quotation), a paragraph's topic (在交通配套方面，…), or a question the text asks
+    (a reporter's, whose answer follows: ``qa/describe``)."""
     text = s.text.strip()
     return (
         s.role == "heading"
         or (s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS)
         or (leads_in(s) and after is not None and after.role == "item")
         or topic_of(s) is not None
+        or (s.role == "body" and s.text.rstrip().endswith(("？", "?")))
     )
 
 

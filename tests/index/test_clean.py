@@ -121,6 +121,19 @@ def test_hard_line_breaks_join_without_space_between_cjk(seed_text) -> None:  # 
     assert_maps_back(original, result.text, result.origin)
 
 
+def test_a_heading_line_stays_a_line_among_a_tables_short_lines() -> None:
+    """A flattened table (one cell a line) makes the page's lines short, so a heading line is
+    no shorter than most; it still is not joined onto its section's first line."""
+    cells = "\n".join(["序号", "企业名称", "返还金额"] * 6)
+    wrapped = (
+        "本批拟返还资金合计147.05万元，其中大型企业1家，返还比例为上年度实际缴\n"
+        "纳失业保险费的50%。\n二、异议反映方式\n公示期间，任何单位和个人对公示名单有异议\n"
+        "的，可通过来信、来电或来访方式反映。\n"
+    )
+    text = clean(f"{cells}\n{wrapped}").text
+    assert "\n二、异议反映方式\n公示期间，任何单位和个人对公示名单有异议的，可通过" in text
+
+
 def test_latin_words_broken_across_lines_get_a_space() -> None:
     lines = [
         "the city cut its coal share",

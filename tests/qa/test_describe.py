@@ -523,3 +523,28 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     two = scored(f"{text}\n八、补正材料\n材料不全的一次性告知。", {"线上": 0.9})
     assert named_heading("需要准备哪些材料？", two, top=3) is None
     assert named_heading("有哪些措施？", scored("三、保障措施\n加强领导。", {}), top=3) is None
+
+
+def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:
+    """At a press conference the reporter's question echoes the user's; its answer is the
+    official's reply below it, not the question, and not the paragraph the question ends."""
+    text = (
+        "主持人：下面请记者提问。\n"
+        "晚报记者：请问这次城中村改造征收补偿有哪些具体措施？\n"
+        "冯立群：主要有以下几方面措施：一是提供多种安置方式。二是给予签约奖励。\n"
+        "晚报记者：老房子如何保护？\n"
+        "邱晓岚：建立历史建筑名录。"
+    )
+    sentences = scored(text, {"征收补偿有哪些": 0.9})
+    answer = compose_answer(
+        parse_query("城中村改造征收补偿有哪些具体措施？"), [citation(1, text)], sentences, 0.9
+    )
+    assert "冯立群：主要有以下几方面措施：[1]一是提供多种安置方式。[1]二是给予签约奖励。[1]" in (
+        answer.text
+    )
+    assert "老房子" not in answer.text and "主持人" not in answer.text
+    # a question is never quoted as what answers a factoid
+    factoid = compose_answer(
+        parse_query("征收补偿有几种安置方式"), [citation(1, text)], sentences, 0.9
+    )
+    assert "？" not in factoid.text
