@@ -6,6 +6,7 @@ The rules follow what real documents look like (see DESIGN.md):
 
 - per-character pinyin glosses in parentheses (``產(chǎn)業(yè)`` -> ``產業``)
 - editor / notice / footer boilerplate lines (``編者按:`` ``特別聲明:`` ``Notice: The content above``)
+- a PDF's running header, the same line atop every page
 - page-continuation markers (``（上接一版）`` ``（下转四版）``) and page-number lines (``— 2 —``)
 - text spaced out character by character (``政 府 工 作 报 告``) and full-width spaces in numbers
 - hard line breaks inside sentences (PDF extraction), joined without a space between CJK
@@ -206,12 +207,45 @@ def clean(text: str) -> CleanText:
     mt.sub(_BOILERPLATE_LINE, "")
     mt.sub(_PAGE_MARKER, "")
     mt.sub(_PAGE_NUMBER_LINE, "")
+    drop_running_headers(mt)
     join_spaced_characters(mt)
     mt.sub(_LINE_EDGE_SPACE, "")
     join_broken_lines(mt)
     mt.sub(_BLANK_RUN, "\n\n")
     _strip_ends(mt)
     return CleanText(mt.text, mt.origin, find_headings(mt.text), len(text))
+
+
+# a page's running header (the issuer, the gazette's name and issue): the same short line,
+# at least three times, every page or so apart (a flattened table's repeated cells stand closer)
+_MIN_HEADER_REPEATS = 3
+_MIN_HEADER_GAP = 10  # lines
+_HEADER_CHARS = (4, 40)
+
+
+def drop_running_headers(mt: MappedText) -> None:
+    """Remove the lines a PDF repeats at the top of every page: in the text they cut sentences
+    and sections apart (``…建立工作臺賬。 槲沚縣退役軍人事務局 （二）…``), and the first, atop
+    page one, would run into the title below it."""
+    lines = mt.text.split("\n")
+    seen: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        key = line.strip()
+        if _HEADER_CHARS[0] <= len(key) <= _HEADER_CHARS[1] and key[-1] not in "。；;！!？?，,":
+            seen.setdefault(key, []).append(i)
+    headers = {
+        key
+        for key, at in seen.items()
+        if len(at) >= _MIN_HEADER_REPEATS
+        and min(b - a for a, b in zip(at, at[1:], strict=False)) >= _MIN_HEADER_GAP
+    }
+    if not headers:
+        return
+    pattern = re.compile(
+        rf"^[ \t\u3000]*(?:{'|'.join(re.escape(h) for h in headers)})[ \t\u3000]*(?:\n|$)",
+        re.MULTILINE,
+    )
+    mt.sub(pattern, "")
 
 
 def strip_pinyin_glosses(mt: MappedText) -> None:

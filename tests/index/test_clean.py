@@ -134,6 +134,15 @@ def test_a_heading_line_stays_a_line_among_a_tables_short_lines() -> None:
     assert "\n二、异议反映方式\n公示期间，任何单位和个人对公示名单有异议的，可通过" in text
 
 
+def test_a_pdfs_running_header_goes_and_a_tables_repeated_cells_stay() -> None:
+    page = "\n".join(f"第{n}项工作按照计划稳步推进，各乡镇按月报送进展情况。" for n in range(12))
+    header = "槲沚县退役军人事务局"
+    text = clean(f"{header}\n{page}\n{header}\n{page}\n{header}\n{page}").text
+    assert header not in text and text.count("各乡镇按月报送进展情况") == 36
+    table = "\n".join(["湾心人才社区", "一室一厅", "86"] * 4)
+    assert clean(table).text.count("湾心人才社区") == 4
+
+
 def test_latin_words_broken_across_lines_get_a_space() -> None:
     lines = [
         "the city cut its coal share",
