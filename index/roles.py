@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.4"
+ROLES_RULES = "2026-12-04.5"
 _NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
@@ -263,7 +263,7 @@ _STARTS_ITEM = re.compile(
 # heading, an addressee line, a preamble or a date line: machine-translated prose has stray
 # spaces between words, and a colon in prose leads into the rest of its sentence.
 _GAP = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d])|(?<=[：:，,；;])(?=\S)"
+    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d①-⑳])|(?<=[：:，,；;])(?=\S)"
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
     rf"|(?<=[{CJK}])(?P<glued>)(?={_STARTS_ITEM.pattern})"
 )

@@ -31,7 +31,8 @@ COVERED = 0.55  # the share of a heading's characters the question's pieces must
 # what a guide's sections are named by, asked for as such (需要准备哪些材料, 有什么条件); 措施 is
 # not one of them: a notice's measures stand under every heading, not one named so
 _ASKED_PART = re.compile(
-    r"(?:哪些|什么|哪几[个项类种条]?|何种)(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件)"
+    r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
+    r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目)"
 )
 _TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
@@ -109,7 +110,7 @@ def named_heading(
         key = (share, -s.citation)
         if share >= COVERED and (best is None or key > best):
             best, found = key, s
-        if asked is not None and part.endswith(asked.group(1)):
+        if asked is not None and asked.group(1) in part:
             by_part.append(s)
     if found is None and len({named_part(s) for s in by_part}) == 1:
         return by_part[0]  # the one section of the kind asked for: 哪些材料 → 六、申请材料

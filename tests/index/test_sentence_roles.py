@@ -74,6 +74,16 @@ def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
         assert answer_sentences(prose) == [(0, len(prose))]
 
 
+def test_a_circled_item_after_a_heading_and_a_space_stands_apart() -> None:
+    text = "二、减免项目和标准 ①遗体接运：接运遗体1次；②遗体存放：冷藏3天以内。"
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=False), strict=True)) == [
+        ("二、减免项目和标准", "heading"),
+        ("①遗体接运：接运遗体1次；", "item"),
+        ("②遗体存放：冷藏3天以内。", "item"),
+    ]
+
+
 def test_a_bare_marker_stays_with_what_it_marks() -> None:
     """Rules put a space after an article's or a chapter's number (第十三条　…): the number is
     not a part of its own, so the chapter's title is its heading and the article is an item

@@ -523,6 +523,10 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     two = scored(f"{text}\n八、补正材料\n材料不全的一次性告知。", {"线上": 0.9})
     assert named_heading("需要准备哪些材料？", two, top=3) is None
     assert named_heading("有哪些措施？", scored("三、保障措施\n加强领导。", {}), top=3) is None
+    # the kind asked may follow a modifier, and stand inside the heading's name
+    items = scored("一、减免对象\n本县户籍人员。\n二、减免项目和标准\n①遗体接运；", {})
+    named = named_heading("惠民殡葬减免哪些基本殡葬服务项目？", items, top=3)
+    assert named is not None and named.text == "二、减免项目和标准"
 
 
 def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:
