@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.5"
+ROLES_RULES = "2026-12-04.6"
 _NUM = NUM_ZH + "两"
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
@@ -100,6 +100,11 @@ _LEAD_IN = re.compile(
 _CLAUSE = re.compile(
     r"[，,：:；;]|[（(\[【《“「][^）)\]】》”」]*$"
 )  # a clause, or cut inside brackets
+# a report's section named without a marker (主要做法, 工作成效, 下一步打算): by its last word
+_UNMARKED_HEADING = re.compile(
+    rf"^[{CJK}]{{0,6}}(?:做法|成效|情况|情況|背景|目标|目標|任务|任務|打算|问题|問題|思路|亮点|亮點|"
+    r"成果|经验|經驗)$"
+)
 MAX_HEADING_CHARS = 30
 MAX_TITLE_CHARS = 100
 
@@ -135,6 +140,8 @@ def role_of(text: str, *, first: bool = False) -> Role:
     if _CLOSING.search(s) and len(s) <= 120:
         return "closing"
     if _ASKED.match(s) and len(s) <= MAX_TITLE_CHARS:
+        return "heading"
+    if _UNMARKED_HEADING.match(s):
         return "heading"
     if (
         _HEADING.match(s)
@@ -289,7 +296,14 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if gap.start() == gap.end() and text[gap.end()].isdigit() and not item:
                 continue  # a label's value (联系电话：0571-…) stays with its label
             left = text[at : gap.start()].strip()
-            if gap.group("glued") is not None and role_of(left) != "heading":
+            spaced = gap.end() > gap.start() and text[gap.start()].isspace()
+            if spaced and _UNMARKED_HEADING.match(left):  # 工作成效 蓀坂區零工市場建設經驗被…
+                out.extend(_trimmed(text, at, gap.start()))
+                at = gap.end()
+                continue
+            if gap.group("glued") is not None and not (
+                _HEADING.match(left) and role_of(left) == "heading"
+            ):
                 continue  # an item marker glued on ends only a heading (三、家电补贴1.购买…)
             if text[gap.start() - 1] in "：:" and len(left) <= 3:
                 continue  # a one-word label (答：, 注：) stays with what it labels

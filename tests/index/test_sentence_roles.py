@@ -84,6 +84,20 @@ def test_a_circled_item_after_a_heading_and_a_space_stands_apart() -> None:
     ]
 
 
+def test_a_reports_unmarked_section_name_is_a_heading_on_one_line_too() -> None:
+    text = "共开展培训46期。 工作成效 零工市场建设经验被推广。 主要做法 一是强化组织领导。"
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=False), strict=True)) == [
+        ("共开展培训46期。", "body"),
+        ("工作成效", "heading"),
+        ("零工市场建设经验被推广。", "body"),
+        ("主要做法", "heading"),
+        ("一是强化组织领导。", "item"),
+    ]
+    # prose that merely ends on such a word, glued to a marker, is not cut
+    assert answer_sentences("这一是非问题（一）直未解决。") == [(0, 14)]
+
+
 def test_a_bare_marker_stays_with_what_it_marks() -> None:
     """Rules put a space after an article's or a chapter's number (第十三条　…): the number is
     not a part of its own, so the chapter's title is its heading and the article is an item
