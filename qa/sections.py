@@ -31,7 +31,7 @@ from qa.retrieve import Hit
 SECTION_REACH = 40
 # a named section is read on from its heading's chunk until this many characters (past a
 # description answer's budget, qa/describe.MAX_DESCRIPTION_CHARS), within MAX_CHUNKS_ON chunks
-SECTION_CHARS = 800
+SECTION_CHARS = 1000
 MAX_CHUNKS_ON = 16
 
 Cited = tuple[list[Citation], list[ScoredSentence]]
