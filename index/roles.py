@@ -36,8 +36,9 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.6"
+ROLES_RULES = "2026-12-04.7"
 _NUM = NUM_ZH + "两"
+_BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
 _ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公廳|局|厅|廳|部|中心|院|委|办|辦|处|處|署|会|會|公司|银行|銀行|协会|協會)"
@@ -91,7 +92,8 @@ _HEADING = re.compile(
 )
 _ITEM = re.compile(
     rf"^(?:[{_NUM}]+是|[（(][{_NUM}]+[）)]|[（(]\d{{1,2}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|"
-    rf"第[{_NUM}]+[，,、]|第[{_NUM}\d]+[条條]|[{_NUM}]+、|(?:首先|其次|再次|最后|最後)[，,])"
+    rf"第[{_NUM}]+[，,、]|第[{_NUM}\d]+[条條]|[{_NUM}]+、|(?:首先|其次|再次|最后|最後)[，,]|"
+    rf"{_BULLETS}|——\d{{4}}年)"
 )
 _LEAD_IN = re.compile(
     r"如下|现就|現就|现将|現將|特制定|制定本|决策部署|決策部署|重要指示|"
@@ -260,7 +262,7 @@ def run_in_titles(
 # the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
 # or 第一，, which count in prose as often as they enumerate)
 _STARTS_ITEM = re.compile(
-    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]"
+    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|{_BULLETS}"
 )
 # Where a notice published as one line runs its parts together: a space between Chinese parts
 # (``…的通知 青政办发〔2024〕12号 各县（市）区人民政府…：``), a colon that leads into what follows
@@ -270,7 +272,7 @@ _STARTS_ITEM = re.compile(
 # heading, an addressee line, a preamble or a date line: machine-translated prose has stray
 # spaces between words, and a colon in prose leads into the rest of its sentence.
 _GAP = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d①-⑳])|(?<=[：:，,；;])(?=\S)"
+    rf"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}（(〔【《“「\d①-⑳◆★■●▲•])|(?<=[：:，,；;])(?=\S)"
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
     rf"|(?<=[{CJK}])(?P<glued>)(?={_STARTS_ITEM.pattern})"
 )

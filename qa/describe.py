@@ -40,7 +40,13 @@ _LEVELS = (
     # an article of rules (第十三条), under its chapter, over the items it lists
     (2, re.compile(rf"^第[{NUM_ZH}\d]+[条條](?![{NUM_ZH}\d])")),
     (3, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
-    (4, re.compile(rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、])")),
+    (
+        4,
+        re.compile(
+            rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、]|[◆★■●▲•]|"
+            r"——\d{4}年)"
+        ),
+    ),
 )
 # a news release's or a report's paragraph that opens on its topic: 在交通配套方面，… 在业态培育上，…
 _TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{2,14}?)(?:方面|上|领域|領域)[，,]")
@@ -115,6 +121,7 @@ def describe(
         sorted((s for s in sentences if s.citation == anchor.citation), key=lambda s: s.span)
     )
     at = next(i for i, s in enumerate(own) if s.span == anchor.span)
+    anchor = own[at]  # as read among its neighbours: a short item over deeper ones heads them
     if _answered_below(own, at, citation.text):
         return _answer_below(own, at, citation.text, allowed)
     if not (
@@ -204,6 +211,9 @@ def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     out = list(own)
     for i in range(len(own) - 1):
         s, after = own[i], own[i + 1]
+        if s.role == "body" and s.text.rstrip().endswith(_ASKED_END) and after.role == "item":
+            out[i] = replace(s, role="heading")  # an explainer's question over its items
+            continue
         if (
             s.role == "item"
             and len(s.text.strip()) <= MAX_HEADING_CHARS

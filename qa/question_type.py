@@ -38,7 +38,8 @@ _ZH_HOW = re.compile(
     r"什么(?:措施|办法|举措|做法|途径|帮助|支持|保障|优惠)|"
     r"采取了?什么|做了?哪些|有何作用|作用是什么|意义|"
     # what a rule holds: its standard, conditions, steps, content (减免的标准是什么)
-    r"(?:标准|条件|要求|流程|程序|步骤|内容|范围|方式|待遇|规定)(?:是什么|有什么|包括什么|包括哪些)"
+    r"(?:标准|条件|要求|流程|程序|步骤|内容|范围|方式|待遇|规定|目标|任务)"
+    r"(?:是什么|有什么|包括什么|包括哪些)"
 )
 # how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
 _ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")

@@ -98,6 +98,17 @@ def test_a_reports_unmarked_section_name_is_a_heading_on_one_line_too() -> None:
     assert answer_sentences("这一是非问题（一）直未解决。") == [(0, 14)]
 
 
+def test_bullets_and_year_targets_are_items() -> None:
+    text = "05 有哪些奖励？ ★签约奖励：每平方米200元； ★腾房奖励：每户2万元；\n——2024年：完成排查；"
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=False), strict=True)) == [
+        ("05 有哪些奖励？", "body"),
+        ("★签约奖励：每平方米200元；", "item"),
+        ("★腾房奖励：每户2万元；", "item"),
+        ("——2024年：完成排查；", "item"),
+    ]
+
+
 def test_a_bare_marker_stays_with_what_it_marks() -> None:
     """Rules put a space after an article's or a chapter's number (第十三条　…): the number is
     not a part of its own, so the chapter's title is its heading and the article is an item

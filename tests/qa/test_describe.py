@@ -552,3 +552,19 @@ def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line()
         parse_query("征收补偿有几种安置方式"), [citation(1, text)], sentences, 0.9
     )
     assert "？" not in factoid.text
+
+
+def test_an_explainers_question_heads_the_bulleted_items_under_it() -> None:
+    """一图读懂 in text: numbered blocks, each a question over its bullets, on one line."""
+    text = (
+        "04 适用范围是什么？ 全区城中村改造项目。 05 有哪些奖励？ ★签约奖励：每平方米200元；"
+        " ★腾房奖励：每户奖励2万元； ★整村签约奖励：每户再奖励1万元。 06 房票怎么用？ ①房票可跨项目使用；"
+    )
+    sentences = with_passage_roles(text, {"适用范围": 0.9})
+    answer = compose_answer(
+        parse_query("城中村改造房屋征收补偿有哪些奖励？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text == (
+        "05 有哪些奖励？[1]★签约奖励：每平方米200元；[1]★腾房奖励：每户奖励2万元；[1]"
+        "★整村签约奖励：每户再奖励1万元。[1]"
+    )

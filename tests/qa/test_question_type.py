@@ -29,6 +29,7 @@ from qa.question_type import framing_asked, question_type
         ("补贴对象包括哪些人？", "zh", "list"),
         ("退役军人就业创业服务提升行动分哪几个阶段实施？", "zh", "list"),  # which, not how many
         ("分几个步骤？", "zh", "factoid"),
+        ("无障碍环境建设行动计划的工作目标是什么？", "zh", "description"),
         ("这部电影的主题曲是什么歌？", "zh", "factoid"),
         ("丙烯颜料有毒吗？", "zh", "yes_no"),
         ("鹤壁是否是资源枯竭型城市", "zh", "yes_no"),
