@@ -27,7 +27,6 @@ from qa.question_type import framing_asked, question_type
         ("数字政府建设有哪些重点任务？", "zh", "description"),
         ("老人吃饭不方便，能得到什么帮助？", "zh", "description"),
         ("补贴对象包括哪些人？", "zh", "list"),
-        ("退役军人就业创业服务提升行动分哪几个阶段实施？", "zh", "list"),  # which, not how many
         ("分几个步骤？", "zh", "factoid"),
         ("无障碍环境建设行动计划的工作目标是什么？", "zh", "description"),
         ("这部电影的主题曲是什么歌？", "zh", "factoid"),
