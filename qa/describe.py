@@ -51,6 +51,7 @@ _LEVELS = (
 # a news release's or a report's paragraph that opens on its topic: 在交通配套方面，… 在业态培育上，…
 _TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{2,14}?)(?:方面|上|领域|領域)[，,]")
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
+ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``_item_of``)
 UNMARKED = 5  # the level of a line with no marker
 _LEAD_IN_END = ("：", ":")
 _SENTENCE_END = ("。", "！", "？", "!", "?", ".")
@@ -122,6 +123,8 @@ def describe(
     )
     at = next(i for i, s in enumerate(own) if s.span == anchor.span)
     anchor = own[at]  # as read among its neighbours: a short item over deeper ones heads them
+    at = _item_of(own, at, citation.text)
+    anchor = own[at]
     if _answered_below(own, at, citation.text):
         return _answer_below(own, at, citation.text, allowed)
     if not (
@@ -164,6 +167,24 @@ def describe(
         chosen.append(s)
         length += len(s.text)
     return Description(chosen, more=False)
+
+
+def _item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
+    """Where the block of the body sentence ``own[at]`` is anchored: at the item it belongs to,
+    when it goes on one on the same line ("一是坚持统筹推进，强化组织保障。区里成立…领导小组。":
+    the best sentence is the item's second, and the enumeration answers), within
+    ITEM_REACH sentences; at itself otherwise."""
+    s = own[at]
+    if s.role != "body" or s.text.rstrip().endswith((*_LEAD_IN_END, *_ASKED_END)) or topic_of(s):
+        return at  # a lead-in, a question or a topic heads what follows it
+    for j in range(at - 1, max(at - 1 - ITEM_REACH, -1), -1):
+        if "\n" in text[own[j].span[1] : own[j + 1].span[0]]:
+            return at
+        if own[j].role == "item":
+            return j
+        if own[j].role != "body":
+            return at
+    return at
 
 
 def _answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:

@@ -141,7 +141,7 @@ def test_a_clause_is_quoted_with_the_sentence_it_belongs_to() -> None:
         ScoredSentence(1, text[cut:], 0.9, role="body", span=(cut, len(text))),
     ]
     answer = compose_answer(
-        parse_query("计量热价多少钱？"), [replace(cite, text=text)], item, 0.9, answer_at=0.5
+        parse_query("计量热价每吉焦几元？"), [replace(cite, text=text)], item, 0.9, answer_at=0.5
     )
     assert answer.text == f"{text}[1]"
 

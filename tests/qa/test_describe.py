@@ -568,3 +568,21 @@ def test_an_explainers_question_heads_the_bulleted_items_under_it() -> None:
         "05 有哪些奖励？[1]★签约奖励：每平方米200元；[1]★腾房奖励：每户奖励2万元；[1]"
         "★整村签约奖励：每户再奖励1万元。[1]"
     )
+
+
+def test_the_best_sentence_of_an_items_own_run_anchors_the_enumeration() -> None:
+    """An account of practice runs each item on in its line ("一是…。区里成立…。"); the best
+    sentence is often the item's second, and the answer is the enumeration from its first item."""
+    text = (
+        "近年来，栲坪区规范推进户用光伏建设。\n"
+        "一是坚持统筹推进。区里成立由区长任组长的领导小组，制定工作方案。\n"
+        "二是严把准入关口。区发展和改革局公开遴选开发企业。\n"
+        "三是守住安全底线。所有项目须经第三方机构开展房屋安全鉴定。\n"
+        "下一步，栲坪区将探索光伏加储能模式。"
+    )
+    sentences = with_passage_roles(text, {"区里成立": 0.9})
+    answer = compose_answer(
+        parse_query("栲坪区在推广户用光伏方面有哪些做法？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text.startswith("一是坚持统筹推进。[1]区里成立由区长任组长的领导小组")
+    assert "二是严把准入关口。[1]" in answer.text and "三是守住安全底线。[1]" in answer.text
