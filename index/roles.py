@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.7"
+ROLES_RULES = "2026-12-04.8"
 _NUM = NUM_ZH + "两"
 _BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 _END = "。！？!?；;…"
@@ -183,7 +183,9 @@ def passage_roles(
             text,
             spans,
             roles,
-            opens_line=opens_document if opens_line is None else opens_line,
+            # a document opens with its title, not a paragraph's run-in title: the first
+            # sentence of a page of prose ("鄭和是明朝宦官。") stays body text
+            opens_line=not opens_document and bool(opens_line),
             line_goes_on=line_goes_on,
         )
     )

@@ -236,13 +236,19 @@ def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
 def _item_titles(
     sentences: Sequence[ScoredSentence], by_n: dict[int, Citation]
 ) -> set[tuple[int, tuple[int, int]]]:
-    """The sentences (citation, span) that are the title of the item they open (``_titles``):
-    said under it, never alone, as an answer to one of several asks."""
+    """The sentences (citation, span) that are the title of the item they open (``_titles``),
+    said under it, never alone; and the questions the text answers on their next line (a
+    reporter's, ``qa/describe``), which ask rather than state."""
     out: set[tuple[int, tuple[int, int]]] = set()
     ordered = sorted(sentences, key=lambda s: (s.citation, s.span))
     for s, after in zip(ordered, ordered[1:], strict=False):
         cite = by_n.get(s.citation)
-        if cite is not None and after.citation == s.citation and _titles(s, after, cite.text):
+        if cite is None or after.citation != s.citation:
+            continue
+        asked = (
+            s.text.rstrip().endswith(("？", "?")) and "\n" in cite.text[s.span[1] : after.span[0]]
+        )
+        if asked or _titles(s, after, cite.text):
             out.add((s.citation, s.span))
     return out
 
@@ -274,9 +280,10 @@ def _states(s: ScoredSentence) -> bool:
     ("（三）减免租金总额单户不超过10万元。" reads as a heading line by its length alone; the
     number of its marker is no figure: "18.放宽经营限制。" is an item's title)."""
     text = s.text.strip()
-    # 问：…？, a numbered question of a Q&A text (6.退休后还要交医保吗？) and a reporter's
-    # question end like a sentence but ask rather than state
-    if s.role == "heading" or text.endswith(("？", "?")):
+    # 问：…？ and a numbered question of a Q&A text (6.退休后还要交医保吗？) end like a sentence
+    # but ask rather than state (prose's own questions are left to the scorer: a page of prose
+    # asks "…是什么呢？" and answers in the same sentence as often as not)
+    if s.role == "heading" or (s.role == "item" and text.endswith(("？", "?"))):
         return False
     return is_statement(text) or (
         s.role == "item" and text.endswith(_ITEM_END) and any(c.isdigit() for c in unmarked(text))

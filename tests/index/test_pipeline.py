@@ -315,7 +315,7 @@ def test_a_run_in_title_that_ends_a_chunk_heads_the_paragraph_the_next_chunk_goe
     paragraphs = [f"做强县级医院。一是{body}", f"提升基层服务能力。一是{body}二是{body}"]
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "report.txt").write_text("\n".join(paragraphs), encoding="utf-8")
+    (docs / "report.txt").write_text("\n".join(["县政府工作报告", *paragraphs]), encoding="utf-8")
     folder = tmp_path / "idx"
     ingest([docs], folder, embedder)
 
