@@ -118,13 +118,13 @@ def compose_answer(
             query.text, text, citations, False, confidence, evidence, query.language,
             query.script, question_type=query.kind,
         )  # fmt: skip
-    # an item's title is said under it, never alone
-    titles = _item_titles(sentences, by_n)
-    pool = [s for s in pool if (s.citation, s.span) not in titles] or pool
+    # an item's title is said under it, and a question the text answers below it is not said
+    never = _never_alone(sentences, by_n)
+    pool = [s for s in pool if (s.citation, s.span) not in never] or pool
     if query.kind not in DESCRIBED and asks:
         # the best statement for the whole question, then the best for each thing it asks
         chosen = _one_for_each(
-            [pool, *([s for s in part if (s.citation, s.span) not in titles] for part in asks)],
+            [pool, *([s for s in part if (s.citation, s.span) not in never] for part in asks)],
             allowed,
             runner_up=[False, *(True for _ in asks)],
         )
@@ -150,8 +150,8 @@ def _with_each_ask(
     """``block`` followed by the best statement for each thing the question asks that it does
     not already quote: a resident's question of several asks (要不要交纸质材料？钱打到哪张卡上？)
     names no heading, and the block of its best sentence answers one of them."""
-    titles = _item_titles(sentences, by_n)
-    asks = [[s for s in part if (s.citation, s.span) not in titles] for part in asks]
+    never = _never_alone(sentences, by_n)
+    asks = [[s for s in part if (s.citation, s.span) not in never] for part in asks]
     extra = [
         e
         for e in _completed(
@@ -233,7 +233,7 @@ def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
     )
 
 
-def _item_titles(
+def _never_alone(
     sentences: Sequence[ScoredSentence], by_n: dict[int, Citation]
 ) -> set[tuple[int, tuple[int, int]]]:
     """The sentences (citation, span) that are the title of the item they open (``_titles``),
