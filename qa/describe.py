@@ -49,7 +49,8 @@ _LEVELS = (
     ),
 )
 # a news release's or a report's paragraph that opens on its topic: 在交通配套方面，… 在业态培育上，…
-_TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{2,14}?)(?:方面|上|领域|領域)[，,]")
+# (a topic of three characters or more: prose writes 政治方面，… and 经济上，… in passing)
+_TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{3,14}?)(?:方面|上|领域|領域)[，,]")
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
 ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``_item_of``)
 UNMARKED = 5  # the level of a line with no marker
