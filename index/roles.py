@@ -174,7 +174,8 @@ def passage_roles(
 ) -> tuple[Role, ...]:
     """The role of each of ``answer_sentences(text)``, in order; ``opens_document``: the
     passage is the first of its document, so its first sentence may be the title;
-    ``opens_line``: the passage starts a line of its document (as it does when it opens it);
+    ``opens_line``: the passage starts a line of its document (its first never opens a
+    paragraph's run-in title);
     ``line_goes_on``: its last line goes on in the next passage (``run_in_titles``)."""
     spans = answer_sentences(text)
     roles = [role_of(text[a:b], first=opens_document and i == 0) for i, (a, b) in enumerate(spans)]
