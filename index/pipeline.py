@@ -38,7 +38,7 @@ from index.loaders import discover, load_document
 from index.manifest import Manifest, read_manifest
 from index.milvus.store import MilvusStore
 from index.milvus.weights import settle
-from index.roles import ROLES_RULES, passage_roles, with_roles
+from index.roles import ROLES_RULES, with_roles
 from index.sentence_vectors import embed_passages
 from index.store import VectorColumn, now
 
@@ -195,15 +195,7 @@ def ingest(
         unscripted = store.texts_without_script()  # an index written before scripts were kept
         unmarked = store.texts_without_roles()  # … or before sentence roles (or these rules) were
         if unscripted or names or unmarked:
-            roles = {
-                row: passage_roles(
-                    u.text,
-                    opens_document=u.ordinal == 0,
-                    opens_line=u.opens_line,
-                    line_goes_on=u.line_goes_on,
-                )  # fmt: skip
-                for row, u in unmarked.items()
-            }
+            roles = {row: u.roles() for row, u in unmarked.items()}
             with report.timing("store"), store.transaction():
                 store.put_scripts(unscripted)
                 store.put_names(names)

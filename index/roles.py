@@ -213,6 +213,13 @@ class Unroled(NamedTuple):
     opens_line: bool
     line_goes_on: bool
 
+    def roles(self) -> tuple[Role, ...]:
+        """Its sentences' roles, found as ingest finds them (``with_roles``)."""
+        return passage_roles(
+            self.text, opens_document=self.ordinal == 0, opens_line=self.opens_line,
+            line_goes_on=self.line_goes_on,
+        )  # fmt: skip
+
 
 def lines_of(chunks: list[Chunk]) -> list[tuple[bool, bool]]:
     """For each chunk of one document, in order: whether it starts a line, and whether its
