@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from index.e5_model import E5_MODEL_NAME
 from index.embedder import Embedder, Runtime, UseEmbedder, load_embedder
 from index.errors import IndexMismatch, InvalidInput
@@ -26,6 +28,7 @@ from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
 from qa.repeats import fold_repeats
+from qa.reread import reread
 from qa.retrieve import MAX_K, Hit, QuerySignals, Retriever, check_k
 from qa.sections import read_sections
 from qa.sentences import Sentence, SentenceScorer
@@ -178,7 +181,9 @@ class QAService:
 
     def answer(self, signals: QuerySignals, k: int = DEFAULT_K) -> Answer:
         """The answer to one question whose signals are computed."""
-        return self.compose(signals.query, *self.passages(signals, k))
+        return self.compose(
+            signals.query, *self.passages(signals, k), vector=signals.vectors.get("dense")
+        )
 
     def passages(
         self, signals: QuerySignals, k: int, *, doc_ids: set[str] | None = None
@@ -224,11 +229,28 @@ class QAService:
         return by_reader(citations, sentences, logits.tolist(), weight)
 
     def compose(
-        self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
+        self,
+        query: Query,
+        citations: list[Citation],
+        sentences: Sequence[ScoredSentence],
+        *,
+        vector: np.ndarray | None = None,
     ) -> Answer:
-        """The answer, or the abstention, from a question's passages and scored sentences."""
+        """The answer, or the abstention, from a question's passages and scored sentences;
+        ``vector``: the question's dense vector, if retrieval made it. For a question of
+        several asks, each ask's best sentences are read again by the dense model
+        (``qa/reread.py``)."""
         conf = confidence(self.fitted.confidence.get(query.language), citations, sentences)
         answer_at = self.answer_at.get(query.language, 0.0)
+        parts = asks(query.text, query.language) if conf >= answer_at else []
+        scored = self.score_asks(query, citations, sentences, parts)
+        if scored:  # each ask's best sentences read again (qa/reread.py)
+            embedder = self.retriever.embedder
+            if vector is None:
+                vector = embedder.embed([query.text], "query")[0]
+            scored = reread(
+                embedder, vector, list(zip(parts, scored, strict=True)), top=ANSWER_FROM_TOP
+            )
         return compose_answer(
             query,
             citations,
@@ -236,16 +258,22 @@ class QAService:
             conf,
             answer_at=answer_at,
             further_at=self.fitted.further_sentence_at,
-            asks=self.score_asks(query, citations, sentences) if conf >= answer_at else [],
+            asks=scored,
         )
 
     def score_asks(
-        self, query: Query, citations: list[Citation], sentences: Sequence[ScoredSentence]
+        self,
+        query: Query,
+        citations: list[Citation],
+        sentences: Sequence[ScoredSentence],
+        parts: Sequence[str] | None = None,
     ) -> list[list[ScoredSentence]]:
-        """For each thing a question asks (``qa/asks.py``), the sentences of its first
-        passages scored as answers to that alone (a description question's block is followed
-        by what its other asks need, ``qa/answer.py``); empty when it asks one thing."""
-        parts = asks(query.text, query.language)
+        """For each thing a question asks (``parts``, else found by ``qa/asks.py``), the
+        sentences of its first passages scored as answers to that alone (a description
+        question's block is followed by what its other asks need, ``qa/answer.py``); empty
+        when it asks one thing."""
+        if parts is None:
+            parts = asks(query.text, query.language)
         top = [s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()]
         if not parts or not top:
             return []
