@@ -13,7 +13,7 @@ from index.normalise import search_form
 from index.roles import FRAMING, MAX_HEADING_CHARS
 from qa.cite import Citation, ScoredSentence
 from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, Description, describe, unmarked
-from qa.headings import named_heading
+from qa.headings import items_of_kind, named_heading
 from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, framing_asked
@@ -101,9 +101,14 @@ def compose_answer(
     joiner = " " if query.script == "none" else ""
     by_n = {c.n: c for c in citations}
     block = None
-    if query.kind in DESCRIBED and pool:
-        # the section whose heading the question names, else the best sentence's block
-        named = named_heading(query.text, sentences, ANSWER_FROM_TOP)
+    # a question that asks for a kind of thing an enumeration's items are (哪几个阶段) is
+    # answered by the enumeration, whatever its wording's type
+    listed = items_of_kind(query.text, sentences, ANSWER_FROM_TOP) if pool else None
+    kind: QuestionType = query.kind if query.kind in DESCRIBED or listed is None else "list"
+    if kind in DESCRIBED and pool:
+        # the section whose heading the question names, else the items of the kind it asks
+        # for, else the best sentence's block
+        named = named_heading(query.text, sentences, ANSWER_FROM_TOP) or listed
         anchor = named or pool[0]
         block = describe(anchor, sentences, by_n[anchor.citation], allowed)
         if block is not None and named is None and asks:
@@ -116,7 +121,7 @@ def compose_answer(
         )
         return Answer(
             query.text, text, citations, False, confidence, evidence, query.language,
-            query.script, question_type=query.kind,
+            query.script, question_type=kind,
         )  # fmt: skip
     # an item's title is said under it, and a question the text answers below it is not said
     never = _never_alone(sentences, by_n)

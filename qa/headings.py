@@ -34,6 +34,10 @@ _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
     r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目)"
 )
+# the kind of thing a question asks for by name (主要整治哪些问题, 分哪几个阶段): the two
+# characters after its asking word
+_ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
+_PARENTHESISED = re.compile(r"[（(][^）)]*[）)]")
 _TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
 _CLAUSE = re.compile(r"[，,；;。]")
@@ -115,3 +119,30 @@ def named_heading(
     if found is None and len({named_part(s) for s in by_part}) == 1:
         return by_part[0]  # the one section of the kind asked for: 哪些材料 → 六、申请材料
     return found
+
+
+def items_of_kind(
+    question: str, sentences: Sequence[ScoredSentence], top: int
+) -> ScoredSentence | None:
+    """The first item of an enumeration whose items are the kind of thing ``question`` asks
+    for by name: two or more items of one level in a passage of the first ``top`` whose titles
+    end in it (主要整治哪些问题 of "（一）非法经营问题。…（二）气瓶安全问题。…", 分哪几个阶段 of
+    "（一）动员部署阶段（2025年8月）。…"; a parenthesis after the name is not read). The
+    earliest passage's, the earliest level's first item; None when no enumeration is of it."""
+    asked = _ASKED_KIND.search("".join(search_form(question).split()))
+    if asked is None:
+        return None
+    kind = asked.group(1)
+    ordered = sorted(
+        (s for s in sentences if s.citation <= top and s.role == "item"),
+        key=lambda s: (s.citation, s.span),
+    )
+    for n in dict.fromkeys(s.citation for s in ordered):
+        by_level: dict[int, list[ScoredSentence]] = {}
+        for s in ordered:
+            if s.citation == n and _PARENTHESISED.sub("", named_part(s)).endswith(kind):
+                by_level.setdefault(level(s.text), []).append(s)
+        runs = [items for items in by_level.values() if len(items) >= 2]
+        if runs:
+            return min(runs, key=lambda items: items[0].span)[0]
+    return None

@@ -5,8 +5,9 @@ preamble that share its words.
 
 ``read_sections`` reads the first passage with its neighbouring chunks
 (``qa/describe.with_neighbours``); then the passage that holds the heading the question names
-(``qa/headings.named_heading``) on from that heading's chunk (``section_from``), since it may
-end at that heading; or, when none of the first passages holds one, the first passage's
+(``qa/headings.named_heading``), or the first item of the kind of thing it asks for
+(``items_of_kind``), on from that heading's chunk (``section_from``), since it may end at that
+heading; or, when none of the first passages holds one, the first passage's
 document within SECTION_REACH chunks, whose named section, read on the same way, becomes that
 passage. A passage keeps its number, score and document, so the order settled before does not
 move."""
@@ -23,7 +24,7 @@ from index.roles import Role, answer_sentences, passage_roles
 from qa.answer import ANSWER_FROM_TOP
 from qa.cite import Citation, ScoredSentence
 from qa.describe import WIDEN, with_neighbours
-from qa.headings import named_heading
+from qa.headings import items_of_kind, named_heading
 from qa.retrieve import Hit
 
 # chunks either side of a description question's first passage searched for the heading it
@@ -50,7 +51,9 @@ def read_sections(
     if not citations:
         return citations, sentences
     citations, sentences = widen(store, cite, hits, citations, sentences, 1)
-    named = named_heading(question, sentences, ANSWER_FROM_TOP)
+    named = named_heading(question, sentences, ANSWER_FROM_TOP) or items_of_kind(
+        question, sentences, ANSWER_FROM_TOP
+    )
     if named is None:
         return to_named_section(store, cite, question, hits, citations, sentences)
     return read_on(store, cite, hits, citations, sentences, named)

@@ -23,6 +23,7 @@ from qa.confidence import confidence
 from qa.describe import DESCRIBED
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
+from qa.headings import items_of_kind
 from qa.places import by_place
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
@@ -203,7 +204,9 @@ class QAService:
         )
         citations, sentences = by_place(signals.query.text, citations, sentences)
         citations, sentences = fold_repeats(citations, sentences)
-        if signals.query.kind in DESCRIBED:
+        query = signals.query
+        if query.kind in DESCRIBED or items_of_kind(query.text, sentences, ANSWER_FROM_TOP):
+            # a description, or the enumeration of the kind of thing asked for (qa/headings.py)
             citations, sentences = read_sections(
                 self.snapshot.store, partial(self.citations_for, signals), signals.query.text,
                 hits, citations, sentences,

@@ -586,3 +586,42 @@ def test_the_best_sentence_of_an_items_own_run_anchors_the_enumeration() -> None
     )
     assert answer.text.startswith("一是坚持统筹推进。[1]区里成立由区长任组长的领导小组")
     assert "二是严把准入关口。[1]" in answer.text and "三是守住安全底线。[1]" in answer.text
+
+
+PLAN = (
+    "一、工作目标 到2026年底，全县义务教育阶段学校课后服务实现全覆盖。"
+    "二、实施步骤 （一）动员部署阶段（2025年8月）。各学校制定课后服务实施细则。"
+    "（二）全面实施阶段（2025年9月至2026年6月）。各学校全面开展课后服务，县教育局每学期督查一次。"
+    "（三）总结评估阶段（2026年7月）。县教育局组织家长满意度测评。"
+    "三、保障措施 （一）加强组织领导。成立工作专班。（二）强化经费保障。县财政每年安排专项资金。"
+)
+
+
+def test_the_items_of_the_kind_a_question_asks_for_are_found() -> None:
+    from qa.headings import items_of_kind
+
+    sentences = scored(PLAN, {})
+    first = items_of_kind("课后服务工作分哪几个阶段实施？", sentences, top=3)
+    assert first is not None and first.text == "（一）动员部署阶段（2025年8月）。"
+    # in either script, the parenthesis after the name not read
+    assert items_of_kind("課後服務工作分哪幾個階段實施？", sentences, top=3) == first
+    # a kind no two items are, or no kind asked for by name
+    assert items_of_kind("有哪些保障措施？", sentences, top=3) is None  # one heading, no items
+    assert items_of_kind("课后服务的目标是什么？", sentences, top=3) is None
+    assert items_of_kind("全县课后服务阶段怎么安排？", sentences, top=3) is None
+    # past the first passages, nothing
+    later = [replace(s, citation=4) for s in sentences]
+    assert items_of_kind("课后服务工作分哪几个阶段实施？", later, top=3) is None
+
+
+def test_a_question_for_a_kind_of_item_is_answered_by_the_enumeration() -> None:
+    """分哪几个阶段 reads as a factoid question by its wording; the enumeration of stages
+    answers it, not the sentence that shares its words."""
+    question = parse_query("楮圩县课后服务工作分哪几个阶段实施？")
+    assert question.kind == "factoid"
+    sentences = scored(PLAN, {"义务教育阶段": 0.9, "全面实施阶段": 0.3})
+    answer = compose_answer(question, [citation(1, PLAN)], sentences, 0.9, answer_at=0.5)
+    assert answer.question_type == "list"
+    for stage in ("动员部署阶段", "各学校制定", "全面实施阶段", "总结评估阶段", "满意度测评"):
+        assert stage in answer.text
+    assert "义务教育阶段" not in answer.text and "保障措施" not in answer.text
