@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-04.8"
+ROLES_RULES = "2026-12-04.9"
 _NUM = NUM_ZH + "两"
 _BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 _END = "。！？!?；;…"
@@ -77,8 +77,9 @@ _FORWARDS = re.compile(
     r"^现将.{0,80}(?:印发|转发)给你们|^現將.{0,80}(?:印發|轉發)給你們"
     r"|(?:现|現)(?:印发|转发|印發|轉發)(?:给|給)(?:你们|你們)"  # 《…》已经市政府同意，现印发给你们
 )
-# a question of a question-and-answer text (政策解读: 问：…？ 答：…): it heads its answer
-_ASKED = re.compile(r"^(?:问|問)\s*[：:]")
+# a question of a question-and-answer text (政策解读: 问：…？ 答：…, numbered or not: 問2：…, 问题一：…):
+# it heads its answer
+_ASKED = re.compile(rf"^(?:问|問)(?:题|題)?\s*[\d{NUM_ZH}]{{0,3}}\s*[：:]")
 _TITLE_END = re.compile(rf"(?:{DOCUMENT_KINDS})(?:[（(][^）)]{{1,12}}[）)])?$")
 _CLOSING = re.compile(
     r"特此(?:通知|公告|通告|函告|批复|批覆)|^此复|^此覆|^以上(?:通知|意见|意見)|"

@@ -36,7 +36,12 @@ WIDEN = (-2, -1, 1, 2, 3)
 
 _LEVELS = (
     # a question of a question-and-answer text (问：…) heads its answer as a top heading does
-    (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[问問]\s*[：:])")),
+    (
+        1,
+        re.compile(
+            rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[问問](?:题|題)?\s*[\d{NUM_ZH}]{{0,3}}\s*[：:])"
+        ),
+    ),
     # an article of rules (第十三条), under its chapter, over the items it lists
     (2, re.compile(rf"^第[{NUM_ZH}\d]+[条條](?![{NUM_ZH}\d])")),
     (3, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),

@@ -294,6 +294,29 @@ def test_a_policy_interpretations_question_heads_its_answer() -> None:
     assert factoid.text == "答：身份证和一张照片。[1]"
 
 
+def test_a_numbered_question_of_an_interpretation_heads_its_answer_too() -> None:
+    """問2：… and 问题三：… mark a question-and-answer text's questions as 问： does; a page of
+    them published as one line has its answer read from the named question to the next, not
+    from the sentence a scorer likes (the page's introduction)."""
+    text = (
+        "课后服务政策问答 新学期即将开始，不少家长关心孩子参加课后服务的有关问题。"
+        "问1：课后服务是必须参加的吗？ 答：不是。学生是否参加由家长决定。"
+        "问2：怎么给孩子报名？ 答：每学期开学前一周，家长通过小程序填写报名信息。"
+        "不会使用手机的家长，可以填写纸质报名表。开学后2周内，家长可以申请退出。"
+        "问题三：课后服务怎么收费？ 答：每生每月不超过100元。"
+    )
+    sentences = scored(text, {"家长关心孩子参加课后服务": 0.9, "填写报名信息": 0.5})
+    assert [s.role for s in sentences if s.text.startswith("问")] == ["heading"] * 3
+    answer = compose_answer(
+        parse_query("家长怎样给孩子报名参加课后服务？"), [citation(1, text)], sentences, 0.9,
+        answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text == (
+        "问2：怎么给孩子报名？[1]答：每学期开学前一周，家长通过小程序填写报名信息。[1]"
+        "不会使用手机的家长，可以填写纸质报名表。[1]开学后2周内，家长可以申请退出。[1]"
+    )
+
+
 def test_any_passage_can_be_read_with_its_neighbours(tmp_path: Path) -> None:
     """``sections.widen`` grows the passage it is given, not only the first: the one holding
     the heading a question names may end at that heading."""
