@@ -38,7 +38,8 @@ FRAMING: frozenset[Role] = frozenset(
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
 ROLES_RULES = "2026-12-04.9"
 _NUM = NUM_ZH + "两"
-_BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
+BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
+YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
 _END = "。！？!?；;…"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[二〇零一两三四五六七八九十○]{4}年[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)"
 _ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公廳|局|厅|廳|部|中心|院|委|办|辦|处|處|署|会|會|公司|银行|銀行|协会|協會)"
@@ -79,7 +80,8 @@ _FORWARDS = re.compile(
 )
 # a question of a question-and-answer text (政策解读: 问：…？ 答：…, numbered or not: 問2：…, 问题一：…):
 # it heads its answer
-_ASKED = re.compile(rf"^(?:问|問)(?:题|題)?\s*[\d{NUM_ZH}]{{0,3}}\s*[：:]")
+QA_QUESTION = rf"(?:问|問)(?:题|題)?\s*[\d{NUM_ZH}]{{0,3}}\s*[：:]"
+_ASKED = re.compile(rf"^{QA_QUESTION}")
 _TITLE_END = re.compile(rf"(?:{DOCUMENT_KINDS})(?:[（(][^）)]{{1,12}}[）)])?$")
 _CLOSING = re.compile(
     r"特此(?:通知|公告|通告|函告|批复|批覆)|^此复|^此覆|^以上(?:通知|意见|意見)|"
@@ -94,7 +96,7 @@ _HEADING = re.compile(
 _ITEM = re.compile(
     rf"^(?:[{_NUM}]+是|[（(][{_NUM}]+[）)]|[（(]\d{{1,2}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|"
     rf"第[{_NUM}]+[，,、]|第[{_NUM}\d]+[条條]|[{_NUM}]+、|(?:首先|其次|再次|最后|最後)[，,]|"
-    rf"{_BULLETS}|——\d{{4}}年)"
+    rf"{BULLETS}|{YEAR_TARGET})"
 )
 _LEAD_IN = re.compile(
     r"如下|现就|現就|现将|現將|特制定|制定本|决策部署|決策部署|重要指示|"
@@ -273,7 +275,7 @@ def run_in_titles(
 # the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
 # or 第一，, which count in prose as often as they enumerate)
 _STARTS_ITEM = re.compile(
-    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|{_BULLETS}"
+    rf"[{_NUM}]+是(?![否不非])|[（(][{_NUM}\d]{{1,3}}[）)]|\d{{1,2}}\s*[.．、](?!\d)|[①-⑳]|{BULLETS}"
 )
 # Where a notice published as one line runs its parts together: a space between Chinese parts
 # (``…的通知 青政办发〔2024〕12号 各县（市）区人民政府…：``), a colon that leads into what follows

@@ -12,7 +12,14 @@ from dataclasses import dataclass, replace
 from index.normalise import search_form
 from index.roles import FRAMING, MAX_HEADING_CHARS
 from qa.cite import Citation, ScoredSentence
-from qa.describe import DESCRIBED, MAX_DESCRIPTION_CHARS, Description, describe, unmarked
+from qa.describe import (
+    DESCRIBED,
+    MAX_DESCRIPTION_CHARS,
+    Description,
+    answered_below,
+    describe,
+    unmarked,
+)
 from qa.headings import items_of_kind, named_heading
 from qa.places import elsewhere
 from qa.query import Query
@@ -250,10 +257,7 @@ def _never_alone(
         cite = by_n.get(s.citation)
         if cite is None or after.citation != s.citation:
             continue
-        asked = (
-            s.text.rstrip().endswith(("？", "?")) and "\n" in cite.text[s.span[1] : after.span[0]]
-        )
-        if asked or _titles(s, after, cite.text):
+        if answered_below(s, after, cite.text) or _titles(s, after, cite.text):
             out.add((s.citation, s.span))
     return out
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from index.clean import NUM_ZH
 from index.folder import IndexStore
-from index.roles import FRAMING, MAX_HEADING_CHARS
+from index.roles import BULLETS, FRAMING, MAX_HEADING_CHARS, QA_QUESTION, YEAR_TARGET
 from qa.cite import Citation, ScoredSentence
 from qa.retrieve import Hit
 
@@ -36,20 +36,15 @@ WIDEN = (-2, -1, 1, 2, 3)
 
 _LEVELS = (
     # a question of a question-and-answer text (问：…) heads its answer as a top heading does
-    (
-        1,
-        re.compile(
-            rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|[问問](?:题|題)?\s*[\d{NUM_ZH}]{{0,3}}\s*[：:])"
-        ),
-    ),
+    (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|{QA_QUESTION})")),
     # an article of rules (第十三条), under its chapter, over the items it lists
     (2, re.compile(rf"^第[{NUM_ZH}\d]+[条條](?![{NUM_ZH}\d])")),
     (3, re.compile(rf"^[（(][{NUM_ZH}]+[）)]")),
     (
         4,
         re.compile(
-            rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、]|[◆★■●▲•]|"
-            r"——\d{4}年)"
+            rf"^(?:[{NUM_ZH}]+是|[（(]?\d{{1,2}}[）).．、]|[①-⑳]|第[{NUM_ZH}]+[，,、]|{BULLETS}|"
+            rf"{YEAR_TARGET})"
         ),
     ),
 )
@@ -193,16 +188,20 @@ def _item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
     return at
 
 
-def _answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
-    """``own[at]`` is a question the text answers on its next line: a reporter's at a press
-    conference ("记者：请问这次征收补偿有哪些具体措施？" and the official's reply below it), a
-    question-and-answer text's without a 问： marker."""
+def answered_below(s: ScoredSentence, after: ScoredSentence, text: str) -> bool:
+    """``s`` is a question the text answers on its next line, where ``after`` stands: a
+    reporter's at a press conference ("记者：请问这次征收补偿有哪些具体措施？" and the official's
+    reply below it), a question-and-answer text's without a 问： marker."""
     return (
-        own[at].role == "body"
-        and own[at].text.rstrip().endswith(_ASKED_END)
-        and at + 1 < len(own)
-        and "\n" in text[own[at].span[1] : own[at + 1].span[0]]
+        s.role == "body"
+        and s.text.rstrip().endswith(_ASKED_END)
+        and "\n" in text[s.span[1] : after.span[0]]
     )
+
+
+def _answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
+    """``own[at]`` is a question the text answers on its next line (``answered_below``)."""
+    return at + 1 < len(own) and answered_below(own[at], own[at + 1], text)
 
 
 def _answer_below(

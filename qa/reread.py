@@ -36,6 +36,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.roles import FRAMING
 from qa.cite import ScoredSentence
+from qa.fusion import zscore
 
 REREAD_DEPTH = 5  # the scorer's best sentences read again, for each ask
 QUESTION_WEIGHT = 0.5  # log-odds per standard deviation of similarity to the whole question
@@ -69,8 +70,8 @@ def reread(
         read = np.array([vectors[s.text] for s in best], dtype=np.float32)
         moved = (
             _log_odds(np.array([s.score for s in best]))
-            + ASK_WEIGHT * _standing(read @ vector)
-            + QUESTION_WEIGHT * _standing(read @ question_vector)
+            + ASK_WEIGHT * zscore(read @ vector)
+            + QUESTION_WEIGHT * zscore(read @ question_vector)
         )
         pick = best[int(np.argmax(moved))]
         under = JUST_UNDER * best[0].score
@@ -90,9 +91,3 @@ def _best(scored: Sequence[ScoredSentence], top: int) -> list[ScoredSentence]:
 def _log_odds(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _EDGE, 1 - _EDGE)
     return np.log(p / (1 - p))
-
-
-def _standing(values: np.ndarray) -> np.ndarray:
-    """Each value in standard deviations from their mean (all 0 when they are alike)."""
-    spread = float(values.std())
-    return (values - values.mean()) / spread if spread > 1e-6 else np.zeros_like(values)
