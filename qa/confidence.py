@@ -47,6 +47,10 @@ def confidence_features(
     row = np.zeros(len(CONFIDENCE_FEATURES), dtype=np.float32)
     if not citations:
         return row
+    # read in the order of their scores: passages put after others only for the place the
+    # question names (qa/places.py) are as likely to answer as before (a stable sort: the
+    # order served otherwise)
+    citations = sorted(citations, key=lambda c: -c.score)
     top = citations[0]
     read = [c.reader for c in citations if c.reader is not None]
     feats = top.rescored.features if top.rescored is not None else {}

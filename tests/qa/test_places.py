@@ -25,7 +25,26 @@ def citation(n: int, title: str, score: float = 1.0) -> Citation:
         ("苇塘县人民政府关于减免房屋租金的通知", "苇塘"),
         ("內蒙古自治區人民政府關於印發工作方案的通知", "内蒙古"),
         ("筠埭縣城鎮住房困難家庭租賃補貼申請辦事指南", "筠埭"),
+        # the titles of other publications: an explainer, a Q&A, a press conference, a red
+        # head, a bulletin, a department's news, a local paper's report
+        ("《菖塅区见义勇为人员奖励和优待办法》政策解读", "菖塅"),
+        ("一问一答丨栝岚市居住区周边停车泊位错时共享政策解读", "栝岚"),
+        ("苘湖縣靈活就業人員參加職工基本醫療保險政策問答 來源：苘湖縣醫療保障局", "苘湖"),
+        ("檫溪区城中村改造工作新闻发布会实录", "檫溪"),
+        ("楸浔市人民政府文件", "楸浔"),
+        ("栝岚市人民政府公报2025年第9期", "栝岚"),
+        ("栲坪区：“阳光屋顶”让农户在家门口挣上“阳光钱”", "栲坪"),
+        ("檩涔区河长制全面见效 本报讯（记者 汤若溪）“以前这条浜……", "檩涔"),
+        # an issuer's name alone, as a red head's first line
+        ("槲沚縣退役軍人事務局", "槲沚"),
+        ("榧溪县发展和改革局 榧溪县教育局 榧溪县财政局", "榧溪"),
+        # a web page's source line names the department or paper that published it
+        ("“志愿芩漪”服务驿站一问一答 来源：芩漪市文明办 发布时间：2025-07-16", "芩漪"),
+        ("榛泷县“瓶改管”“装报警”双管齐下 来源：榛泷日报 发布时间：2025-06-19", "榛泷"),
+        # a rare character search form writes past the basic block (檵 → 𪲛)
+        ("檵潭市人民政府办公室关于印发若干措施的通知", "𪲛潭"),
         ("新竹市", None),  # an article's title, not an issuer's
+        ("新北市教育主管機管為新北市政府教育局。根據民國104年新北市教育統計年報", None),
         ("新北市政府是新北市的最高行政機關，按《新北市政府組織自治條例》設27個一級機關", None),
         ("省會廣州市。廣州本為番禺縣、南海縣兩縣縣治所在", None),  # a paragraph's first words
         ("关于印发清洁取暖工作方案的通知", None),  # no issuer named

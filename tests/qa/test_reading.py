@@ -96,3 +96,19 @@ def test_the_margins_say_how_far_the_first_passage_stands_out(service: QAService
     )
     assert alone["top_margin"] == 0.0 and alone["top_dense_margin"] == 0.0
     assert np.isnan(alone["top_reader_margin"])
+
+
+def test_passages_put_after_others_for_a_place_leave_the_confidence_as_it_was(
+    service: QAService,
+) -> None:
+    question = "煤炭产业占工业比重"
+    citations, sentences = service.passages(
+        service.retriever.signals([service.parse(question)])[0], 5
+    )
+    assert len(citations) >= 3 and citations[0].score > citations[1].score
+    # served as qa/places.by_place serves them when the question names the place of the
+    # third passage's document only
+    served = [citations[2], citations[0], citations[1], *citations[3:]]
+    assert confidence_features(served, sentences) == pytest.approx(
+        confidence_features(citations, sentences), nan_ok=True
+    )
