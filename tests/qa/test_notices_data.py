@@ -20,6 +20,7 @@ SETS = {
     "round8": NOTICES / "round8",
     "round9": NOTICES / "round9",
     "round10": NOTICES / "round10",
+    "round11": NOTICES / "round11",
 }
 
 
@@ -46,5 +47,10 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
-    assert len(names) == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16
+    assert len(names) == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16
     assert len(set(names)) == len(names)
+
+
+def test_the_sets_questions_have_different_ids() -> None:
+    ids = [q["id"] for folder in SETS.values() for q in _questions(folder)]
+    assert len(set(ids)) == len(ids)
