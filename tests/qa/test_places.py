@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.answer import compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.places import by_place, elsewhere, place_of
 from qa.query import parse_query
+from tests.qa.test_describe import indexed
 
 
 def citation(n: int, title: str, score: float = 1.0) -> Citation:
@@ -96,3 +99,29 @@ def test_an_answer_does_not_quote_another_places_notice() -> None:
         further_at=0.5,
     )  # fmt: skip
     assert plain.text.startswith("承租国有房屋的个体工商户减免6个月租金。[2]")
+
+
+def test_a_question_naming_a_place_finds_that_places_notice_among_look_alikes(
+    tmp_path: Path,
+) -> None:
+    """Seven places' notices repeat the resident's words; the notice of the place they name is
+    worded away from them. The ranking alone cites only the seven; the place's own notice is
+    added to what is read, and cited first."""
+    others = ("蘅州", "澜湾", "霁州", "苇塘", "筠埭", "蓼汀", "荻浦")
+    texts = {
+        f"n{i}": f"{p}市人民政府关于老旧小区加装电梯补贴的通知 老旧小区加装电梯，每台补贴多少钱，"
+        f"由{p}市住房和城乡建设局按加装电梯补贴办法审核后发放补贴。"
+        for i, p in enumerate(others)
+    }
+    texts["own"] = (
+        "璟州市人民政府关于既有住宅增设升降设施的通知 既有住宅增设升降设施的，"
+        "市财政按每部二十万元给予资金支持。"
+    )
+    service = indexed(tmp_path, **texts)
+    question = "我家在璟州，老旧小区加装电梯每台补贴多少钱？"
+    alone = service.with_snapshot(service.snapshot)
+    alone.__dict__["places"] = {}  # no place read: the ranking alone
+    assert not any("璟州" in c.title for c in alone.search(question).citations)
+    cited = service.search(question).citations
+    assert "璟州" in cited[0].title
+    assert service.places["璟州"] == {c.doc_id for c in cited if "璟州" in c.title}
