@@ -232,13 +232,14 @@ def _sentence_of(
 
 
 def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
-    """``after`` goes on the sentence ``before`` ends with a semicolon (or, an item, with a
-    colon: "（三）…实行两部制热价：" "基本热价按…"): nothing but spaces between them, and
-    ``after`` opens no item, heading or notice's part."""
+    """``after`` goes on the sentence ``before`` ends with a semicolon (or, an item or an
+    item's label, with a colon: "（三）…实行两部制热价：" "基本热价按…", "（三）第三顺序："
+    "进城务工人员随迁子女，凭…"): nothing but spaces between them, and ``after`` opens no item,
+    heading or notice's part."""
     ends = before.text.rstrip()
+    labelled = ends.endswith(("：", ":")) and before.role in ("item", "heading")
     return (
-        (ends.endswith(("；", ";")) or (ends.endswith(("：", ":")) and before.role == "item"))
-        and before.role in ("body", "item")
+        ((ends.endswith(("；", ";")) and before.role in ("body", "item")) or labelled)
         and after.role == "body"
         and not text[before.span[1] : after.span[0]].strip()
         and "\n" not in text[before.span[1] : after.span[0]]

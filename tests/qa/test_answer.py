@@ -145,6 +145,19 @@ def test_a_clause_is_quoted_with_the_sentence_it_belongs_to() -> None:
     )
     assert answer.text == f"{text}[1]"
 
+    # so is a sentence under an item's label ending with a colon, which reads as a heading
+    text = "（三）第三顺序： 进城务工人员随迁子女，凭父母在城区连续缴纳社会保险满6个月的证明申请。"
+    cut = text.index("：") + 1
+    labelled = [
+        ScoredSentence(1, text[:cut], 0.1, role="heading", span=(0, cut)),
+        ScoredSentence(1, text[cut + 1 :], 0.9, role="body", span=(cut + 1, len(text))),
+    ]
+    answer = compose_answer(
+        parse_query("外地务工人员的孩子按什么顺序入学？"), [replace(cite, text=text)], labelled,
+        0.9, answer_at=0.5,
+    )  # fmt: skip
+    assert answer.text == f"{text}[1]"
+
 
 def test_a_question_of_several_asks_gets_a_sentence_for_each() -> None:
     query = parse_query("老人想领补贴，要带哪些证件？钱多久发一次？")
