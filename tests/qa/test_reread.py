@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.answer import compose_answer
+from qa.answer import ASK_QUOTES, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.query import parse_query
 from qa.reread import REREAD_DEPTH, reread
@@ -60,19 +60,21 @@ def test_the_dense_reading_deals_the_scores_in_its_order() -> None:
     assert sorted(embedder.embedded.count(t) for t in (LATE, WORDS, FEES)) == [1, 1, 1]
 
 
-def test_the_dense_choice_is_quoted_in_place_of_the_scorers_runner_up() -> None:
+def test_the_dense_choice_is_quoted_in_place_of_the_last_the_scorer_would_quote() -> None:
     runner = "课后服务由学校统一组织实施。"
-    embedder = Meaning({ASK: [1, 0, 0], LATE: [1, 0, 0], WORDS: [0, 0.2, 1], runner: [0, 0, 1]})
+    filler = "课后服务以学生自愿参加为原则。"
+    embedder = Meaning({ASK: [1, 0, 0], LATE: [1, 0, 0], WORDS: [0, 0.2, 1], runner: [0, 0, 1],
+                        filler: [0, 0, 1]})  # fmt: skip
     opening = "本市全面推行课后服务。"
-    text = opening + WORDS + runner + LATE
-    at = {t: text.index(t) for t in (opening, WORDS, runner, LATE)}
+    text = opening + WORDS + runner + filler + LATE
+    at = {t: text.index(t) for t in (opening, WORDS, runner, filler, LATE)}
     whole = [
         sentence(t, p, at=at[t])
-        for t, p in ((opening, 0.9), (WORDS, 0.2), (runner, 0.1), (LATE, 0.05))
+        for t, p in ((opening, 0.9), (WORDS, 0.2), (runner, 0.1), (filler, 0.08), (LATE, 0.05))
     ]
     ask = [
         sentence(t, p, at=at[t])
-        for t, p in ((opening, 0.01), (WORDS, 0.45), (runner, 0.40), (LATE, 0.30))
+        for t, p in ((opening, 0.01), (WORDS, 0.45), (runner, 0.40), (filler, 0.35), (LATE, 0.30))
     ]
     cites = [
         Citation(
@@ -81,10 +83,11 @@ def test_the_dense_choice_is_quoted_in_place_of_the_scorers_runner_up() -> None:
     ]
     how = parse_query(QUESTION)
     before = compose_answer(how, cites, whole, 0.9, answer_at=0.5, asks=[ask])
-    assert runner in before.text and LATE not in before.text
+    assert ASK_QUOTES == 3 and filler in before.text and LATE not in before.text
     [read] = reread(embedder, np.array([1.0, 0.0, 0.0], np.float32), [(ASK, ask)], top=3)
     after = compose_answer(how, cites, whole, 0.9, answer_at=0.5, asks=[read])
-    assert LATE in after.text and runner not in after.text and WORDS in after.text
+    assert LATE in after.text and filler not in after.text
+    assert WORDS in after.text and runner in after.text
 
 
 def test_a_choice_the_two_readings_share_changes_nothing() -> None:
