@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from index.clean import DOCUMENT_KINDS
 from index.normalise import search_form
@@ -65,10 +66,18 @@ _CLAUSE_END = re.compile(r"[，,。；;]")
 _NOT_PLACES = frozenset({"全市", "本市", "各市", "城市", "全县", "本县", "全省", "本省"})
 
 
+# a title names no place without a level or a source line, in either script: most of an
+# article collection's titles are passed over without being put in search form
+_MAY_NAME = re.compile(r"[省市县縣区區州镇鎮乡鄉]|来源|來源")
+
+
+@lru_cache(maxsize=1 << 17)  # a collection's titles are read again at every reload
 def place_of(title: str) -> str | None:
     """The name of the place ``title`` is issued for (search form, level dropped): the place
     it opens with when it is an issuer's title, else the place of the source it names; or
     None."""
+    if not _MAY_NAME.search(title):
+        return None
     form = search_form(title).strip()
     found = _OPENS_WITH_PLACE.match(form)
     if found and not any(g in form[: found.end()] for g in _NOT_PLACES):
