@@ -1,5 +1,7 @@
 """What reading each ask again costs (qa/reread.py): in-process latency of ask for the notice
-questions that ask several things, with each ask's best sentences read by e5 and without.
+questions that ask several things, with each ask's best sentences read by e5 and without; and
+what ranking the named place's notices too costs (``QAService.of_place``): ask for the notice
+questions that name a place, with it and without.
 
     python scripts/bench_asks.py [--index .cache/eval/notices] [--rounds 2]
 
@@ -25,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 import qa.service  # noqa: E402
 from qa.asks import asks  # noqa: E402
 from qa.cite import ScoredSentence  # noqa: E402
+from qa.places import named_documents  # noqa: E402
+from qa.retrieve import Hit, QuerySignals  # noqa: E402
 
 NOTICES = ROOT / "data" / "notices"
 
@@ -38,6 +42,20 @@ def unread(
 ) -> list[list[ScoredSentence]]:
     """Each ask's sentences as the scorer left them (the reread skipped)."""
     return [list(scored) for _, scored in parts]
+
+
+def unplaced(
+    signals: QuerySignals, hits: list[Hit], depth: int, doc_ids: set[str] | None = None
+) -> list[Hit]:
+    """The ranking's hits as they are (the named place's notices not ranked too)."""
+    return hits
+
+
+def timed(service: qa.service.QAService, questions: Sequence[str], times: list[float]) -> None:
+    for q in questions:
+        start = time.perf_counter()
+        service.ask(q)
+        times.append((time.perf_counter() - start) * 1000)
 
 
 def main() -> None:
@@ -63,11 +81,15 @@ def main() -> None:
     for _ in range(args.rounds):
         for label, fn in (("reread", read), ("scorer only", unread)):
             qa.service.reread = fn  # type: ignore[assignment]
-            for q in several:
-                start = time.perf_counter()
-                service.ask(q)
-                times[label].append((time.perf_counter() - start) * 1000)
+            timed(service, several, times[label])
     qa.service.reread = read
+    named = [q for q in questions if named_documents(q, service.places)]
+    placed = service.of_place
+    for _ in range(args.rounds):
+        for label, of_place in (("place ranked", placed), ("place not ranked", unplaced)):
+            service.of_place = of_place  # type: ignore[method-assign]
+            timed(service, named, times.setdefault(label, []))
+    service.of_place = placed  # type: ignore[method-assign]
     service.close()
     rows = {
         label: {
@@ -85,7 +107,21 @@ def main() -> None:
         "",
         "| ask | p50 ms | p90 ms | mean ms |",
         "|---|---|---|---|",
-        *(f"| {label} | {r['p50']} | {r['p90']} | {r['mean']} |" for label, r in rows.items()),
+        *(
+            f"| {label} | {r['p50']} | {r['p90']} | {r['mean']} |"
+            for label, r in rows.items()
+            if "place" not in label
+        ),
+        "",
+        f"{len(named)} notice questions that name a place, {args.rounds} rounds each:",
+        "",
+        "| ask | p50 ms | p90 ms | mean ms |",
+        "|---|---|---|---|",
+        *(
+            f"| {label} | {r['p50']} | {r['p90']} | {r['mean']} |"
+            for label, r in rows.items()
+            if "place" in label
+        ),
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
