@@ -16,17 +16,19 @@ agree, nothing changes.
 Measured on the notice sets whose answers had been read (siblings, round3 … round7; 211 asks of
 95 questions of several asks, 186 notices indexed), the first of an ask's sentences held a gold
 sentence for 99 asks by the scorer alone and 112 by the dense order at these weights (a few
-more or less near them); multilingual USE's similarity in e5's place gave fewer, and adding the
+more or less near them), 116 reading the best eight rather than five; multilingual USE's similarity in e5's place gave fewer, and adding the
 reader's (``qa/reader.py``) logits of the ask and each sentence gave from 24 fewer to 2 more
 over a grid of weights (it was fitted on passages, not sentences). Taking the dense first alone, in place of the scorer's, lost answers
 the scorer had right ("买回来以后多少天内得去报？" read as any sentence with a number of days);
 moving the whole question's best sentences moved a description's anchor off the heading its
 block is read from. Over the ten sets after the first (308 description questions), the dealt
 order gave 195 whole gold answers against 192 with the dense first put just under the
-scorer's, and 271 with a gold sentence against 270; none was lost.
+scorer's, and 271 with a gold sentence against 270; none was lost. Reading eight sentences of
+each ask rather than five then gained 2 whole answers and 2 gold sentences on the read sets and
+lost one gold sentence (w03-q2), for about 50 ms more per question (scripts/bench_asks.py).
 
 Only a question of several asks is read again (none of the public sets' held-out questions is
-one); it costs one embedding per sentence read, ~150 ms for two asks on these machines."""
+one); it costs one embedding per sentence read, ~230 ms for two asks on these machines."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from index.roles import FRAMING
 from qa.cite import ScoredSentence
 from qa.fusion import zscore
 
-REREAD_DEPTH = 5  # the scorer's best sentences read again, for each ask
+REREAD_DEPTH = 8  # the scorer's best sentences read again, for each ask
 QUESTION_WEIGHT = 0.5  # log-odds per standard deviation of similarity to the whole question
 ASK_WEIGHT = 1.0  # … and to the one thing asked
 _EDGE = 1e-4  # probabilities are kept off 0 and 1 before their log-odds are taken
