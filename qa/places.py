@@ -21,7 +21,7 @@ for. Then the passages of documents for another place go after the others: an or
 look-alikes that no similarity of question and passage can give, since the notices of two
 places on one measure differ mostly in the place. A resident's question worded away from
 their place's notice may find only the other places' look-alikes: so the best chunks of the
-documents for the place it names are ranked too and read with the others (``QAService.of_place``).
+documents for the place it names are ranked too and read with the others (``with_named_place``).
 A question that names no such place, and a document whose title names no place, change
 nothing; no document of the public sets names a place, so none of their questions is touched.
 
@@ -33,13 +33,15 @@ hold a gold sentence against 261 (190 and 184 the whole gold answer)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 from index.clean import DOCUMENT_KINDS
+from index.folder import IndexStore
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
+from qa.retrieve import Hit
 
 # Han characters as search form writes them: a rare character of a place's name may be
 # simplified to one past the basic block (檵 → 𪲛)
@@ -99,6 +101,34 @@ def documents_by_place(titles: Iterable[tuple[str, str]]) -> dict[str, frozenset
         if place is not None:
             found.setdefault(place, set()).add(doc_id)
     return {place: frozenset(ids) for place, ids in found.items()}
+
+
+def places_of(store: IndexStore) -> dict[str, frozenset[str]]:
+    """Each place's documents in ``store`` (``documents_by_place`` of their titles)."""
+    return documents_by_place((r.id, r.title) for r in store.documents(with_text=False))
+
+
+def with_named_place(
+    question: str,
+    places: dict[str, frozenset[str]],
+    rank: Callable[..., list[Hit]],
+    hits: list[Hit],
+    depth: int,
+    doc_ids: set[str] | None = None,
+) -> list[Hit]:
+    """``hits`` with the best ``depth`` chunks of the documents for the place ``question``
+    names among them (``rank(depth, doc_ids=documents)``; within ``doc_ids`` when given), in order of
+    score: a resident's question worded away from the notice of their place may find the
+    notices of other places first, and the passages of those are put after the others
+    (``by_place``) only if its own are there."""
+    named = named_documents(question, places) if places else frozenset()
+    if doc_ids is not None:
+        named &= doc_ids
+    if not named:
+        return hits
+    have = {h.row_id for h in hits}
+    more = [h for h in rank(depth, doc_ids=set(named)) if h.row_id not in have]
+    return sorted([*hits, *more], key=lambda h: -h.score) if more else hits
 
 
 def named_documents(question: str, places: dict[str, frozenset[str]]) -> frozenset[str]:

@@ -24,7 +24,7 @@ from qa.describe import DESCRIBED
 from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.headings import items_of_kind
-from qa.places import by_place, documents_by_place, named_documents
+from qa.places import by_place, places_of, with_named_place
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
@@ -194,9 +194,10 @@ class QAService:
         scored, a passage that repeats one above it folded into it (qa/repeats.py). At least
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
-        depth = max(k, ORDER_DEPTH)
-        hits = self.retriever.rank(signals, depth, doc_ids=doc_ids)
-        hits = self.of_place(signals, hits, depth, doc_ids)
+        depth, rank = max(k, ORDER_DEPTH), partial(self.retriever.rank, signals)
+        hits = with_named_place(
+            signals.query.text, self.places, rank, rank(depth, doc_ids=doc_ids), depth, doc_ids
+        )
         citations, sentences = self.read(
             signals.query,
             *by_sentences(
@@ -221,28 +222,7 @@ class QAService:
     def places(self) -> dict[str, frozenset[str]]:
         """Each place's documents in this snapshot (``qa/places.py``), read on first use (about
         2 s for 100,000 titles that name a level, once: ``place_of`` keeps what it read)."""
-        records = self.snapshot.store.documents(with_text=False)
-        return documents_by_place((r.id, r.title) for r in records)
-
-    def of_place(
-        self, signals: QuerySignals, hits: list[Hit], depth: int, doc_ids: set[str] | None = None
-    ) -> list[Hit]:
-        """``hits`` with the best ``depth`` chunks of the documents for the place the
-        question names among them, in order of score: a resident's question worded away from
-        the notice of their place may find the notices of other places first, and the
-        passages of those are put after the others (``by_place``) only if its own are there."""
-        named = named_documents(signals.query.text, self.places) if self.places else frozenset()
-        if doc_ids is not None:
-            named &= doc_ids
-        if not named:
-            return hits
-        have = {h.row_id for h in hits}
-        more = [
-            h
-            for h in self.retriever.rank(signals, depth, doc_ids=set(named))
-            if h.row_id not in have
-        ]
-        return sorted([*hits, *more], key=lambda h: -h.score) if more else hits
+        return places_of(self.snapshot.store)
 
     def read(
         self, query: Query, citations: list[Citation], sentences: list[ScoredSentence]

@@ -1,6 +1,6 @@
 """What reading each ask again costs (qa/reread.py): in-process latency of ask for the notice
 questions that ask several things, with each ask's best sentences read by e5 and without; and
-what ranking the named place's notices too costs (``QAService.of_place``): ask for the notice
+what ranking the named place's notices too costs (``qa/places.with_named_place``): ask for the notice
 questions that name a place, with it and without.
 
     python scripts/bench_asks.py [--index .cache/eval/notices] [--rounds 2]
@@ -28,7 +28,7 @@ import qa.service  # noqa: E402
 from qa.asks import asks  # noqa: E402
 from qa.cite import ScoredSentence  # noqa: E402
 from qa.places import named_documents  # noqa: E402
-from qa.retrieve import Hit, QuerySignals  # noqa: E402
+from qa.retrieve import Hit  # noqa: E402
 
 NOTICES = ROOT / "data" / "notices"
 
@@ -45,7 +45,12 @@ def unread(
 
 
 def unplaced(
-    signals: QuerySignals, hits: list[Hit], depth: int, doc_ids: set[str] | None = None
+    question: str,
+    places: object,
+    rank: object,
+    hits: list[Hit],
+    depth: int,
+    doc_ids: set[str] | None = None,
 ) -> list[Hit]:
     """The ranking's hits as they are (the named place's notices not ranked too)."""
     return hits
@@ -84,12 +89,12 @@ def main() -> None:
             timed(service, several, times[label])
     qa.service.reread = read
     named = [q for q in questions if named_documents(q, service.places)]
-    placed = service.of_place
+    placed = qa.service.with_named_place
     for _ in range(args.rounds):
-        for label, of_place in (("place ranked", placed), ("place not ranked", unplaced)):
-            service.of_place = of_place  # type: ignore[method-assign]
+        for label, ranked in (("place ranked", placed), ("place not ranked", unplaced)):
+            qa.service.with_named_place = ranked  # type: ignore[assignment]
             timed(service, named, times.setdefault(label, []))
-    service.of_place = placed  # type: ignore[method-assign]
+    qa.service.with_named_place = placed
     service.close()
     rows = {
         label: {
