@@ -18,12 +18,13 @@ from qa.describe import (
     Description,
     answered_below,
     describe,
+    enumerated,
     unmarked,
 )
 from qa.headings import items_of_kind, named_heading
 from qa.places import elsewhere
 from qa.query import Query
-from qa.question_type import QuestionType, framing_asked
+from qa.question_type import QuestionType, asks_reason_or_name, framing_asked
 from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
@@ -122,6 +123,10 @@ def compose_answer(
         named = named_heading(query.text, sentences, ANSWER_FROM_TOP) or listed
         anchor = named or pool[0]
         block = describe(anchor, sentences, by_n[anchor.citation], allowed)
+        if block is None and named is None and _measures_asked(query, several=bool(asks)):
+            # the best sentence is prose (a news item's lead): the measures the passages
+            # enumerate answer (qa/describe.enumerated)
+            block = enumerated(pool, sentences, by_n, allowed)
         if block is not None and named is None and asks:
             block = _with_each_ask(block, asks, sentences, by_n, allowed)
     if block is not None:  # an enumeration, or a section under its heading
@@ -154,6 +159,16 @@ def compose_answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
         question_type=query.kind,
     )  # fmt: skip
+
+
+def _measures_asked(query: Query, *, several: bool) -> bool:
+    """``query`` asks how, what measures or which ones in its own words (not an amount or a
+    name an enumeration's kind of items was found for, ``items_of_kind``); asking one thing,
+    not why or who (a reason or a name is said in prose). A question of ``several`` asks has
+    each of them answered after the block as well (``_with_each_ask``)."""
+    return query.kind in DESCRIBED and (
+        several or not asks_reason_or_name(query.text, query.language)
+    )
 
 
 def _with_each_ask(

@@ -45,6 +45,7 @@ _ZH_HOW = re.compile(
 # how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
 _ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")
 _ZH_LIST = re.compile(r"哪些|哪几")
+_ZH_ONE_NAMED = re.compile(r"谁|哪(?![些几里儿])")  # who, which one (not which ones, where)
 _ZH_YES_NO = re.compile(
     r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"
 )
@@ -90,6 +91,16 @@ def question_type(text: str, language: str) -> QuestionType:
     if _EN_YES_NO.search(lower):
         return "yes_no"
     return "factoid"
+
+
+def asks_reason_or_name(text: str, language: str) -> bool:
+    """``text`` asks why (为什么, 原因, "why") or who or which one (谁, 哪国, "who"): its answer is
+    a reason or a name, not the measures a passage lists, whatever else its wording says
+    (哪国哲学家最早在学术意义上定义了… reads as a description by 意义)."""
+    if language == "zh":
+        form = "".join(search_form(text).split())
+        return bool(_ZH_WHY.search(form) or _ZH_ONE_NAMED.search(form))
+    return bool(re.search(r"\b(?:why|who|whom|whose|which)\b", text.lower()))
 
 
 # What a question may be answered by that frames a notice (index/roles.py): who issued it or

@@ -648,3 +648,70 @@ def test_a_question_for_a_kind_of_item_is_answered_by_the_enumeration() -> None:
     for stage in ("动员部署阶段", "各学校制定", "全面实施阶段", "总结评估阶段", "满意度测评"):
         assert stage in answer.text
     assert "义务教育阶段" not in answer.text and "保障措施" not in answer.text
+
+
+# a news item on how a county renewed its shop signs: a lead that shares the question's words,
+# then the measures as 一是…二是…三是…, each a run-in title and its sentences
+SIGNS = (
+    "2024年以来，荨圳县把沿街店招提升作为城市更新的一件实事来抓，推动店招整体提升。"
+    "主要做法如下：一是规划先行，一街一景定风格。县里编制了店招设计导则。"
+    "二是设计免费，改牌费用政府补。县财政安排专项资金500万元。"
+    "三是流程简化，商户换牌零跑腿。店招设置由审批改为备案。"
+    "下一步，荨圳县将把店招提升范围扩大到各乡镇集镇主街。"
+)
+
+
+def test_a_how_question_whose_best_sentence_is_a_lead_gets_the_measures() -> None:
+    """The lead and the outlook share the question's words; the measures are enumerated."""
+    sentences = scored(SIGNS, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
+    answer = compose_answer(
+        parse_query("荨圳县是怎么推进沿街店招改造提升的？"), [citation(1, SIGNS)], sentences, 0.9
+    )
+    # from the lead-in on, every measure in order (the item's run goes on to its line's end)
+    assert answer.text.startswith(
+        "主要做法如下：[1]一是规划先行，一街一景定风格。[1]县里编制了店招设计导则。[1]"
+        "二是设计免费，改牌费用政府补。[1]县财政安排专项资金500万元。[1]"
+        "三是流程简化，商户换牌零跑腿。[1]店招设置由审批改为备案。[1]"
+    )
+    assert "2024年以来" not in answer.text
+
+
+def test_paragraphs_on_topics_are_quoted_by_their_opening_sentences() -> None:
+    text = (
+        "今年以来，藁洇区开展餐饮油烟净烟行动，投诉量同比下降62%。"
+        "在源头管控方面，新开餐饮店办证前现场踏勘。没有专用烟道的不予通过。"
+        "在设施改造方面，区财政对小微餐饮店更新净化设施给予60%补助。"
+        "在执法监管方面，区城管局组建4支执法专班。"
+    )
+    sentences = scored(text, {"今年以来": 0.6, "专用烟道": 0.2})
+    answer = compose_answer(
+        parse_query("藁洇区治理餐饮油烟采取了哪些办法？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text == (
+        "在源头管控方面，新开餐饮店办证前现场踏勘。[1]"
+        "在设施改造方面，区财政对小微餐饮店更新净化设施给予60%补助。[1]"
+        "在执法监管方面，区城管局组建4支执法专班。[1]"
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "荨圳县店招改造的原因是什么？",  # a reason is said in prose
+        "是谁最早在学术意义上提出店招一街一景的？",  # so is a name (意义 reads as a description)
+    ],
+)
+def test_a_why_or_who_question_keeps_its_best_sentences(question: str) -> None:
+    sentences = scored(SIGNS, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
+    answer = compose_answer(parse_query(question), [citation(1, SIGNS)], sentences, 0.9)
+    assert answer.question_type == "description"
+    assert answer.text.startswith("2024年以来") and "一是" not in answer.text
+
+
+def test_two_items_are_not_an_enumeration_of_measures() -> None:
+    text = SIGNS.replace("三是流程简化，商户换牌零跑腿。店招设置由审批改为备案。", "")
+    sentences = scored(text, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
+    answer = compose_answer(
+        parse_query("荨圳县是怎么推进沿街店招改造提升的？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text.startswith("2024年以来") and "一是" not in answer.text

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.question_type import framing_asked, question_type
+from qa.question_type import asks_reason_or_name, framing_asked, question_type
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,23 @@ def test_the_json_of_a_search_and_an_answer_says_the_type(service) -> None:  # t
 )
 def test_the_framing_parts_a_question_asks_for(question: str, roles: set[str]) -> None:
     assert framing_asked(question) == roles
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("法國在朝鮮的影響力下降之原因為何?", "zh", True),
+        ("为什么要推进店招改造？", "zh", True),
+        ("哪国哲学家最早定义了这一概念？", "zh", True),
+        ("这项工作由谁来负责？", "zh", True),
+        ("Why did the city cut coal?", "en", True),
+        ("Who runs the stations?", "en", True),
+        ("有哪些措施？", "zh", False),
+        ("哪几个阶段各做什么？", "zh", False),
+        ("去哪里办理？", "zh", False),
+        ("怎么推进沿街店招改造？", "zh", False),
+        ("How did cities cut coal dependence?", "en", False),
+    ],
+)
+def test_a_reason_or_a_name_asked(question: str, language: str, expected: bool) -> None:
+    assert asks_reason_or_name(question, language) is expected
