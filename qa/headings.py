@@ -28,11 +28,12 @@ from qa.cite import ScoredSentence
 from qa.describe import LOWEST, level, topic_of, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
-# what a guide's sections are named by, asked for as such (需要准备哪些材料, 有什么条件); 措施 is
-# not one of them: a notice's measures stand under every heading, not one named so
+# what a guide's or a plan's sections are named by, asked for as such (需要准备哪些材料, 有什么条件,
+# 要达到哪些目标: 一、工作目标); 措施 is not one of them: a notice's measures stand under every
+# heading, not one named so
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
-    r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目)"
+    r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|目标|步骤)"
 )
 # the kind of thing a question asks for by name (主要整治哪些问题, 分哪几个阶段): the two
 # characters after its asking word

@@ -550,6 +550,10 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     items = scored("一、减免对象\n本县户籍人员。\n二、减免项目和标准\n①遗体接运；", {})
     named = named_heading("惠民殡葬减免哪些基本殡葬服务项目？", items, top=3)
     assert named is not None and named.text == "二、减免项目和标准"
+    # a plan's goals and steps are sections of their kind too
+    plan = scored("一、工作目标\n到2025年底，建档率达到100%。\n二、重点任务\n（一）开展调查。", {})
+    named = named_heading("三年行动要达到哪些目标？", plan, top=3)
+    assert named is not None and named.text == "一、工作目标"
 
 
 def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:
