@@ -26,6 +26,9 @@ order gave 195 whole gold answers against 192 with the dense first put just unde
 scorer's, and 271 with a gold sentence against 270; none was lost. Reading eight sentences of
 each ask rather than five then gained 2 whole answers and 2 gold sentences on the read sets and
 lost one gold sentence (w03-q2), for about 50 ms more per question (scripts/bench_asks.py).
+Fourteen rather than eight, over the eleven sets then indexed (round8 read by then; round9 …
+round11 by their counts): 4 more whole answers (3 of them on the sets read by counts only; two
+lost, s01-q2 and r07-q2); twenty gave no more and lost two gold sentences.
 
 Only a question of several asks is read again (none of the public sets' held-out questions is
 one); it costs one embedding per sentence read, ~230 ms for two asks on these machines."""
@@ -42,7 +45,7 @@ from index.roles import FRAMING
 from qa.cite import ScoredSentence
 from qa.fusion import zscore
 
-REREAD_DEPTH = 8  # the scorer's best sentences read again, for each ask
+REREAD_DEPTH = 14  # the scorer's best sentences read again, for each ask
 QUESTION_WEIGHT = 0.5  # log-odds per standard deviation of similarity to the whole question
 ASK_WEIGHT = 1.0  # … and to the one thing asked
 _EDGE = 1e-4  # probabilities are kept off 0 and 1 before their log-odds are taken
