@@ -99,7 +99,7 @@ def named_heading(
     """The heading of the first ``top`` passages that ``question`` names, the one it covers
     most (then the earlier passage's), or None."""
     form = "".join(search_form(question).split())
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, int] | None = None
     found = None
     ordered = sorted(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
@@ -112,7 +112,10 @@ def named_heading(
             continue
         part = named_part(s)
         share = coverage(part, form)
-        key = (share, -s.citation)
+        # of two headings named as much, the one named later in the question: a question says
+        # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？
+        # asks for 二、规范登记保管, not 一、明确接收单位)
+        key = (share, _last_named(part, form), -s.citation)
         if share >= COVERED and (best is None or key > best):
             best, found = key, s
         if asked is not None and asked.group(1) in part:
@@ -120,6 +123,19 @@ def named_heading(
     if found is None and len({named_part(s) for s in by_part}) == 1:
         return by_part[0]  # the one section of the kind asked for: 哪些材料 → 六、申请材料
     return found
+
+
+def _last_named(heading: str, question: str) -> int:
+    """Where in ``question`` the last two-character piece of ``heading`` it holds ends (or the
+    heading whole); -1 when it holds none."""
+    if heading and heading in question:
+        return question.rindex(heading) + len(heading)
+    ends = [
+        question.rindex(heading[i : i + 2]) + 2
+        for i in range(len(heading) - 1)
+        if heading[i : i + 2] in question
+    ]
+    return max(ends, default=-1)
 
 
 def items_of_kind(

@@ -550,6 +550,10 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     items = scored("一、减免对象\n本县户籍人员。\n二、减免项目和标准\n①遗体接运；", {})
     named = named_heading("惠民殡葬减免哪些基本殡葬服务项目？", items, top=3)
     assert named is not None and named.text == "二、减免项目和标准"
+    # of two headings the question names as much, the one it names last: what it asks
+    guide = scored("一、明确接收单位\n交给派出所。\n二、规范登记保管\n当场清点。", {})
+    named = named_heading("接收单位收到拾得物后，应当怎样登记和保管？", guide, top=3)
+    assert named is not None and named.text == "二、规范登记保管"
     # a plan's goals and steps are sections of their kind too
     plan = scored("一、工作目标\n到2025年底，建档率达到100%。\n二、重点任务\n（一）开展调查。", {})
     named = named_heading("三年行动要达到哪些目标？", plan, top=3)
