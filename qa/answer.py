@@ -19,9 +19,10 @@ from qa.describe import (
     answered_below,
     describe,
     enumerated,
+    level,
     unmarked,
 )
-from qa.headings import items_of_kind, named_heading
+from qa.headings import items_of_kind, named_headings
 from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, asks_reason_or_name, framing_asked
@@ -120,9 +121,12 @@ def compose_answer(
     if kind in DESCRIBED and pool:
         # the section whose heading the question names, else the items of the kind it asks
         # for, else the best sentence's block
-        named = named_heading(query.text, sentences, ANSWER_FROM_TOP) or listed
+        headings = named_headings(query.text, sentences, ANSWER_FROM_TOP)
+        named = (headings[0] if headings else None) or listed
         anchor = named or pool[0]
         block = describe(anchor, sentences, by_n[anchor.citation], allowed)
+        if block is not None and headings and named is headings[0]:
+            block = _with_also_named(block, headings, sentences, by_n, allowed)
         if block is None and named is None and _measures_asked(query, several=bool(asks)):
             # the best sentence is prose (a news item's lead): the measures the passages
             # enumerate answer (qa/describe.enumerated)
@@ -159,6 +163,48 @@ def compose_answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
         question_type=query.kind,
     )  # fmt: skip
+
+
+def _with_also_named(
+    block: Description,
+    headings: Sequence[ScoredSentence],
+    sentences: Sequence[ScoredSentence],
+    by_n: dict[int, Citation],
+    allowed: frozenset[str],
+) -> Description:
+    """``block`` (under ``headings[0]``) with the sections of the other headings the question
+    names at its level in its passage, in the passage's order, within the budget: 对收集存放和
+    收运服务有哪些要求 names "（二）规范收集存放。" and "（三）统一收运服务。", and asks for both."""
+    first = headings[0]
+    mark = level(first.text)
+    also = [
+        h
+        for h in headings[1:]
+        if h.citation == first.citation and h.role == first.role and level(h.text) == mark
+    ]
+    if not also:
+        return block
+    parts = sorted(
+        [
+            (first.span, block),
+            *((h.span, describe(h, sentences, by_n[h.citation], allowed)) for h in also),
+        ],
+        key=lambda p: p[0],
+    )
+    said: list[ScoredSentence] = []
+    length, more = 0, False
+    for _, part in parts:
+        if part is None:
+            continue
+        for x in part.sentences:
+            if any(x.span == y.span for y in said):
+                continue
+            if said and length + len(x.text) > MAX_DESCRIPTION_CHARS:
+                return Description(said, more=True)
+            said.append(x)
+            length += len(x.text)
+        more = part.more
+    return Description(said, more=more)
 
 
 def _measures_asked(query: Query, *, several: bool) -> bool:

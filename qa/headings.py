@@ -98,14 +98,23 @@ def named_heading(
 ) -> ScoredSentence | None:
     """The heading of the first ``top`` passages that ``question`` names, the one it covers
     most (then the earlier passage's), or None."""
+    named = named_headings(question, sentences, top)
+    return named[0] if named else None
+
+
+def named_headings(
+    question: str, sentences: Sequence[ScoredSentence], top: int
+) -> list[ScoredSentence]:
+    """Every heading of the first ``top`` passages that ``question`` names, the one it covers
+    most first (then the one it names last, then the earlier passage's); or, where it names
+    none, the one section of the kind it asks for (哪些材料 → 六、申请材料)."""
     form = "".join(search_form(question).split())
-    best: tuple[float, int, int] | None = None
-    found = None
     ordered = sorted(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
     )
     asked = _ASKED_PART.search(form)
     by_part: list[ScoredSentence] = []
+    found: list[tuple[tuple[float, int, int], ScoredSentence]] = []
     for i, s in enumerate(ordered):
         after = ordered[i + 1] if i + 1 < len(ordered) else None
         if not heads(s, after if after is not None and after.citation == s.citation else None):
@@ -115,14 +124,14 @@ def named_heading(
         # of two headings named as much, the one named later in the question: a question says
         # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？
         # asks for 二、规范登记保管, not 一、明确接收单位)
-        key = (share, _last_named(part, form), -s.citation)
-        if share >= COVERED and (best is None or key > best):
-            best, found = key, s
+        if share >= COVERED:
+            found.append(((share, _last_named(part, form), -s.citation), s))
         if asked is not None and asked.group(1) in part:
             by_part.append(s)
-    if found is None and len({named_part(s) for s in by_part}) == 1:
-        return by_part[0]  # the one section of the kind asked for: 哪些材料 → 六、申请材料
-    return found
+    if not found and len({named_part(s) for s in by_part}) == 1:
+        return by_part[:1]
+    # a stable sort: of two named alike, the first in the passages
+    return [s for _, s in sorted(found, key=lambda f: f[0], reverse=True)]
 
 
 def _last_named(heading: str, question: str) -> int:

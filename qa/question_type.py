@@ -45,6 +45,9 @@ _ZH_HOW = re.compile(
 # how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
 _ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")
 _ZH_LIST = re.compile(r"哪些|哪几")
+# what each of several gets, asked at once (补贴标准分别是多少, 分别给予什么补助): the items of a
+# rule's tiers or measures, a list whatever it asks of each
+_ZH_EACH = re.compile(r"分别")
 _ZH_ONE_NAMED = re.compile(r"谁|哪(?![些几里儿])")  # who, which one (not which ones, where)
 _ZH_YES_NO = re.compile(
     r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"
@@ -68,6 +71,8 @@ def question_type(text: str, language: str) -> QuestionType:
         form = "".join(search_form(text).split())
         # an amount asked for is a factoid, unless a clause of its own asks how (减多少、怎么减)
         clauses = re.split(r"[，,、；;]", form)
+        if _ZH_EACH.search(form):
+            return "list"
         if _ZH_STANDARD.search(form):
             return "description"
         if _ZH_AMOUNT.search(form) and not any(

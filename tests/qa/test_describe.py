@@ -723,3 +723,21 @@ def test_two_items_are_not_an_enumeration_of_measures() -> None:
         parse_query("荨圳县是怎么推进沿街店招改造提升的？"), [citation(1, text)], sentences, 0.9
     )
     assert answer.text.startswith("2024年以来") and "一是" not in answer.text
+
+
+def test_a_question_that_names_two_items_gets_both() -> None:
+    text = (
+        "一、主要要求 （一）明确产生单位。餐饮服务单位为餐厨垃圾产生单位。"
+        "（二）规范收集存放。产生单位应当设置专用密闭收集容器。废弃油脂单独存放。"
+        "（三）统一收运服务。收运企业每日上门收运不少于1次。"
+        "（四）加强处置监管。处置企业按月报送处置量。"
+    )
+    sentences = scored(text, {"密闭": 0.4, "收运企业": 0.5})
+    answer = compose_answer(
+        parse_query("对餐厨垃圾的收集存放和收运服务有哪些要求？"), [citation(1, text)], sentences, 0.9
+    )
+    # from the first item it names on, in the passage's order (an item's block runs on)
+    assert answer.text.startswith(
+        "（二）规范收集存放。[1]产生单位应当设置专用密闭收集容器。[1]废弃油脂单独存放。[1]"
+        "（三）统一收运服务。[1]收运企业每日上门收运不少于1次。[1]"
+    )

@@ -27,6 +27,9 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("数字政府建设有哪些重点任务？", "zh", "description"),
         ("老人吃饭不方便，能得到什么帮助？", "zh", "description"),
         ("补贴对象包括哪些人？", "zh", "list"),
+        # what each of several gets: the tiers, whatever is asked of each
+        ("补贴标准分别是多少？", "zh", "list"),
+        ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
         ("分几个步骤？", "zh", "factoid"),
         ("无障碍环境建设行动计划的工作目标是什么？", "zh", "description"),
         ("这部电影的主题曲是什么歌？", "zh", "factoid"),
