@@ -658,6 +658,13 @@ def test_a_question_for_a_kind_of_item_is_answered_by_the_enumeration() -> None:
     assert "义务教育阶段" not in answer.text and "保障措施" not in answer.text
 
 
+def answer_of(question: str, text: str, scores: dict[str, float]) -> str:
+    """The answer to ``question`` from ``text`` as one passage, scored as ``scored`` does."""
+    return compose_answer(
+        parse_query(question), [citation(1, text)], scored(text, scores), 0.9
+    ).text
+
+
 # a news item on how a county renewed its shop signs: a lead that shares the question's words,
 # then the measures as 一是…二是…三是…, each a run-in title and its sentences
 SIGNS = (
@@ -671,17 +678,18 @@ SIGNS = (
 
 def test_a_how_question_whose_best_sentence_is_a_lead_gets_the_measures() -> None:
     """The lead and the outlook share the question's words; the measures are enumerated."""
-    sentences = scored(SIGNS, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
-    answer = compose_answer(
-        parse_query("荨圳县是怎么推进沿街店招改造提升的？"), [citation(1, SIGNS)], sentences, 0.9
+    answer = answer_of(
+        "荨圳县是怎么推进沿街店招改造提升的？",
+        SIGNS,
+        {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12},
     )
     # from the lead-in on, every measure in order (the item's run goes on to its line's end)
-    assert answer.text.startswith(
+    assert answer.startswith(
         "主要做法如下：[1]一是规划先行，一街一景定风格。[1]县里编制了店招设计导则。[1]"
         "二是设计免费，改牌费用政府补。[1]县财政安排专项资金500万元。[1]"
         "三是流程简化，商户换牌零跑腿。[1]店招设置由审批改为备案。[1]"
     )
-    assert "2024年以来" not in answer.text
+    assert "2024年以来" not in answer
 
 
 def test_paragraphs_on_topics_are_quoted_by_their_opening_sentences() -> None:
@@ -691,11 +699,10 @@ def test_paragraphs_on_topics_are_quoted_by_their_opening_sentences() -> None:
         "在设施改造方面，区财政对小微餐饮店更新净化设施给予60%补助。"
         "在执法监管方面，区城管局组建4支执法专班。"
     )
-    sentences = scored(text, {"今年以来": 0.6, "专用烟道": 0.2})
-    answer = compose_answer(
-        parse_query("藁洇区治理餐饮油烟采取了哪些办法？"), [citation(1, text)], sentences, 0.9
+    answer = answer_of(
+        "藁洇区治理餐饮油烟采取了哪些办法？", text, {"今年以来": 0.6, "专用烟道": 0.2}
     )
-    assert answer.text == (
+    assert answer == (
         "在源头管控方面，新开餐饮店办证前现场踏勘。[1]"
         "在设施改造方面，区财政对小微餐饮店更新净化设施给予60%补助。[1]"
         "在执法监管方面，区城管局组建4支执法专班。[1]"
@@ -710,19 +717,19 @@ def test_paragraphs_on_topics_are_quoted_by_their_opening_sentences() -> None:
     ],
 )
 def test_a_why_or_who_question_keeps_its_best_sentences(question: str) -> None:
-    sentences = scored(SIGNS, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
-    answer = compose_answer(parse_query(question), [citation(1, SIGNS)], sentences, 0.9)
-    assert answer.question_type == "description"
-    assert answer.text.startswith("2024年以来") and "一是" not in answer.text
+    assert parse_query(question).kind == "description"
+    answer = answer_of(question, SIGNS, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
+    assert answer.startswith("2024年以来") and "一是" not in answer
 
 
 def test_two_items_are_not_an_enumeration_of_measures() -> None:
     text = SIGNS.replace("三是流程简化，商户换牌零跑腿。店招设置由审批改为备案。", "")
-    sentences = scored(text, {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12})
-    answer = compose_answer(
-        parse_query("荨圳县是怎么推进沿街店招改造提升的？"), [citation(1, text)], sentences, 0.9
+    answer = answer_of(
+        "荨圳县是怎么推进沿街店招改造提升的？",
+        text,
+        {"2024年以来": 0.7, "下一步": 0.42, "专项资金": 0.12},
     )
-    assert answer.text.startswith("2024年以来") and "一是" not in answer.text
+    assert answer.startswith("2024年以来") and "一是" not in answer
 
 
 def test_a_question_that_names_two_items_gets_both() -> None:
@@ -732,12 +739,11 @@ def test_a_question_that_names_two_items_gets_both() -> None:
         "（三）统一收运服务。收运企业每日上门收运不少于1次。"
         "（四）加强处置监管。处置企业按月报送处置量。"
     )
-    sentences = scored(text, {"密闭": 0.4, "收运企业": 0.5})
-    answer = compose_answer(
-        parse_query("对餐厨垃圾的收集存放和收运服务有哪些要求？"), [citation(1, text)], sentences, 0.9
+    answer = answer_of(
+        "对餐厨垃圾的收集存放和收运服务有哪些要求？", text, {"密闭": 0.4, "收运企业": 0.5}
     )
     # from the first item it names on, in the passage's order (an item's block runs on)
-    assert answer.text.startswith(
+    assert answer.startswith(
         "（二）规范收集存放。[1]产生单位应当设置专用密闭收集容器。[1]废弃油脂单独存放。[1]"
         "（三）统一收运服务。[1]收运企业每日上门收运不少于1次。[1]"
     )
