@@ -96,8 +96,8 @@ def named_part(s: ScoredSentence) -> str:
 def named_heading(
     question: str, sentences: Sequence[ScoredSentence], top: int
 ) -> ScoredSentence | None:
-    """The heading of the first ``top`` passages that ``question`` names, the one it covers
-    most (then the earlier passage's), or None."""
+    """The heading of the first ``top`` passages that ``question`` names (the first of
+    ``named_headings``), or None."""
     named = named_headings(question, sentences, top)
     return named[0] if named else None
 

@@ -5,7 +5,8 @@ English):
   有哪些措施, "how did", "why", "what measures") — answered by a paragraph or a list;
 - ``yes_no``: whether something holds (是否, …吗, "is it", "does") — answered by the sentence
   that settles it;
-- ``list``: which ones (哪些, "which", "what are the") — answered by several items;
+- ``list``: which ones (哪些, "which", "what are the"), or what each of several gets (分别是多少)
+  — answered by several items;
 - ``factoid``: everything else (who, when, how many, what) — answered by a short span.
 
 "How many", "how much", "how long" and their Chinese kin (多少, 几, 多长) are factoids whatever
