@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from index.normalise import search_form
-from index.roles import FRAMING, MAX_HEADING_CHARS
+from index.roles import FRAMING
 from qa.cite import Citation, ScoredSentence
 from qa.describe import (
     DESCRIBED,
     MAX_DESCRIPTION_CHARS,
     Description,
-    answered_below,
     describe,
     enumerated,
     level,
@@ -26,12 +25,11 @@ from qa.headings import items_of_kind, named_headings
 from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, asks_reason_or_name, framing_asked
+from qa.quotes import MAX_ANSWER_CHARS, completed, never_alone, overlaps
 from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 300
 _ITEM_END = ("。", "；", ";")
-_CLAUSE_MARKS = "，,；;：:"
 ANSWER_FROM_TOP = 3  # sentences come from the first this many passages
 # one thing of several asked is answered by its best statement and, when the scorer is torn
 # between two, the next one: a resident's wording is far from the notice's, and the best
@@ -144,7 +142,7 @@ def compose_answer(
             query.script, question_type=kind,
         )  # fmt: skip
     # an item's title is said under it, and a question the text answers below it is not said
-    never = _never_alone(sentences, by_n)
+    never = never_alone(sentences, by_n)
     pool = [s for s in pool if (s.citation, s.span) not in never] or pool
     if query.kind not in DESCRIBED and asks:
         # the best statement for the whole question, then the best for each thing it asks
@@ -157,7 +155,7 @@ def compose_answer(
         chosen = _best(pool, further_at, allowed)
     if not chosen:  # no sentence in the top passages reads as a statement: quote the best one
         chosen = pool[:1]
-    chosen = _completed(chosen, sentences, by_n, titled=bool(asks))
+    chosen = completed(chosen, sentences, by_n, titled=bool(asks))
     text = joiner.join(f"{s.text}[{s.citation}]" for s in chosen)
     return Answer(
         query.text, text, citations, False, confidence, evidence, query.language, query.script,
@@ -227,126 +225,19 @@ def _with_each_ask(
     """``block`` followed by the best statement for each thing the question asks that it does
     not already quote: a resident's question of several asks (要不要交纸质材料？钱打到哪张卡上？)
     names no heading, and the block of its best sentence answers one of them."""
-    never = _never_alone(sentences, by_n)
+    never = never_alone(sentences, by_n)
     asks = [[s for s in part if (s.citation, s.span) not in never] for part in asks]
     extra = [
         e
-        for e in _completed(
+        for e in completed(
             _one_for_each(asks, allowed, runner_up=[True] * len(asks)),
             sentences,
             by_n,
             titled=True,
         )  # fmt: skip
-        if not any(e.citation == b.citation and _overlaps(e.span, b.span) for b in block.sentences)
+        if not any(e.citation == b.citation and overlaps(e.span, b.span) for b in block.sentences)
     ]
     return replace(block, sentences=[*block.sentences, *extra]) if extra else block
-
-
-def _completed(
-    chosen: Sequence[ScoredSentence],
-    sentences: Sequence[ScoredSentence],
-    by_n: dict[int, Citation],
-    *,
-    titled: bool = False,
-) -> list[ScoredSentence]:
-    """Each chosen clause read out to its whole sentence: the clauses joined to it by a
-    semicolon before and after it in its passage, unless one opens an item, a heading or a
-    notice's part ("…召开居民议事会，公示改造内容和施工单位；施工期间每周至少开展一次安全检查，
-    2024年10月31日前全面完工。" is one sentence, scored as two). Two clauses of one sentence give
-    it once; past the first, a sentence that would take the answer over MAX_ANSWER_CHARS keeps
-    its clause. ``titled``: the answer says several things, and a sentence that opens an item
-    is quoted under the item's title (``_titles``), so that each part says what it answers."""
-    out: list[ScoredSentence] = []
-    length = 0
-    for s in chosen:
-        whole = _sentence_of(s, sentences, by_n.get(s.citation), titled=titled)
-        if out and length + len(whole.text) > MAX_ANSWER_CHARS:
-            whole = s
-        if any(o.citation == whole.citation and _overlaps(o.span, whole.span) for o in out):
-            continue
-        out.append(whole)
-        length += len(whole.text)
-    return out
-
-
-def _sentence_of(
-    s: ScoredSentence,
-    sentences: Sequence[ScoredSentence],
-    citation: Citation | None,
-    *,
-    titled: bool = False,
-) -> ScoredSentence:
-    """The sentence whose clause ``s`` is (``_completed``), or ``s``."""
-    if citation is None or s.span[1] <= s.span[0]:
-        return s
-    own = sorted((x for x in sentences if x.citation == s.citation), key=lambda x: x.span)
-    at = next((i for i, x in enumerate(own) if x.span == s.span), None)
-    if at is None:
-        return s
-    first = last = at
-    while first > 0 and _joins(own[first - 1], own[first], citation.text):
-        first -= 1
-    while last + 1 < len(own) and _joins(own[last], own[last + 1], citation.text):
-        last += 1
-    if titled and first > 0 and _titles(own[first - 1], own[first], citation.text):
-        first -= 1
-    if first == last:
-        return s
-    span = (own[first].span[0], own[last].span[1])
-    return replace(s, text=citation.text[span[0] : span[1]], span=span, role=own[first].role)
-
-
-def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:
-    """``after`` goes on the sentence ``before`` ends with a semicolon (or, an item or an
-    item's label, with a colon: "（三）…实行两部制热价：" "基本热价按…", "（三）第三顺序："
-    "进城务工人员随迁子女，凭…"): nothing but spaces between them, and ``after`` opens no item,
-    heading or notice's part."""
-    ends = before.text.rstrip()
-    labelled = ends.endswith(("：", ":")) and before.role in ("item", "heading")
-    return (
-        ((ends.endswith(("；", ";")) and before.role in ("body", "item")) or labelled)
-        and after.role == "body"
-        and not text[before.span[1] : after.span[0]].strip()
-        and "\n" not in text[before.span[1] : after.span[0]]
-    )
-
-
-def _never_alone(
-    sentences: Sequence[ScoredSentence], by_n: dict[int, Citation]
-) -> set[tuple[int, tuple[int, int]]]:
-    """The sentences (citation, span) that are the title of the item they open (``_titles``),
-    said under it, never alone; and the questions the text answers on their next line (a
-    reporter's, ``qa/describe``), which ask rather than state."""
-    out: set[tuple[int, tuple[int, int]]] = set()
-    ordered = sorted(sentences, key=lambda s: (s.citation, s.span))
-    for s, after in zip(ordered, ordered[1:], strict=False):
-        cite = by_n.get(s.citation)
-        if cite is None or after.citation != s.citation:
-            continue
-        if answered_below(s, after, cite.text) or _titles(s, after, cite.text):
-            out.add((s.citation, s.span))
-    return out
-
-
-def _titles(title: ScoredSentence, after: ScoredSentence, text: str) -> bool:
-    """``title`` is the short title of the item ``after`` opens ("18.放宽经营限制。" before
-    "对夜市临时摊位实行备案管理…"): an item of no more than a heading's length, with no clause
-    in it, on the same line just before ``after``, which is body text. A sentence quoted from
-    such an item is quoted under its title, which says what the item is and where to find it."""
-    head = title.text.strip()
-    return (
-        title.role == "item"
-        and after.role == "body"
-        and len(head) <= MAX_HEADING_CHARS
-        and head.endswith(("。", "."))
-        and not any(c in head for c in _CLAUSE_MARKS)
-        and not text[title.span[1] : after.span[0]].strip()
-        and "\n" not in text[title.span[1] : after.span[0]]
-    )
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
 
 
 def _states(s: ScoredSentence) -> bool:
