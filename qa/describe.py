@@ -129,7 +129,7 @@ def describe(
     anchor = own[at]  # as read among its neighbours: a short item over deeper ones heads them
     at = _item_of(own, at, citation.text)
     anchor = own[at]
-    if _answered_below(own, at, citation.text):
+    if answered_below(own, at, citation.text):
         return _answer_below(own, at, citation.text, allowed)
     if not (
         anchor.role in ("item", "heading")
@@ -257,47 +257,61 @@ def _item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
     return at
 
 
-def answered_below(s: ScoredSentence, after: ScoredSentence, text: str) -> bool:
-    """``s`` is a question the text answers on its next line, where ``after`` stands: a
-    reporter's at a press conference ("记者：请问这次征收补偿有哪些具体措施？" and the official's
-    reply below it), a question-and-answer text's without a 问： marker."""
-    return (
-        s.role == "body"
-        and s.text.rstrip().endswith(_ASKED_END)
-        and "\n" in text[s.span[1] : after.span[0]]
-    )
+def answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
+    """``own[at]`` is a question the text answers below it: a reporter's at a press conference
+    ("记者：请问这次征收补偿有哪些具体措施？" and the official's reply on the next line), a
+    question-and-answer text's without a 问： marker, or one of two a line asks (记者：餐馆的餐厨
+    垃圾什么时候来收？要不要收费？) (``reply_at``)."""
+    return reply_at(own, at, text) is not None
 
 
-def _answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
-    """``own[at]`` is a question the text answers on its next line (``answered_below``)."""
-    return at + 1 < len(own) and answered_below(own[at], own[at + 1], text)
+def reply_at(own: Sequence[ScoredSentence], at: int, text: str) -> int | None:
+    """Where the reply to the question ``own[at]`` starts: the first sentence on the next line,
+    past the questions its line goes on to ask; None when ``own[at]`` is no question or the
+    text does not answer it there."""
+    i = at
+    while i + 1 < len(own) and _asks(own[i]):
+        after = own[i + 1]
+        if "\n" in text[own[i].span[1] : after.span[0]]:
+            return i + 1
+        i += 1
+    return None
+
+
+def _asks(s: ScoredSentence) -> bool:
+    return s.role == "body" and s.text.rstrip().endswith(_ASKED_END)
 
 
 def _answer_below(
     own: Sequence[ScoredSentence], at: int, text: str, allowed: frozenset[str]
 ) -> Description | None:
-    """The question ``own[at]`` and the paragraph that answers it, on the line below it, until
-    that line ends, the next question or heading, or the budget."""
-    chosen = [own[at]]
-    length = len(own[at].text)
-    for i in range(at + 1, len(own)):
+    """The question ``own[at]`` (with the questions its line goes on to ask) and the paragraph
+    that answers it below (``reply_at``), until that paragraph ends, the next question or
+    heading, or the budget."""
+    first = reply_at(own, at, text)
+    if first is None:
+        return None
+    chosen = list(own[at:first])
+    length = sum(len(s.text) for s in chosen)
+    asked = len(chosen)
+    for i in range(first, len(own)):
         s = own[i]
         broken = "\n" in text[own[i - 1].span[1] : s.span[0]]
         if (
-            (broken and i > at + 1)
+            (broken and i > first)
             or s.role == "heading"
             or (s.role in FRAMING and s.role not in allowed)
             or s.text.rstrip().endswith(_ASKED_END)
         ):
             break
-        if len(chosen) > 1 and (
-            (_items(chosen[1:]) >= MAX_ITEMS and _opens_item(s, chosen[1:]))
+        if len(chosen) > asked and (
+            (_items(chosen[asked:]) >= MAX_ITEMS and _opens_item(s, chosen[asked:]))
             or length + len(s.text) > MAX_DESCRIPTION_CHARS
         ):
             return Description(chosen, more=True)
         chosen.append(s)
         length += len(s.text)
-    return Description(chosen, more=False) if len(chosen) > 1 else None
+    return Description(chosen, more=False) if len(chosen) > asked else None
 
 
 def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:

@@ -118,7 +118,7 @@ _ASKS_FRAMING: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (
         re.compile(
             r"谁(?:发布|印发|发的|制定|出台|颁布|签发)|哪个(?:部门|单位|机关|机构)|哪家|发文机关|发布单位|"
-            r"印发单位|发布机构|由谁|who issued|issued by|which (?:department|agency|office|body)"
+            r"印发单位|发布机构|who issued|issued by|which (?:department|agency|office|body)"
         ),
         frozenset({"dateline", "title"}),
     ),

@@ -33,14 +33,43 @@ def completed(
     out: list[ScoredSentence] = []
     length = 0
     for s in chosen:
-        whole = _sentence_of(s, sentences, by_n.get(s.citation), titled=titled)
+        cite = by_n.get(s.citation)
+        whole = _sentence_of(s, sentences, cite, titled=titled)
         if out and length + len(whole.text) > MAX_ANSWER_CHARS:
-            whole = s
+            whole = _sentence_of(s, sentences, cite, titled=titled, joined=False)
         if any(o.citation == whole.citation and overlaps(o.span, whole.span) for o in out):
             continue
         out.append(whole)
         length += len(whole.text)
-    return out
+    return _in_reading_order(out, by_n)
+
+
+def _in_reading_order(
+    chosen: Sequence[ScoredSentence], by_n: dict[int, Citation]
+) -> list[ScoredSentence]:
+    """``chosen`` with each sentence that goes straight on from another chosen one (the next
+    sentence of its passage, on its line) put right after it, so that the two read as the
+    text does ("（一）新设…的招牌，实行告知承诺备案。" "商户通过…APP提交…"); the rest keep their
+    order."""
+    after: dict[int, int] = {}
+    for i, a in enumerate(chosen):
+        cite = by_n.get(a.citation)
+        if cite is None:
+            continue
+        for j, b in enumerate(chosen):
+            gap = cite.text[a.span[1] : b.span[0]] if b.citation == a.citation else "\n"
+            if i != j and a.span[1] <= b.span[0] and not gap.strip() and "\n" not in gap:
+                after[j] = i
+    out: list[ScoredSentence] = []
+    for i, s in enumerate(chosen):
+        if i in after:
+            continue
+        out.append(s)
+        follows = next((j for j, k in after.items() if k == i), None)
+        while follows is not None:
+            out.append(chosen[follows])
+            follows = next((j for j, k in after.items() if k == follows), None)
+    return out if len(out) == len(chosen) else list(chosen)
 
 
 def _sentence_of(
@@ -49,8 +78,10 @@ def _sentence_of(
     citation: Citation | None,
     *,
     titled: bool = False,
+    joined: bool = True,
 ) -> ScoredSentence:
-    """The sentence whose clause ``s`` is (``completed``), or ``s``."""
+    """The sentence whose clause ``s`` is (``completed``), or ``s``; not ``joined``: only
+    under its item's title (where ``titled``), the clauses it is joined to left out."""
     if citation is None or s.span[1] <= s.span[0]:
         return s
     own = sorted((x for x in sentences if x.citation == s.citation), key=lambda x: x.span)
@@ -58,9 +89,9 @@ def _sentence_of(
     if at is None:
         return s
     first = last = at
-    while first > 0 and _joins(own[first - 1], own[first], citation.text):
+    while joined and first > 0 and _joins(own[first - 1], own[first], citation.text):
         first -= 1
-    while last + 1 < len(own) and _joins(own[last], own[last + 1], citation.text):
+    while joined and last + 1 < len(own) and _joins(own[last], own[last + 1], citation.text):
         last += 1
     if titled and first > 0 and _titles(own[first - 1], own[first], citation.text):
         first -= 1
@@ -92,13 +123,13 @@ def never_alone(
     said under it, never alone; and the questions the text answers on their next line (a
     reporter's, ``qa/describe``), which ask rather than state."""
     out: set[tuple[int, tuple[int, int]]] = set()
-    ordered = sorted(sentences, key=lambda s: (s.citation, s.span))
-    for s, after in zip(ordered, ordered[1:], strict=False):
-        cite = by_n.get(s.citation)
-        if cite is None or after.citation != s.citation:
-            continue
-        if answered_below(s, after, cite.text) or _titles(s, after, cite.text):
-            out.add((s.citation, s.span))
+    for n, cite in by_n.items():
+        own = sorted((s for s in sentences if s.citation == n), key=lambda s: s.span)
+        for i, s in enumerate(own):
+            if answered_below(own, i, cite.text) or (
+                i + 1 < len(own) and _titles(s, own[i + 1], cite.text)
+            ):
+                out.add((s.citation, s.span))
     return out
 
 

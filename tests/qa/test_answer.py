@@ -5,10 +5,11 @@ from dataclasses import replace
 import pytest
 
 from index.errors import InvalidInput
-from index.roles import answer_sentences
+from index.roles import answer_sentences, role_of
 from qa.answer import NO_ANSWER, compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.query import parse_query
+from qa.quotes import completed
 from qa.retrieve import SignalScore
 from qa.service import QAService
 
@@ -284,3 +285,34 @@ def test_an_ask_the_scorer_is_torn_on_gets_its_next_statement_too() -> None:
         far
         == "老年人补贴每月发放200元。[1]申请人须持身份证和户口簿办理。[1]补贴按月发放至社保卡。[2]"
     )
+
+
+def test_quotes_that_go_straight_on_read_in_the_texts_order_under_their_title() -> None:
+    """Two asks answered by two sentences that follow one another in a passage: the answer
+    reads them as the text does, the first under its item's title — a title that is kept
+    when the answer is already long, where the clauses a semicolon joins are not."""
+    text = (
+        "四、申领程序 （一）个人申领。劳动者在取得证书之日起12个月内提交申请；逾期不予受理。"
+        "生活费补贴与取证补贴一并申领。（二）企业申领。企业在培训结束后3个月内提交材料。"
+    )
+    spans = answer_sentences(text)
+    sentences = [
+        ScoredSentence(1, text[a:b], 0.1, role=role_of(text[a:b], first=i == 0), span=(a, b))
+        for i, (a, b) in enumerate(spans)
+    ]
+    at = {s.text: s for s in sentences}
+    assert at["（一）个人申领。"].role == "item"
+    apply, together = (
+        at["劳动者在取得证书之日起12个月内提交申请；"],
+        at["生活费补贴与取证补贴一并申领。"],
+    )
+    by_n = {1: replace(citation(1, 0.9), text=text)}
+    quoted = completed([together, apply], sentences, by_n, titled=True)
+    assert [q.text for q in quoted] == [
+        "（一）个人申领。劳动者在取得证书之日起12个月内提交申请；逾期不予受理。",
+        "生活费补贴与取证补贴一并申领。",
+    ]
+    long = ScoredSentence(2, "补" * 280 + "。", 0.9, span=(0, 281))
+    by_n[2] = replace(citation(2, 0.8), text=long.text)
+    crowded = completed([long, apply], [*sentences, long], by_n, titled=True)
+    assert crowded[1].text == "（一）个人申领。劳动者在取得证书之日起12个月内提交申请；"

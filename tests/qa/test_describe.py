@@ -585,6 +585,30 @@ def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line()
     assert "？" not in factoid.text
 
 
+def test_a_reporters_line_of_two_questions_is_answered_by_the_reply_below_it() -> None:
+    """A reporter often asks two things on one line; the reply on the next line answers both,
+    and neither question is quoted as an answer."""
+    text = (
+        "主持人：下面请记者提问。\n"
+        "融媒体中心记者：餐馆的餐厨垃圾什么时候来收？要不要收费？\n"
+        "局长：县城区实行每日两次定时收运。收运服务暂不收费，费用由县财政承担。\n"
+        "日报记者：居民家里的剩菜剩饭怎么处理？\n"
+        "局长：投放到小区厨余垃圾桶。"
+    )
+    sentences = scored(text, {"什么时候来收": 0.9, "要不要收费": 0.8})
+    described = compose_answer(
+        parse_query("餐馆的餐厨垃圾怎么收运？"), [citation(1, text)], sentences, 0.9
+    )
+    assert described.text == (
+        "融媒体中心记者：餐馆的餐厨垃圾什么时候来收？[1]要不要收费？[1]"
+        "局长：县城区实行每日两次定时收运。[1]收运服务暂不收费，费用由县财政承担。[1]"
+    )
+    factoid = compose_answer(
+        parse_query("餐厨垃圾一天什么时候来收？"), [citation(1, text)], sentences, 0.9
+    )
+    assert "？" not in factoid.text
+
+
 def test_an_explainers_question_heads_the_bulleted_items_under_it() -> None:
     """一图读懂 in text: numbered blocks, each a question over its bullets, on one line."""
     text = (

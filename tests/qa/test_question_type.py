@@ -71,6 +71,9 @@ def test_the_json_of_a_search_and_an_answer_says_the_type(service) -> None:  # t
         ("河堤上的危险地段什么时候加固？", set()),
         ("When are the pipes cleaned?", set()),
         ("哪个部门发布的？", {"dateline", "title"}),
+        ("这份通知由谁印发？", {"dateline", "title"}),
+        # who does the work the notice sets is said in its body, not by its issuer
+        ("古树名木由谁来养护？", set()),
         ("有问题打什么电话咨询？", {"contact"}),
         ("城区排水管网怎么清淤？", set()),
     ],
