@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,16 @@ _PUNCT_SPACE = re.compile(
 )
 
 _TERMINAL = set('。！？!?；;：:…」』”"')
+# a page's width (looks_hard_wrapped), measured on the notice sets' printed documents (widths
+# 31–37, rules among them) and the seeds: the commonest line length, at least MIN_PAGE_WIDTH,
+# within PAGE_SLACK, held by PAGE_LINES of the lines, PAGE_OPEN of them open-ended, and no
+# more than a tenth of the lines longer (a report's headings share a length, its paragraphs
+# run past it)
+MIN_PAGE_WIDTH = 20
+PAGE_SLACK = 2
+PAGE_LINES = 0.3
+PAGE_OPEN = 0.7
+PAGE_WITHIN = 0.9
 _CLAUSE_MARK = re.compile(r"[，,；;：:]")
 _LINE_EDGE_SPACE = re.compile(r"[ \t\u3000\u00a0]+(?=\n|$)|(?:(?<=\n)|^)[ \t\u3000\u00a0]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -270,12 +281,33 @@ def join_spaced_characters(mt: MappedText) -> None:
 
 
 def looks_hard_wrapped(text: str) -> bool:
-    """True when most lines stop mid-sentence, as in text extracted from a PDF page."""
-    lines = [ln for ln in text.split("\n") if ln.strip()]
+    """True when most lines stop mid-sentence, as in text extracted from a PDF page, or when
+    the lines fill a page's width (``_fills_page_width``)."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if len(lines) < 4:
         return False
-    open_ended = sum(1 for ln in lines if ln.rstrip()[-1] not in _TERMINAL)
-    return open_ended / len(lines) > 0.5
+    open_ended = sum(1 for ln in lines if ln[-1] not in _TERMINAL)
+    return open_ended / len(lines) > 0.5 or _fills_page_width(lines)
+
+
+def _fills_page_width(lines: list[str]) -> bool:
+    """Many lines (PAGE_LINES) run to one width, none of the rest much past it, and most of
+    those that reach it stop mid-sentence (PAGE_OPEN): a printed page. A rule's articles end
+    in 。 every line or two (第三条…担任。), so half its lines may end a sentence, and it is
+    missed by the count of open lines alone; a report's paragraphs run far past the length its
+    headings share."""
+    width = Counter(len(ln) for ln in lines).most_common(1)[0][0]
+    if width < MIN_PAGE_WIDTH:
+        return False
+    # half-width letters and digits count half on the page: a full line may run a little long
+    full = [ln for ln in lines if abs(len(ln) - width) <= PAGE_SLACK]
+    within = sum(1 for ln in lines if len(ln) <= width + PAGE_SLACK)
+    open_full = sum(1 for ln in full if ln[-1] not in _TERMINAL)
+    return (
+        len(full) >= PAGE_LINES * len(lines)
+        and open_full >= PAGE_OPEN * len(full)
+        and within >= PAGE_WITHIN * len(lines)
+    )
 
 
 def join_broken_lines(mt: MappedText) -> None:

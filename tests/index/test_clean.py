@@ -180,11 +180,39 @@ def test_a_notices_title_number_and_date_lines_are_not_joined() -> None:
     )  # an issuer runs into its date, as printed
 
 
-def test_paragraph_lines_are_not_joined(seed_text) -> None:  # type: ignore[no-untyped-def]
-    original = seed_text("000")
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_paragraph_lines_are_not_joined(seed_text, seed: str) -> None:  # type: ignore[no-untyped-def]
+    """A report's lines are its paragraphs and headings; its headings may share a length
+    (001's), but its paragraphs run far past it: no page width."""
+    original = seed_text(seed)
     result = clean(original)
     assert not looks_hard_wrapped(original)
     assert result.text.count("\n") == original.strip().count("\n")
+
+
+def test_a_printed_rules_lines_are_joined_though_its_articles_end_sentences() -> None:
+    """A rule printed 33 characters wide: its short articles end a sentence on most of their
+    lines, so half its lines end in 。, yet the lines that fill the width stop mid-sentence."""
+    lines = [
+        "第一条　为加强河道管理保护，改善河湖水环境，根据有关法律法规，结合",
+        "本县实际，制定本办法。",
+        "第二条　本办法适用于本县行政区域内河流、湖泊和水库的管理保护工作。",
+        "第三条　县级河长由县级领导担任，乡级河长由乡镇领导担任，村级河长由",
+        "村党组织书记担任。",
+        "第四条　县级河长每季度至少巡河一次。",
+        "第五条　河长发现问题的，应当当场处理；不能当场处理的，通过县“河长",
+        "通”APP上报。",
+        "第六条　县河长制办公室在1个工作日内将问题交办有关部门，一般问题7日",
+        "内办结。",
+        "第七条　每条河湖应当设立公示牌，标明河长姓名、职务、管护范围和监督",
+        "电话。",
+        "第八条　本办法自2025年3月1日起施行。",
+    ]
+    original = "\n".join(lines)
+    assert looks_hard_wrapped(original)
+    result = clean(original).text.split("\n")
+    assert "第五条　河长发现问题的，应当当场处理；不能当场处理的，通过县“河长通”APP上报。" in result
+    assert "第四条　县级河长每季度至少巡河一次。" in result
 
 
 def test_redaction_placeholders_stay_in_the_display_text() -> None:
