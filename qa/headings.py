@@ -35,6 +35,11 @@ _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
     r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|目标|步骤)"
 )
+# how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
+# (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
+_ASKED_HOW_GIVEN = re.compile(
+    r"(?:如何|怎么|怎样)(?:给予|给|进行|来)?(?:补偿|补贴|补助|赔偿|奖励|救助)"
+)
 # the kind of thing a question asks for by name (主要整治哪些问题, 分哪几个阶段): the two
 # characters after its asking word
 _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
@@ -112,7 +117,8 @@ def named_headings(
     ordered = sorted(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
     )
-    asked = _ASKED_PART.search(form)
+    found_part = _ASKED_PART.search(form)
+    asked = found_part.group(1) if found_part else "标准" if _ASKED_HOW_GIVEN.search(form) else None
     by_part: list[ScoredSentence] = []
     found: list[tuple[tuple[float, int, int], ScoredSentence]] = []
     for i, s in enumerate(ordered):
@@ -126,7 +132,7 @@ def named_headings(
         # asks for 二、规范登记保管, not 一、明确接收单位)
         if share >= COVERED:
             found.append(((share, _last_named(part, form), -s.citation), s))
-        if asked is not None and asked.group(1) in part:
+        if asked is not None and asked in part:
             by_part.append(s)
     if not found and len({named_part(s) for s in by_part}) == 1:
         return by_part[:1]

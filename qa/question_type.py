@@ -39,6 +39,8 @@ _ZH_HOW = re.compile(
     rf"如何|怎样|怎么|怎麽|怎能|哪些[\u4e00-\u9fff]{{0,3}}?(?:{_ZH_WAYS})|"
     r"什么(?:措施|办法|举措|做法|途径|帮助|支持|保障|优惠)|"
     r"采取了?什么|做了?哪些|有何作用|作用是什么|意义|"
+    # what to mind: the points a rule or an official lists (要注意什么 → 一是…二是…)
+    r"注意(?:什么|些什么)|注意事项|"
     # what a rule holds: its standard, conditions, steps, content (减免的标准是什么)
     r"(?:标准|条件|要求|流程|程序|步骤|内容|范围|方式|待遇|规定|目标|任务)"
     r"(?:是什么|有什么|包括什么|包括哪些)"

@@ -59,6 +59,25 @@ def test_a_forwarded_documents_title_and_a_heading_before_a_figure_stand_apart()
     ]
 
 
+def test_a_notice_run_together_with_no_separator_is_cut_into_its_parts_too() -> None:
+    """A page copied with every space lost: the number glued on the title, the addressee on
+    the number; a number cited in the body stays in its sentence."""
+    text = (
+        "青溪县住房和城乡建设局关于开展窨井盖安全隐患专项整治的通知青住建发〔2025〕27号"
+        "各乡镇人民政府，县直有关单位：为消除窨井盖安全隐患，结合本县实际，现就有关事项通知如下："
+        "一、整治范围县城建成区各类窨井盖。按照《青溪县窨井盖管理办法》（青政发〔2024〕3号）执行。"
+    )
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    roles = passage_roles(text, opens_document=True)
+    assert list(zip(parts, roles, strict=True))[:4] == [
+        ("青溪县住房和城乡建设局关于开展窨井盖安全隐患专项整治的通知", "title"),
+        ("青住建发〔2025〕27号", "dateline"),
+        ("各乡镇人民政府，县直有关单位：", "addressee"),
+        ("为消除窨井盖安全隐患，结合本县实际，现就有关事项通知如下：", "preamble"),
+    ]
+    assert parts[-1] == "按照《青溪县窨井盖管理办法》（青政发〔2024〕3号）执行。"
+
+
 def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
     """One-line notices run a heading into its first item (三、家电以旧换新补贴1.个人…): the
     heading is cut off, so that a question naming it finds it; the same marker in prose, or

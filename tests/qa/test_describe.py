@@ -558,6 +558,11 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     plan = scored("一、工作目标\n到2025年底，建档率达到100%。\n二、重点任务\n（一）开展调查。", {})
     named = named_heading("三年行动要达到哪些目标？", plan, top=3)
     assert named is not None and named.text == "一、工作目标"
+    # how a benefit is given asks for its standard, not for whom it covers
+    paid = scored("一、补偿范围\n野猪造成的损失。\n二、补偿标准\n农作物按产值的60%补偿。", {})
+    named = named_heading("野生动物造成的损失如何给予补偿？", paid, top=3)
+    assert named is not None and named.text == "二、补偿标准"
+    assert named_heading("野生动物造成的损失怎么申请？", paid, top=3) is None
 
 
 def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:

@@ -27,6 +27,9 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("数字政府建设有哪些重点任务？", "zh", "description"),
         ("老人吃饭不方便，能得到什么帮助？", "zh", "description"),
         ("补贴对象包括哪些人？", "zh", "list"),
+        # what to mind: the points listed
+        ("燃放烟花爆竹时要注意什么？", "zh", "description"),
+        ("有什么注意事项？", "zh", "description"),
         # what each of several gets: the tiers, whatever is asked of each
         ("补贴标准分别是多少？", "zh", "list"),
         ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
