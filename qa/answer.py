@@ -129,7 +129,7 @@ def compose_answer(
             # the best sentence is prose (a news item's lead): the measures the passages
             # enumerate answer (qa/describe.enumerated)
             block = enumerated(pool, sentences, by_n, allowed)
-        if block is not None and named is None and asks:
+        if block is not None and asks:
             block = _with_each_ask(block, asks, sentences, by_n, allowed)
     if block is not None:  # an enumeration, or a section under its heading
         last = len(block.sentences) - 1
@@ -223,8 +223,9 @@ def _with_each_ask(
     allowed: frozenset[str],
 ) -> Description:
     """``block`` followed by the best statement for each thing the question asks that it does
-    not already quote: a resident's question of several asks (要不要交纸质材料？钱打到哪张卡上？)
-    names no heading, and the block of its best sentence answers one of them."""
+    not already quote: the block (of the heading the question names, or of its best sentence)
+    answers one of a resident's several asks (得满足哪些条件？办登记证收不收钱？ names
+    "一、登记条件", and asks about the fee too)."""
     never = never_alone(sentences, by_n)
     asks = [[s for s in part if (s.citation, s.span) not in never] for part in asks]
     extra = [

@@ -776,3 +776,23 @@ def test_a_question_that_names_two_items_gets_both() -> None:
         "（二）规范收集存放。[1]产生单位应当设置专用密闭收集容器。[1]废弃油脂单独存放。[1]"
         "（三）统一收运服务。[1]收运企业每日上门收运不少于1次。[1]"
     )
+
+
+def test_the_other_asks_are_answered_after_the_section_a_question_names() -> None:
+    """得满足哪些条件？办登记证收不收钱？ names "一、登记条件", whose items answer the first ask;
+    the fee, asked second, stands elsewhere and is quoted after them."""
+    text = (
+        "一、登记条件\n（一）有固定的生产场所；\n（二）从业人员持有健康证明。\n"
+        "二、办理程序\n市场监督管理局在10个工作日内作出决定。登记证有效期为3年，不收取任何费用。"
+    )
+    sentences = scored(text, {"生产场所": 0.5})
+    conditions = scored(text, {"登记条件": 0.9, "生产场所": 0.6})
+    fee = scored(text, {"不收取任何费用": 0.8, "10个工作日": 0.3})
+    answer = compose_answer(
+        parse_query("开小作坊得满足哪些条件才能办下来？办登记证收不收钱？"),
+        [citation(1, text)], sentences, 0.9, asks=[conditions, fee],
+    )  # fmt: skip
+    assert answer.text.startswith(
+        "一、登记条件[1]（一）有固定的生产场所；[1]（二）从业人员持有健康证明。[1]"
+    )
+    assert answer.text.endswith("登记证有效期为3年，不收取任何费用。[1]")
