@@ -31,6 +31,9 @@ _QUOTED = re.compile(r"《[^》]*》|「[^」]*」|“[^”]*”|『[^』]*』")
 _HELD = re.compile(r"\0(\d+)\0")
 _EN_QUESTION = re.compile(r"(?<=\?)\s+")
 MAX_ASKS = 4
+# an ask that opens on a word pointing back (这样合法吗, 这个年龄能报吗, 他能装吗) is read with
+# the scene's clause it points to (老板说这里面已经含了高温津贴，这样合法吗？)
+_POINTS_BACK = re.compile(r"这|那|此|他|她|它")
 
 
 def asks(text: str, language: str) -> list[str]:
@@ -47,6 +50,7 @@ def asks(text: str, language: str) -> list[str]:
     pieces = _ZH_CLAUSE.split(_QUOTED.sub(lambda _: f"\0{next(numbers)}\0", text))
     lead: list[str] = []
     found = []
+    scene = ""  # the scene's last clause, which an ask that opens on 这样 or 他 points back to
     for i in range(0, len(pieces), 2):  # clause, the separator after it, clause, …
         clause = pieces[i].strip()
         after = pieces[i + 1] if i + 1 < len(pieces) else "？"
@@ -54,11 +58,14 @@ def asks(text: str, language: str) -> list[str]:
             continue
         ends = bool(_SENTENCE_END.search(after)) or "、" in after
         if ends and _ZH_ASKING.search(search_form(clause)):
-            asked = "，".join([*lead, clause]) + "？"
+            pointing = not found and scene and _POINTS_BACK.match(search_form(clause))
+            asked = "，".join([*([scene] if pointing else []), *lead, clause]) + "？"
             found.append(_HELD.sub(lambda m: quoted[int(m.group(1))], asked))
             lead = []
         elif found or _ZH_ASKING.search(search_form(clause)):
             # the scene before the first ask is left out (see the module's docstring), but not
             # a question of it that a comma joins to the ask (村里有没有地方办，收不收钱？)
             lead.append(clause)
+        else:
+            scene = clause
     return found if 2 <= len(found) <= MAX_ASKS else []

@@ -18,6 +18,20 @@ def test_each_thing_asked_stands_alone() -> None:
     ]
 
 
+def test_a_first_ask_that_points_back_keeps_the_clause_it_points_to() -> None:
+    """这样合法吗 asks nothing on its own; the scene's last clause says what 这样 is. A later ask
+    pointing back (他写了多久) already has the ask before it to go on."""
+    question = "我一个月工资两千一，老板说这里面已经含了高温津贴，这样合法吗？中午能不能不干活？"
+    assert asks(question, "zh") == [
+        "老板说这里面已经含了高温津贴，这样合法吗？",
+        "中午能不能不干活？",
+    ]
+    assert asks("在工地上干活，包工头拖着工钱，去哪里投诉？多久有人管？", "zh") == [
+        "去哪里投诉？",
+        "多久有人管？",
+    ]
+
+
 def test_one_ask_is_not_cut() -> None:
     assert asks("煤炭依赖是怎么降下来的？", "zh") == []
     # a question word before a comma sets the scene; 几 there is "several"
