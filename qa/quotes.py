@@ -1,7 +1,8 @@
 """A quoted clause read out to what makes it whole: the clauses a semicolon (or an item's
-label) joins it to, and, where an answer says several things, the short title of the item it
-opens (18.放宽经营限制。对夜市临时摊位…), which is never quoted alone; nor is a question the text
-answers on its next line."""
+label) joins it to; where an answer says several things, the short title of the item it
+opens (18.放宽经营限制。对夜市临时摊位…), which is never quoted alone, nor is a question the text
+answers below it; a question-and-answer text's reply it opens (答：…); and the quotes that go
+straight on from one another put in the text's order."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from qa.cite import Citation, ScoredSentence
 from qa.describe import answered_below
 
 MAX_ANSWER_CHARS = 300
+MAX_REPLY_CHARS = 200  # a question-and-answer text's reply quoted whole up to this length
+_REPLY = ("答：", "答:")
 _CLAUSE_MARKS = "，,；;：:"
 
 
@@ -35,6 +38,21 @@ def completed(
     for s in chosen:
         cite = by_n.get(s.citation)
         whole = _sentence_of(s, sentences, cite, titled=titled)
+        reply = _reply_of(whole, sentences, cite)
+        if reply is not None:
+            # a reply read whole takes the place of the sentences of it quoted before
+            inside = [
+                o for o in out if o.citation == reply.citation and overlaps(o.span, reply.span)
+            ]
+            kept = [o for o in out if o not in inside]
+            grown = sum(len(o.text) for o in kept) + len(reply.text)
+            if all(reply.span[0] <= o.span[0] and o.span[1] <= reply.span[1] for o in inside) and (
+                not kept or grown <= MAX_ANSWER_CHARS
+            ):
+                at = out.index(inside[0]) if inside else len(out)
+                out = [*kept[:at], reply, *kept[at:]]
+                length = grown
+                continue
         if out and length + len(whole.text) > MAX_ANSWER_CHARS:
             whole = _sentence_of(s, sentences, cite, titled=titled, joined=False)
         if any(o.citation == whole.citation and overlaps(o.span, whole.span) for o in out):
@@ -99,6 +117,36 @@ def _sentence_of(
         return s
     span = (own[first].span[0], own[last].span[1])
     return replace(s, text=citation.text[span[0] : span[1]], span=span, role=own[first].role)
+
+
+def _reply_of(
+    s: ScoredSentence, sentences: Sequence[ScoredSentence], citation: Citation | None
+) -> ScoredSentence | None:
+    """The whole reply that ``s`` opens, in a question-and-answer text (答：高温津贴不计入最低
+    工资标准。用人单位支付的工资扣除高温津贴后，不得低于…): its sentences up to the next
+    question, heading or line, when they come to at most MAX_REPLY_CHARS; None when ``s``
+    opens no reply, or it is longer."""
+    if citation is None or not s.text.lstrip().startswith(_REPLY):
+        return None
+    own = sorted((x for x in sentences if x.citation == s.citation), key=lambda x: x.span)
+    end = s.span[1]
+    for x in own:
+        if x.span[0] < end:
+            continue
+        gap = citation.text[end : x.span[0]]
+        if (
+            gap.strip()
+            or "\n" in gap
+            or x.role != "body"
+            or x.text.lstrip().startswith(_REPLY)
+            or x.text.rstrip().endswith(("？", "?"))
+        ):
+            break
+        end = x.span[1]
+    if end == s.span[1] or end - s.span[0] > MAX_REPLY_CHARS:
+        return None
+    span = (s.span[0], end)
+    return replace(s, text=citation.text[span[0] : span[1]], span=span)
 
 
 def _joins(before: ScoredSentence, after: ScoredSentence, text: str) -> bool:

@@ -316,3 +316,34 @@ def test_quotes_that_go_straight_on_read_in_the_texts_order_under_their_title() 
     by_n[2] = replace(citation(2, 0.8), text=long.text)
     crowded = completed([long, apply], [*sentences, long], by_n, titled=True)
     assert crowded[1].text == "（一）个人申领。劳动者在取得证书之日起12个月内提交申请；"
+
+
+def test_a_reply_of_a_question_and_answer_text_is_quoted_whole() -> None:
+    """答：高温津贴不计入最低工资标准。 opens a reply of two sentences, and the second says what
+    the first means for the wage: the reply is quoted whole, in the place of a sentence of it
+    quoted before; a reply longer than MAX_REPLY_CHARS keeps its sentence."""
+    text = (
+        "问：高温津贴能不能算在最低工资里？ 答：高温津贴不计入最低工资标准。"
+        "用人单位支付的工资扣除高温津贴后，不得低于本市最低工资标准。 问：什么时候发？ 答：与工资同时发放。"
+    )
+    spans = answer_sentences(text)
+    sentences = [
+        ScoredSentence(1, text[a:b], 0.1, role=role_of(text[a:b]), span=(a, b)) for a, b in spans
+    ]
+    at = {s.text: s for s in sentences}
+    opens = at["答：高温津贴不计入最低工资标准。"]
+    goes_on = at["用人单位支付的工资扣除高温津贴后，不得低于本市最低工资标准。"]
+    by_n = {1: replace(citation(1, 0.9), text=text)}
+    whole = "答：高温津贴不计入最低工资标准。用人单位支付的工资扣除高温津贴后，不得低于本市最低工资标准。"
+    assert [q.text for q in completed([opens], sentences, by_n)] == [whole]
+    assert [q.text for q in completed([goes_on, opens], sentences, by_n)] == [whole]
+    long = text.replace("不得低于", "不得低于" + "本" * 200)
+    by_n[1] = replace(citation(1, 0.9), text=long)
+    longer = [
+        ScoredSentence(1, long[a:b], 0.1, role=role_of(long[a:b]), span=(a, b))
+        for a, b in answer_sentences(long)
+    ]
+    first = next(s for s in longer if s.text.startswith("答：高温"))
+    assert [q.text for q in completed([first], longer, by_n)] == [
+        "答：高温津贴不计入最低工资标准。"
+    ]
