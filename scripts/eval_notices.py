@@ -1,10 +1,10 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--set notices|siblings|round3|…|round13] [--split held-out|fitting|all]
+    python scripts/eval_notices.py [--set notices|siblings|round3|…|round14] [--split held-out|fitting|all]
 
 Indexes every set's notices as one collection into ``.cache/eval/notices`` (the sixteen of
-``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round13/``: the
+``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round14/``: the
 same topics issued by other places, as a user's pile holds them) and asks each question of the
 chosen set and half. For each question kind it reports how often the answer holds at least one
 gold sentence, holds the whole gold answer, quotes only framing parts (title, dateline,
@@ -43,7 +43,7 @@ QUESTION_SETS = {
     "round4": NOTICES / "round4", "round5": NOTICES / "round5", "round6": NOTICES / "round6",
     "round7": NOTICES / "round7", "round8": NOTICES / "round8", "round9": NOTICES / "round9",
     "round10": NOTICES / "round10", "round11": NOTICES / "round11", "round12": NOTICES / "round12",
-    "round13": NOTICES / "round13",
+    "round13": NOTICES / "round13", "round14": NOTICES / "round14",
 }  # fmt: skip
 _MARKER = re.compile(r"\[\d+\]")
 

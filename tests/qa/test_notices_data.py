@@ -23,6 +23,7 @@ SETS = {
     "round11": NOTICES / "round11",
     "round12": NOTICES / "round12",
     "round13": NOTICES / "round13",
+    "round14": NOTICES / "round14",
 }
 
 
@@ -49,7 +50,7 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for folder in SETS.values() for p in (folder / "docs").glob("*.txt")]
-    assert len(names) == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16
+    assert len(names) == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16
     assert len(set(names)) == len(names)
 
 
