@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05.1"
+ROLES_RULES = "2026-12-05.2"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
@@ -292,7 +292,7 @@ _GAP = re.compile(
     # (…的通知邡住建發〔2025〕27號), and the addressee line on the number (…27號各鄉鎮人民政府，)
     r"|(?<=通知|方案|意见|意見|办法|辦法|细则|細則|措施|决定|決定|公告|通告)"
     r"(?=[^\s，,。；;：:》）)（(]{1,10}[〔［【]\s*\d{4}\s*[〕］】]\s*\d{1,4}\s*[号號])"
-    r"|(?<=[号號])(?=各[^。，,\s]{1,30}?(?:人民政府|部门|部門|单位|單位|机关|機關))"
+    r"|(?<=[号號])(?=各[^。，,\s]{1,30}?(?:人民政府|部门|部門|单位|單位|机关|機關|局|委|厅|廳|学校|學校))"
 )
 _OPENS_PART = re.compile(
     rf"{_STARTS_ITEM.pattern}|[{_NUM}]+、|第[{_NUM}\d]+[章节節条條]|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"

@@ -76,6 +76,12 @@ def test_a_notice_run_together_with_no_separator_is_cut_into_its_parts_too() -> 
         ("为消除窨井盖安全隐患，结合本县实际，现就有关事项通知如下：", "preamble"),
     ]
     assert parts[-1] == "按照《青溪县窨井盖管理办法》（青政发〔2024〕3号）执行。"
+    # an addressee line of offices (各区教育局，…) is cut from the number as well
+    plan = "青溪市校服管理实施方案青教发〔2025〕41号各区教育局，市直各学校：为规范校服管理，现制定本方案如下："
+    assert [plan[a:b] for a, b in answer_sentences(plan)][1:3] == [
+        "青教发〔2025〕41号",
+        "各区教育局，市直各学校：",
+    ]
 
 
 def test_an_item_glued_on_its_heading_stands_apart_and_only_there() -> None:
