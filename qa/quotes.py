@@ -79,13 +79,16 @@ def _in_reading_order(
             if i != j and a.span[1] <= b.span[0] and not gap.strip() and "\n" not in gap:
                 after[j] = i
     out: list[ScoredSentence] = []
+    placed: set[int] = set()
     for i, s in enumerate(chosen):
         if i in after:
             continue
         out.append(s)
+        placed.add(i)
         follows = next((j for j, k in after.items() if k == i), None)
-        while follows is not None:
+        while follows is not None and follows not in placed:
             out.append(chosen[follows])
+            placed.add(follows)
             follows = next((j for j, k in after.items() if k == follows), None)
     return out if len(out) == len(chosen) else list(chosen)
 
