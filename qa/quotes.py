@@ -72,11 +72,13 @@ def _in_reading_order(
     after: dict[int, int] = {}
     for i, a in enumerate(chosen):
         cite = by_n.get(a.citation)
-        if cite is None:
+        if cite is None or a.span[1] <= a.span[0]:  # no place in its passage: left as it is
             continue
         for j, b in enumerate(chosen):
-            gap = cite.text[a.span[1] : b.span[0]] if b.citation == a.citation else "\n"
-            if i != j and a.span[1] <= b.span[0] and not gap.strip() and "\n" not in gap:
+            if i == j or b.citation != a.citation or b.span[1] <= b.span[0]:
+                continue
+            gap = cite.text[a.span[1] : b.span[0]]
+            if a.span[1] <= b.span[0] and not gap.strip() and "\n" not in gap:
                 after[j] = i
     out: list[ScoredSentence] = []
     placed: set[int] = set()
