@@ -289,7 +289,9 @@ _GAP = re.compile(
     rf"|(?:(?<=[）)》\]】])|(?<=通知|方案|意见|意見|办法|辦法))(?={_PREAMBLE_FORMULA.pattern[1:]})"
     rf"|(?<=[{CJK}])(?P<glued>)(?={_STARTS_ITEM.pattern})"
     # a page run together with no separator at all: the document number glued on its title
-    # (…的通知邡住建發〔2025〕27號), and the addressee line on the number (…27號各鄉鎮人民政府，)
+    # (…的通知邡住建發〔2025〕27號), and the addressee line on the number (…27號各鄉鎮人民政府，);
+    # narrower than _DOC_NUMBER and _ADDRESSEE, which read a part already cut: a number cited
+    # in the body (…办法》（青政发〔2024〕3号）) and 各 opening a body clause (各项指标) stay put
     r"|(?<=通知|方案|意见|意見|办法|辦法|细则|細則|措施|决定|決定|公告|通告)"
     r"(?=[^\s，,。；;：:》）)（(]{1,10}[〔［【]\s*\d{4}\s*[〕］】]\s*\d{1,4}\s*[号號])"
     r"|(?<=[号號])(?=各[^。，,\s]{1,30}?(?:人民政府|部门|部門|单位|單位|机关|機關|局|委|厅|廳|学校|學校))"

@@ -261,11 +261,11 @@ def answered_below(own: Sequence[ScoredSentence], at: int, text: str) -> bool:
     """``own[at]`` is a question the text answers below it: a reporter's at a press conference
     ("记者：请问这次征收补偿有哪些具体措施？" and the official's reply on the next line), a
     question-and-answer text's without a 问： marker, or one of two a line asks (记者：餐馆的餐厨
-    垃圾什么时候来收？要不要收费？) (``reply_at``)."""
-    return reply_at(own, at, text) is not None
+    垃圾什么时候来收？要不要收费？) (``_reply_at``)."""
+    return _reply_at(own, at, text) is not None
 
 
-def reply_at(own: Sequence[ScoredSentence], at: int, text: str) -> int | None:
+def _reply_at(own: Sequence[ScoredSentence], at: int, text: str) -> int | None:
     """Where the reply to the question ``own[at]`` starts: the first sentence on the next line,
     past the questions its line goes on to ask; None when ``own[at]`` is no question or the
     text does not answer it there."""
@@ -286,9 +286,9 @@ def _answer_below(
     own: Sequence[ScoredSentence], at: int, text: str, allowed: frozenset[str]
 ) -> Description | None:
     """The question ``own[at]`` (with the questions its line goes on to ask) and the paragraph
-    that answers it below (``reply_at``), until that paragraph ends, the next question or
+    that answers it below (``_reply_at``), until that paragraph ends, the next question or
     heading, or the budget."""
-    first = reply_at(own, at, text)
+    first = _reply_at(own, at, text)
     if first is None:
         return None
     chosen = list(own[at:first])
