@@ -9,7 +9,10 @@ cover more than half of its characters (0.55), in any order ("全面排查隐患
 查"; "补贴范围和标准" in "对哪些产品给予补贴，标准是怎样的"). A heading that shares only its generic word ("三、保障措施" against "采取了哪些主要措施")
 is not named. When no heading is named so, a question that asks for a guide's kind of
 section (需要准备哪些材料, 要什么条件) names the one heading of that kind ("六、申请材料"), if the
-passages hold only one. Measured on the fitting notices (data/notices), a heading was
+passages hold only one at the upper level of those of the kind (a section, "三、支持政策", over an
+item of another, "（三）金融支持"); the kind is read with its near-synonyms, as guides name a
+section either way (项目 and 内容, 材料 and 资料, 条件 and 资格, 流程 and 程序, 扶持 and 支持).
+Measured on the fitting notices (data/notices), a heading was
 named for 8 of 17 description and list questions, every time the gold answer's own; jieba's
 words named the same headings but cost a second to load at a process's first question.
 Characters are compared on the search form (Simplified, lower case), so either script
@@ -33,8 +36,18 @@ COVERED = 0.55  # the share of a heading's characters the question's pieces must
 # heading, not one named so
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
-    r"(材料|条件|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|目标|步骤)"
+    r"(材料|资料|条件|资格|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
+    r"|扶持|支持)"
 )
+# the words a guide names a section of the kind by, either of which a question may ask for;
+# added after the notice sets had been read (x02-q1 and h04-q1 answered whole, no other answer
+# of the sets, nor of the public held-out parts, changed)
+_ALIKE = {
+    "项目": ("项目", "内容"), "内容": ("内容", "项目"), "材料": ("材料", "资料"),
+    "资料": ("资料", "材料"), "条件": ("条件", "资格"), "资格": ("资格", "条件"),
+    "流程": ("流程", "程序"), "程序": ("程序", "流程"), "扶持": ("扶持", "支持"),
+    "支持": ("支持", "扶持"),
+}  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
 # (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
 _ASKED_HOW_GIVEN = re.compile(
@@ -132,8 +145,11 @@ def named_headings(
         # asks for 二、规范登记保管, not 一、明确接收单位)
         if share >= COVERED:
             found.append(((share, _last_named(part, form), -s.citation), s))
-        if asked is not None and asked in part:
+        if asked is not None and any(a in part for a in _ALIKE.get(asked, (asked,))):
             by_part.append(s)
+    if by_part:  # of the sections of the kind, those of the upper level
+        upper = min(level(s.text) for s in by_part)
+        by_part = [s for s in by_part if level(s.text) == upper]
     if not found and len({named_part(s) for s in by_part}) == 1:
         return by_part[:1]
     # a stable sort: of two named alike, the first in the passages

@@ -563,6 +563,18 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     named = named_heading("野生动物造成的损失如何给予补偿？", paid, top=3)
     assert named is not None and named.text == "二、补偿标准"
     assert named_heading("野生动物造成的损失怎么申请？", paid, top=3) is None
+    # a kind is named by its near-synonym too (扶持 of 支持政策, 项目 of 检查内容), and of the
+    # parts of its kind, a section rather than an item of another section
+    aid = scored(
+        "二、重点任务\n（一）摸清底数。\n三、支持政策\n（一）改造补助。按投资额的15%补助。"
+        "\n（二）金融支持。给予贴息。\n四、保障措施\n加强领导。",
+        {},
+    )
+    named = named_heading("对改造项目给予哪些资金扶持？", aid, top=3)
+    assert named is not None and named.text == "三、支持政策"
+    checks = scored("一、筛查对象\n本区妇女。\n二、检查内容\n妇科检查。\n三、组织实施\n预约。", {})
+    named = named_heading("免费筛查包括哪些项目？", checks, top=3)
+    assert named is not None and named.text == "二、检查内容"
 
 
 def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:
