@@ -6,8 +6,11 @@ A heading (or a short item that heads deeper ones, "（一）稳妥推进清洁�
 last clause, "…提交申请，申请材料精简为：") is named when the
 question holds it whole, or when two or more two-character pieces it shares with the question
 cover more than half of its characters (0.55), in any order ("全面排查隐患" in "怎么开展防汛隐患排
-查"; "补贴范围和标准" in "对哪些产品给予补贴，标准是怎样的"). A heading that shares only its generic word ("三、保障措施" against "采取了哪些主要措施")
-is not named. When no heading is named so, a question that asks for a guide's kind of
+查"; "补贴范围和标准" in "对哪些产品给予补贴，标准是怎样的"); a heading of two clauses, as a
+work report's ("（三）着力增进民生福祉，办好群众身边实事。"), also when its first clause, what the
+section is about, is covered so by six characters or more ("在增进民生福祉方面有哪些安排"; a
+later clause says how, and is not what a question names). A heading that shares only its
+generic word ("三、保障措施" against "采取了哪些主要措施") is not named. When no heading is named so, a question that asks for a guide's kind of
 section (需要准备哪些材料, 要什么条件) names the one heading of that kind ("六、申请材料"), if the
 passages hold only one at the upper level of those of the kind (a section, "三、支持政策", over an
 item of another, "（三）金融支持"); the kind is read with its near-synonyms, as guides name a
@@ -31,6 +34,7 @@ from qa.cite import ScoredSentence
 from qa.describe import LOWEST, level, topic_of, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
+CLAUSE_COVERED = 6  # the characters of a heading's first clause that name it (``_share``)
 # what a guide's or a plan's sections are named by, asked for as such (需要准备哪些材料, 有什么条件,
 # 要达到哪些目标: 一、工作目标); 措施 is not one of them: a notice's measures stand under every
 # heading, not one named so
@@ -139,7 +143,7 @@ def named_headings(
         if not heads(s, after if after is not None and after.citation == s.citation else None):
             continue
         part = named_part(s)
-        share = coverage(part, form)
+        share = _share(part, form)
         # of two headings named as much, the one named later in the question: a question says
         # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？
         # asks for 二、规范登记保管, not 一、明确接收单位)
@@ -154,6 +158,19 @@ def named_headings(
         return by_part[:1]
     # a stable sort: of two named alike, the first in the passages
     return [s for _, s in sorted(found, key=lambda f: f[0], reverse=True)]
+
+
+def _share(part: str, question: str) -> float:
+    """How much ``question`` names the heading ``part``: its ``coverage``, or that of its first
+    clause when it has several ("着力增进民生福祉，办好群众身边实事": what a work report's section
+    is about, then how) and CLAUSE_COVERED characters or more of that clause are covered."""
+    share = coverage(part, question)
+    clauses = _CLAUSE.split(part)
+    if len(clauses) > 1:
+        first = coverage(clauses[0], question)
+        if first * len(clauses[0]) >= CLAUSE_COVERED:
+            share = max(share, first)
+    return share
 
 
 def _last_named(heading: str, question: str) -> int:

@@ -575,6 +575,19 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     checks = scored("一、筛查对象\n本区妇女。\n二、检查内容\n妇科检查。\n三、组织实施\n预约。", {})
     named = named_heading("免费筛查包括哪些项目？", checks, top=3)
     assert named is not None and named.text == "二、检查内容"
+    # a work report's heading of two clauses is named by its first, what its section is about
+    report = scored(
+        "（二）着力推进乡村振兴，建设宜居宜业和美乡村。一是完成户厕改造。"
+        "（三）着力增进民生福祉，办好群众身边实事。一是启动长期护理保险试点。",
+        {},
+    )
+    named = named_heading("全县2025年在增进民生福祉方面有哪些安排？", report, top=3)
+    assert named is not None and named.text == "（三）着力增进民生福祉，办好群众身边实事。"
+    # not by a later clause, which says how, nor by a first that shares only a short word
+    rule = scored(
+        "一、参保范围\n（一）参加职工医保的人员，同步参加长期护理保险。\n二、待遇\n按月支付。", {}
+    )
+    assert named_heading("长期护理保险按什么标准支付？", rule, top=3) is None
 
 
 def test_a_question_the_text_answers_on_its_next_line_is_answered_by_that_line() -> None:
