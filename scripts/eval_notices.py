@@ -1,12 +1,15 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--set notices|siblings|round3|…|round14] [--split held-out|fitting|all]
+    python scripts/eval_notices.py [--set notices|siblings|round3|…|round15|seeds]
+        [--split held-out|fitting|all]
 
 Indexes every set's notices as one collection into ``.cache/eval/notices`` (the sixteen of
-``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round14/``: the
-same topics issued by other places, as a user's pile holds them) and asks each question of the
-chosen set and half. For each question kind it reports how often the answer holds at least one
+``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round15/``: the
+same topics issued by other places, as a user's pile holds them), with the five real documents
+of ``../shared/corpus/seeds`` that the ``seeds`` set asks about (long articles and a work
+report; the sample corpus, so that set is for measuring only, its answers never read for
+rules), and asks each question of the chosen set and half. For each question kind it reports how often the answer holds at least one
 gold sentence, holds the whole gold answer, quotes only framing parts (title, dateline,
 addressee, preamble, contact, closing), abstains, and cites the right notice first. Writes
 ``results/eval_notices.md`` and ``.json`` (``results/eval_notices_siblings.*`` for ``--set
@@ -43,8 +46,12 @@ QUESTION_SETS = {
     "round4": NOTICES / "round4", "round5": NOTICES / "round5", "round6": NOTICES / "round6",
     "round7": NOTICES / "round7", "round8": NOTICES / "round8", "round9": NOTICES / "round9",
     "round10": NOTICES / "round10", "round11": NOTICES / "round11", "round12": NOTICES / "round12",
-    "round13": NOTICES / "round13", "round14": NOTICES / "round14",
+    "round13": NOTICES / "round13", "round14": NOTICES / "round14", "round15": NOTICES / "round15",
+    "seeds": NOTICES / "seeds",
 }  # fmt: skip
+# where a set's documents are, when not in its docs/ folder: the seeds set asks of the real
+# documents of ../shared/corpus/seeds, which stay where they are
+DOCS = {"seeds": ROOT.parent / "shared" / "corpus" / "seeds"}
 _MARKER = re.compile(r"\[\d+\]")
 
 
@@ -71,7 +78,7 @@ def main() -> None:
     suffix = "" if args.set == "notices" else f"_{args.set}"
     out = args.out or ROOT / "results" / f"eval_notices{suffix}.md"
 
-    docs = [d / "docs" for d in QUESTION_SETS.values()]
+    docs = [DOCS.get(name, path / "docs") for name, path in QUESTION_SETS.items()]
     ingest(docs, args.index, load_embedder(), cross=UseEmbedder())
     indexed = sum(len(list(d.glob("*.txt"))) for d in docs)
     questions = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
