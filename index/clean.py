@@ -265,6 +265,12 @@ def strip_pinyin_glosses(mt: MappedText) -> None:
         mt.sub(_GLOSS, "")
 
 
+def without_glosses(text: str) -> str:
+    """``text`` without per-character pinyin glosses, as ``clean`` leaves a glossed document
+    (a quotation of the raw file compared with what citeqa quotes)."""
+    return _GLOSS.sub("", text)
+
+
 def join_spaced_characters(mt: MappedText) -> None:
     """``政 府 工 作 报 告`` -> ``政府工作报告``; ``1　038`` -> ``1038``; ``28 万亩`` -> ``28万亩``;
     ``（三） 加快`` -> ``（三）加快``."""

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from index.clean import without_glosses  # noqa: E402
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
 from index.normalise import search_form  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
@@ -56,8 +57,9 @@ _MARKER = re.compile(r"\[\d+\]")
 
 
 def plain(text: str) -> str:
-    """Text compared without markers, ellipses, whitespace or script."""
-    return "".join(search_form(_MARKER.sub("", text).replace("…", "")).split())
+    """Text compared without markers, ellipses, whitespace, script or pinyin glosses (a gold
+    copied from a glossed document, 產(chǎn)業, is compared as the index reads it, 產業)."""
+    return "".join(search_form(without_glosses(_MARKER.sub("", text)).replace("…", "")).split())
 
 
 def framing_only(answer: str) -> bool:

@@ -25,6 +25,13 @@ def test_pinyin_glosses_are_stripped_and_characters_kept() -> None:
     assert result.to_original(2, 5) == (2, 11)  # 推動傳 spans the gloss of 動 in the original
 
 
+def test_a_quotation_of_a_glossed_file_reads_as_the_index_does() -> None:
+    from index.clean import without_glosses
+
+    assert without_glosses("推動(dòng)傳統(tǒng)產業") == "推動傳統產業"
+    assert without_glosses("统计公报(2021)和年鉴（上）") == "统计公报(2021)和年鉴（上）"
+
+
 def test_parentheses_in_unglossed_text_are_kept() -> None:
     line = "数据来源于统计公报(2021)和年鉴(ai)。"
     assert clean(line).text == line
