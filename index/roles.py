@@ -36,7 +36,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05.2"
+ROLES_RULES = "2026-12-05.3"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
@@ -45,6 +45,7 @@ _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[
 _ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公廳|局|厅|廳|部|中心|院|委|办|辦|处|處|署|会|會|公司|银行|銀行|协会|協會)"
 _DOC_NUMBER = r"\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*号|\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*號"
 
+_BYLINE = rf"——\s*{_DATE}\s*在[^。！？!?]{{2,40}}(?:会议|會議)上"
 _CONTACT = re.compile(
     r"^(?:联系人|聯繫人|聯絡人|联系电话|聯繫電話|聯絡電話|咨询电话|諮詢電話|咨詢電話|联系方式|聯繫方式|"
     r"聯絡方式|电话|電話|传真|傳真|电子邮箱|電子郵箱|邮箱|郵箱|e-?mail|地址|邮编|郵編|邮政编码|郵政編碼|"
@@ -61,10 +62,16 @@ _DATELINE = re.compile(
     rf"|^[^。，,；;：:]{{2,40}}{_ISSUER}\s*[（(]?\s*{_DATE}\s*[）)]?$"
     rf"|^(?:{_DOC_NUMBER})$"
     rf"|^[^\s。，,；;：:、（(]{{2,20}}(?:人民政府|办公室|辦公室|办公厅|辦公廳|委员会|委員會|局|厅|廳|委|办|辦)$"
+    # a work report's byline: where and when it was given (——2025年1月9日在…会议上), and by whom
+    rf"|^{_BYLINE}$"
+    r"|^(?:[^\s\u3000。，,：:]{2,16}?政府)?(?:代理|代)?(?:[省市县縣区區州][长長]|主席|主任)"
+    r"[\s\u3000]*[^\s\u3000。，,]{2,4}$"
 )
 _ADDRESSEE = re.compile(
     r"^各[^。！？!?]{1,80}(?:政府|部门|部門|单位|單位|机构|機構|委|局|厅|廳|办|辦|学校|學校|企业|企業|"
     r"医院|醫院|街道|乡镇|鄉鎮|镇|鎮|县|縣|区|區|市)[^。！？!?]{0,20}[：:]$"
+    # a report's or a speech's salutation (各位代表：)
+    r"|^各位(?:代表|委员|委員|同志|来宾|來賓)[^。！？!?]{0,20}[：:]$"
 )
 _PREAMBLE_START = re.compile(r"^(?:为了?|根据|按照|依据|依照|遵照|經|经|為了?|根據|按照|依據)")
 _PREAMBLE_SIGN = re.compile(
@@ -295,6 +302,8 @@ _GAP = re.compile(
     r"|(?<=通知|方案|意见|意見|办法|辦法|细则|細則|措施|决定|決定|公告|通告)"
     r"(?=[^\s，,。；;：:》）)（(]{1,10}[〔［【]\s*\d{4}\s*[〕］】]\s*\d{1,4}\s*[号號])"
     r"|(?<=[号號])(?=各[^。，,\s]{1,30}?(?:人民政府|部门|部門|单位|單位|机关|機關|局|委|厅|廳|学校|學校))"
+    # a work report's byline, after its title and before what follows it
+    rf"|[ \t\u3000]*(?={_BYLINE})|(?<=会议上|會議上)(?=[^\s，,。；;：:])"
 )
 _OPENS_PART = re.compile(
     rf"{_STARTS_ITEM.pattern}|[{_NUM}]+、|第[{_NUM}\d]+[章节節条條]|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
@@ -315,9 +324,11 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if comma and not _STARTS_ITEM.match(text, gap.end(), end):
                 continue  # a comma ends a part only before the next item
             item = bool(_STARTS_ITEM.match(text, gap.end(), end))
-            if gap.start() == gap.end() and text[gap.end()].isdigit() and not item:
-                continue  # a label's value (联系电话：0571-…) stays with its label
             left = text[at : gap.start()].strip()
+            after_byline = left.endswith(("会议上", "會議上"))
+            zero = gap.start() == gap.end()
+            if zero and text[gap.end()].isdigit() and not item and not after_byline:
+                continue  # a label's value (联系电话：0571-…) stays with its label
             spaced = gap.end() > gap.start() and text[gap.start()].isspace()
             if spaced and _UNMARKED_HEADING.match(left):  # 工作成效 蓀坂區零工市場建設經驗被…
                 out.extend(_trimmed(text, at, gap.start()))
@@ -330,12 +341,18 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             if text[gap.start() - 1] in "：:" and len(left) <= 3:
                 continue  # a one-word label (答：, 注：) stays with what it labels
             opens = bool(_OPENS_PART.match(text, gap.end(), end))
-            if text[gap.start() - 1] in "：:" and not opens and len(left) < _MIN_LEAD:
+            if (
+                text[gap.start() - 1] in "：:"
+                and not opens
+                and len(left) < _MIN_LEAD
+                and not _ADDRESSEE.match(left)
+            ):
                 continue  # a label's colon (联系人：, 地址：) does not end its part
             if _HEADING.fullmatch(left) or _ITEM.fullmatch(left):
                 continue  # a bare marker (第十三条, 第四章) goes with what it marks
             role = role_of(left)
-            if text[gap.end()].isdigit() and not item and role != "heading":
+            byline = role == "dateline" and after_byline
+            if text[gap.end()].isdigit() and not item and role != "heading" and not byline:
                 continue  # a figure goes on its part (…办公室 2024年3月10日), after a heading not
             if role == "title" and at > 0 and "关于" not in left and "關於" not in left:
                 # a title stands first, names what it is about (关于…的通知), or heads the

@@ -57,6 +57,8 @@ _ALIKE = {
 _ASKED_HOW_GIVEN = re.compile(
     r"(?:如何|怎么|怎样)(?:给予|给|进行|来)?(?:补偿|补贴|补助|赔偿|奖励|救助)"
 )
+# what a measure consists of (资金支持包括哪几项？): the section of its content (二、扶持内容)
+_ASKED_CONTENT = re.compile(r"(?:包括|包含)(?:哪些|哪几[个项类种条]?|什么)(?:内容)?[?？]*$")
 # the kind of thing a question asks for by name (主要整治哪些问题, 分哪几个阶段): the two
 # characters after its asking word
 _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
@@ -135,7 +137,15 @@ def named_headings(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
     )
     found_part = _ASKED_PART.search(form)
-    asked = found_part.group(1) if found_part else "标准" if _ASKED_HOW_GIVEN.search(form) else None
+    asked = (
+        found_part.group(1)
+        if found_part
+        else "标准"
+        if _ASKED_HOW_GIVEN.search(form)
+        else "内容"
+        if _ASKED_CONTENT.search(form)
+        else None
+    )
     by_part: list[ScoredSentence] = []
     found: list[tuple[tuple[float, int, int], ScoredSentence]] = []
     for i, s in enumerate(ordered):

@@ -178,6 +178,31 @@ def test_roles_of_single_sentences(text: str, role: str) -> None:
     assert role_of(text) == role
 
 
+def test_a_work_reports_byline_and_salutation_are_framing() -> None:
+    """A work report as published: its title, where and when it was given and by whom, the
+    salutation and the preamble, on one line; then its first section."""
+    text = (
+        "邶岫县2025年政府工作报告（摘录） ——2025年1月9日在邶岫县第十八届人民代表大会第四次会议上"
+        "\u3000县长\u3000郑国华 各位代表：为完成全年目标任务，现将2025年政府重点工作报告如下："
+        " （一）壮大特色农业，促进农民增收。一是扶持中华蜜蜂养殖；"
+    )
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    assert list(zip(parts, passage_roles(text, opens_document=True), strict=True)) == [
+        ("邶岫县2025年政府工作报告（摘录）", "title"),
+        ("——2025年1月9日在邶岫县第十八届人民代表大会第四次会议上", "dateline"),
+        ("县长\u3000郑国华", "dateline"),
+        ("各位代表：", "addressee"),
+        ("为完成全年目标任务，现将2025年政府重点工作报告如下：", "preamble"),
+        ("（一）壮大特色农业，促进农民增收。", "item"),
+        ("一是扶持中华蜜蜂养殖；", "item"),
+    ]
+    # run together with what follows it, the byline still stands apart
+    glued = "栒嶷县2025年政府工作报告（摘录） ——2025年1月8日在栒嶷县人民代表大会会议上2025年是收官之年。"
+    parts = [glued[a:b] for a, b in answer_sentences(glued)]
+    assert parts[1:] == ["——2025年1月8日在栒嶷县人民代表大会会议上", "2025年是收官之年。"]
+    assert role_of("鄣瀍区人民政府代理区长\u3000岑嘉禾") == "dateline"
+
+
 def test_stray_spaces_and_colons_in_prose_do_not_cut_sentences() -> None:
     text = "在罗洛 大军到来之前，他们入选了职业碗：托马斯·戴维斯和另一人。"
     assert answer_sentences(text) == [(0, len(text))]

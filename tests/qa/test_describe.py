@@ -575,6 +575,12 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     checks = scored("一、筛查对象\n本区妇女。\n二、检查内容\n妇科检查。\n三、组织实施\n预约。", {})
     named = named_heading("免费筛查包括哪些项目？", checks, top=3)
     assert named is not None and named.text == "二、检查内容"
+    # what a measure consists of asks for its content's section
+    kinds = scored(
+        "一、扶持对象\n养蜂户。\n二、扶持内容\n（一）蜂群补贴。\n三、工作要求\n严格审核。", {}
+    )
+    named = named_heading("给养蜂户的资金支持包括哪几项？", kinds, top=3)
+    assert named is not None and named.text == "二、扶持内容"
     # a work report's heading of two clauses is named by its first, what its section is about
     report = scored(
         "（二）着力推进乡村振兴，建设宜居宜业和美乡村。一是完成户厕改造。"
@@ -700,16 +706,20 @@ def test_the_items_of_the_kind_a_question_asks_for_are_found() -> None:
 
 
 def test_a_question_for_a_kind_of_item_is_answered_by_the_enumeration() -> None:
-    """分哪几个阶段 reads as a factoid question by its wording; the enumeration of stages
-    answers it, not the sentence that shares its words."""
+    """分哪几个阶段 asks which stages; the enumeration of stages answers it, not the sentence
+    that shares its words (as it does 分几个阶段, a factoid question by its wording)."""
     question = parse_query("楮圩县课后服务工作分哪几个阶段实施？")
-    assert question.kind == "factoid"
+    assert question.kind == "list"
     sentences = scored(PLAN, {"义务教育阶段": 0.9, "全面实施阶段": 0.3})
     answer = compose_answer(question, [citation(1, PLAN)], sentences, 0.9, answer_at=0.5)
     assert answer.question_type == "list"
     for stage in ("动员部署阶段", "各学校制定", "全面实施阶段", "总结评估阶段", "满意度测评"):
         assert stage in answer.text
     assert "义务教育阶段" not in answer.text and "保障措施" not in answer.text
+    factoid = parse_query("楮圩县课后服务工作分几个阶段实施？")
+    assert factoid.kind == "factoid"
+    answer = compose_answer(factoid, [citation(1, PLAN)], sentences, 0.9, answer_at=0.5)
+    assert answer.question_type == "list" and "总结评估阶段" in answer.text
 
 
 def answer_of(question: str, text: str, scores: dict[str, float]) -> str:

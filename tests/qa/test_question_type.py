@@ -34,6 +34,10 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("补贴标准分别是多少？", "zh", "list"),
         ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
         ("分几个步骤？", "zh", "factoid"),
+        # which ones, not how many; which days is when
+        ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
+        ("改造分为哪几个阶段？", "zh", "list"),
+        ("孩子上小学要哪几天去学校报名？", "zh", "factoid"),
         ("无障碍环境建设行动计划的工作目标是什么？", "zh", "description"),
         ("这部电影的主题曲是什么歌？", "zh", "factoid"),
         ("丙烯颜料有毒吗？", "zh", "yes_no"),
