@@ -21,6 +21,7 @@ from qa.describe import (
     level,
     unmarked,
 )
+from qa.goals import asks_goals, under_goals
 from qa.headings import items_of_kind, named_headings
 from qa.places import elsewhere
 from qa.query import Query
@@ -109,6 +110,10 @@ def compose_answer(
     # question asks for what it holds (or nothing else is there)
     allowed = framing_asked(query.text)
     pool = [s for s in pool if s.role not in FRAMING or s.role in allowed] or pool
+    if (query.kind in DESCRIBED or asks) and not asks_goals(query.text):
+        # a how or a resident's question: a plan's goals go after its measures (qa/goals.py)
+        goals = under_goals(sentences)
+        pool = sorted(pool, key=lambda s: (s.citation, s.span) in goals)
     joiner = " " if query.script == "none" else ""
     by_n = {c.n: c for c in citations}
     block = None
