@@ -25,6 +25,7 @@ SETS = {
     "round13": NOTICES / "round13",
     "round14": NOTICES / "round14",
     "round15": NOTICES / "round15",
+    "round16": NOTICES / "round16",
     "seeds": NOTICES / "seeds",
 }
 # the seeds set asks of the real documents of ../shared/corpus/seeds, where they stay
@@ -55,7 +56,8 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for n, f in SETS.items() for p in DOCS.get(n, f / "docs").glob("*.txt")]
     assert (
-        len(names) == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 5
+        len(names)
+        == 16 + 24 + 18 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 16 + 5
     )
     assert len(set(names)) == len(names)
 
