@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 from index.clean import DOCUMENT_KINDS
 from index.folder import IndexStore
 from index.normalise import search_form
 from qa.cite import Citation, ScoredSentence
+from qa.reorder import put_after
 from qa.retrieve import Hit
 
 # Han characters as search form writes them: a rare character of a place's name may be
@@ -153,14 +153,4 @@ def by_place(
     """The citations with those of documents for another place than the one ``question``
     names (``elsewhere``) put after the others (each group in its order, scores kept),
     numbered again from 1, and the sentences renumbered with them."""
-    away = elsewhere(question, citations)
-    order = sorted(range(len(citations)), key=lambda i: (away[i], i))
-    if order == list(range(len(citations))):
-        return list(citations), list(sentences)
-    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
-    moved = [replace(citations[i], n=number[citations[i].n]) for i in order]
-    renumbered = [
-        replace(s, citation=number[s.citation]) for s in sentences if s.citation in number
-    ]
-    renumbered.sort(key=lambda s: s.citation)
-    return moved, renumbered
+    return put_after(citations, sentences, elsewhere(question, citations))

@@ -95,3 +95,20 @@ def in_order(
     moved = [replace(s, citation=number[s.citation]) for s in sentences if s.citation in number]
     moved.sort(key=lambda s: s.citation)  # stable: a passage's sentences keep their order
     return reordered, moved
+
+
+def put_after(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence], later: Sequence[bool]
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The citations that ``later`` marks put after the others (each group in its order,
+    scores kept), numbered again from 1, and the sentences renumbered with them."""
+    order = sorted(range(len(citations)), key=lambda i: (later[i], i))
+    if order == list(range(len(citations))):
+        return list(citations), list(sentences)
+    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
+    moved = [replace(citations[i], n=number[citations[i].n]) for i in order]
+    renumbered = [
+        replace(s, citation=number[s.citation]) for s in sentences if s.citation in number
+    ]
+    renumbered.sort(key=lambda s: s.citation)
+    return moved, renumbered

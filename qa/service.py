@@ -25,6 +25,7 @@ from qa.fitted import Fitted, load_fitted
 from qa.followup import Resolved, resolve
 from qa.headings import items_of_kind
 from qa.places import by_place, places_of, with_named_place
+from qa.plans import plans_first
 from qa.query import MAX_QUESTION_CHARS, Query, parse_query
 from qa.reader import Reader, shipped_reader
 from qa.reorder import ORDER_DEPTH, by_reader, by_sentences
@@ -206,6 +207,7 @@ class QAService:
             ),
         )
         citations, sentences = by_place(signals.query.text, citations, sentences)
+        citations, sentences = plans_first(signals.query.text, citations, sentences)
         citations, sentences = fold_repeats(citations, sentences)
         query = signals.query
         if query.kind in DESCRIBED or items_of_kind(query.text, sentences, ANSWER_FROM_TOP):
