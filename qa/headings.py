@@ -14,7 +14,8 @@ generic word ("三、保障措施" against "采取了哪些主要措施") is not
 section (需要准备哪些材料, 要什么条件) names the one heading of that kind ("六、申请材料"), if the
 passages hold only one at the upper level of those of the kind (a section, "三、支持政策", over an
 item of another, "（三）金融支持"); the kind is read with its near-synonyms, as guides name a
-section either way (项目 and 内容, 材料 and 资料, 条件 and 资格, 流程 and 程序, 扶持 and 支持).
+section either way (项目 and 内容, 材料 and 资料, 条件 and 资格, 流程 and 程序; 扶持, 支持, 补助,
+补贴, 奖补 and 奖励 of a section of support, 支持政策).
 Measured on the fitting notices (data/notices), a heading was
 named for 8 of 17 description and list questions, every time the gold answer's own; jieba's
 words named the same headings but cost a second to load at a process's first question.
@@ -41,16 +42,17 @@ CLAUSE_COVERED = 6  # the characters of a heading's first clause that name it (`
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
     r"(材料|资料|条件|资格|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
-    r"|扶持|支持)"
+    r"|扶持|支持|补助|补贴|奖补|奖励)"
 )
 # the words a guide names a section of the kind by, either of which a question may ask for;
-# added after the notice sets had been read (x02-q1 and h04-q1 answered whole, no other answer
-# of the sets, nor of the public held-out parts, changed)
+# added after the notice sets had been read (x02-q1, h04-q1 and, with the words of support,
+# round16's e14-q1 answered whole; no other answer of the sets, nor of the public held-out
+# parts, changed)
 _ALIKE = {
     "项目": ("项目", "内容"), "内容": ("内容", "项目"), "材料": ("材料", "资料"),
     "资料": ("资料", "材料"), "条件": ("条件", "资格"), "资格": ("资格", "条件"),
-    "流程": ("流程", "程序"), "程序": ("程序", "流程"), "扶持": ("扶持", "支持"),
-    "支持": ("支持", "扶持"),
+    "流程": ("流程", "程序"), "程序": ("程序", "流程"),
+    **dict.fromkeys(_SUPPORT := ("扶持", "支持", "补助", "补贴", "奖补", "奖励"), _SUPPORT),
 }  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
 # (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
