@@ -572,7 +572,7 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     )
     named = named_heading("对改造项目给予哪些资金扶持？", aid, top=3)
     assert named is not None and named.text == "三、支持政策"
-    named = named_heading("对改造项目有哪些资金补助和奖励？", aid, top=3)
+    named = named_heading("对这类项目有哪些资金补助和奖励？", aid, top=3)
     assert named is not None and named.text == "三、支持政策"
     checks = scored("一、筛查对象\n本区妇女。\n二、检查内容\n妇科检查。\n三、组织实施\n预约。", {})
     named = named_heading("免费筛查包括哪些项目？", checks, top=3)
