@@ -10,8 +10,9 @@ cover more than half of its characters (0.55), in any order ("全面排查隐患
 work report's ("（三）着力增进民生福祉，办好群众身边实事。"), also when its first clause, what the
 section is about, is covered so by six characters or more ("在增进民生福祉方面有哪些安排"; a
 later clause says how, and is not what a question names). A heading that shares only its
-generic word ("三、保障措施" against "采取了哪些主要措施") is not named. When no heading is named so, a question that asks for a guide's kind of
-section (需要准备哪些材料, 要什么条件) names the one heading of that kind ("六、申请材料"), if the
+generic word ("三、保障措施" against "采取了哪些主要措施") is not named. When no heading is named
+so, a question that asks for a guide's kind of section (需要准备哪些材料, 要什么条件; 包括哪几项
+asks for the content's) names the one heading of that kind ("六、申请材料"), if the
 passages hold only one at the upper level of those of the kind (a section, "三、支持政策", over an
 item of another, "（三）金融支持"); the kind is read with its near-synonyms, as guides name a
 section either way (项目 and 内容, 材料 and 资料, 条件 and 资格, 流程 and 程序; 扶持, 支持, 补助,
@@ -44,6 +45,7 @@ _ASKED_PART = re.compile(
     r"(材料|资料|条件|资格|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
     r"|扶持|支持|补助|补贴|奖补|奖励)"
 )
+_SUPPORT = ("扶持", "支持", "补助", "补贴", "奖补", "奖励")  # a section of support's words
 # the words a guide names a section of the kind by, either of which a question may ask for;
 # added after the notice sets had been read (x02-q1, h04-q1 and, with the words of support,
 # round16's e14-q1 answered whole; no other answer of the sets, nor of the public held-out
@@ -52,7 +54,7 @@ _ALIKE = {
     "项目": ("项目", "内容"), "内容": ("内容", "项目"), "材料": ("材料", "资料"),
     "资料": ("资料", "材料"), "条件": ("条件", "资格"), "资格": ("资格", "条件"),
     "流程": ("流程", "程序"), "程序": ("程序", "流程"),
-    **dict.fromkeys(_SUPPORT := ("扶持", "支持", "补助", "补贴", "奖补", "奖励"), _SUPPORT),
+    **dict.fromkeys(_SUPPORT, _SUPPORT),
 }  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
 # (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
@@ -138,16 +140,7 @@ def named_headings(
     ordered = sorted(
         (s for s in sentences if s.citation <= top), key=lambda s: (s.citation, s.span)
     )
-    found_part = _ASKED_PART.search(form)
-    asked = (
-        found_part.group(1)
-        if found_part
-        else "标准"
-        if _ASKED_HOW_GIVEN.search(form)
-        else "内容"
-        if _ASKED_CONTENT.search(form)
-        else None
-    )
+    asked = _asked_part(form)
     by_part: list[ScoredSentence] = []
     found: list[tuple[tuple[float, int, int], ScoredSentence]] = []
     for i, s in enumerate(ordered):
@@ -170,6 +163,18 @@ def named_headings(
         return by_part[:1]
     # a stable sort: of two named alike, the first in the passages
     return [s for _, s in sorted(found, key=lambda f: f[0], reverse=True)]
+
+
+def _asked_part(question: str) -> str | None:
+    """The kind of section ``question`` (in search form) asks for by name (哪些材料 → 材料), by
+    how a benefit is given (如何给予补偿 → 标准) or by what a measure consists of (包括哪几项 →
+    内容); None when it asks for none."""
+    found = _ASKED_PART.search(question)
+    if found:
+        return found.group(1)
+    if _ASKED_HOW_GIVEN.search(question):
+        return "标准"
+    return "内容" if _ASKED_CONTENT.search(question) else None
 
 
 def _share(part: str, question: str) -> float:

@@ -24,10 +24,9 @@ from index.normalise import search_form
 QuestionType = Literal["factoid", "description", "yes_no", "list"]
 
 # Chinese, matched on the search form (Simplified, lower case)
-# (哪几 asks which ones, not how many: 包括哪几项 is answered by the items; it was read as an
-# amount while it lost two gold sentences of round7's description questions, and is not since
-# the sections a question names were read (three whole answers more over the sets, one fewer
-# for 哪几天, which asks when: it stays an amount's question)
+# (哪几 asks which ones, not how many: 包括哪几项 is answered by its items. Read as a list it
+# once lost two gold sentences of round7's; with the sections a question names read since, it
+# gains three whole answers over the sets and loses none. 哪几天 asks when: an amount's question)
 _ZH_AMOUNT = re.compile(
     r"多少|(?<!哪)几[个年次位项种人天月岁]?|哪几[天日年月]|多[长久大高远重]|第几|哪一?年|何时|什么时候"
 )
