@@ -24,18 +24,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201d\u2026"
-NUM_ZH = "一二三四五六七八九十百零〇"
-
-# A pinyin syllable with at least one tone mark (neutral-tone syllables are too easily confused
-# with ordinary lowercase words to strip on their own, so they are stripped only in a document
-# that is already known to be glossed).
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN = rf"[a-zü{_TONED}]{{1,7}}"
-_GLOSS = re.compile(rf"(?<=[{CJK}])[(（]{_PINYIN}[)）]")
-_TONED_GLOSS = re.compile(rf"(?<=[{CJK}])[(（][a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*[)）]")
-_MIN_GLOSSES = 3
+from index.chars import CJK, CJK_PUNCT, NUM_ZH
+from index.glosses import GLOSS, is_glossed
 
 _BOILERPLATE_LINE = re.compile(
     r"^[ \t\u3000]*(?:"
@@ -260,15 +250,10 @@ def drop_running_headers(mt: MappedText) -> None:
 
 
 def strip_pinyin_glosses(mt: MappedText) -> None:
-    """``產(chǎn)業(yè)`` -> ``產業``, only in a document that carries several toned glosses."""
-    if len(_TONED_GLOSS.findall(mt.text, 0, 20000)) >= _MIN_GLOSSES:
-        mt.sub(_GLOSS, "")
-
-
-def without_glosses(text: str) -> str:
-    """``text`` without per-character pinyin glosses, as ``clean`` leaves a glossed document
-    (a quotation of the raw file compared with what citeqa quotes)."""
-    return _GLOSS.sub("", text)
+    """``產(chǎn)業(yè)`` -> ``產業``, only in a document that carries several toned glosses
+    (``index/glosses.py``)."""
+    if is_glossed(mt.text):
+        mt.sub(GLOSS, "")
 
 
 def join_spaced_characters(mt: MappedText) -> None:

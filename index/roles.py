@@ -22,8 +22,9 @@ import re
 from dataclasses import replace
 from typing import Literal, NamedTuple
 
+from index.chars import CJK, CJK_PUNCT, NUM_ZH
 from index.chunking import sentence_spans
-from index.clean import CJK, CJK_PUNCT, DOCUMENT_KINDS, NUM_ZH
+from index.clean import DOCUMENT_KINDS
 from index.documents import Chunk
 
 Role = Literal[

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from index.clean import NUM_ZH
+from index.chars import NUM_ZH
 from index.folder import IndexStore
 from index.roles import BULLETS, FRAMING, MAX_HEADING_CHARS, QA_QUESTION, YEAR_TARGET
 from qa.cite import Citation, ScoredSentence

@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.clean import without_glosses  # noqa: E402
 from index.embedder import UseEmbedder, load_embedder  # noqa: E402
+from index.glosses import without_glosses  # noqa: E402
 from index.normalise import search_form  # noqa: E402
 from index.pipeline import ingest  # noqa: E402
 from index.roles import FRAMING, answer_sentences, role_of  # noqa: E402

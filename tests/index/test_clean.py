@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.clean import clean, find_headings, looks_hard_wrapped
+from index.glosses import without_glosses
 from index.roles import answer_sentences
 
 
@@ -17,6 +18,13 @@ def assert_maps_back(original: str, cleaned_text: str, origin: list[int]) -> Non
     assert origin == sorted(origin)
 
 
+def cleaned_page(lines: list[str]) -> list[str]:
+    """The lines of a printed page, found hard-wrapped, as cleaning leaves them."""
+    original = "\n".join(lines)
+    assert looks_hard_wrapped(original)
+    return clean(original).text.split("\n")
+
+
 def test_pinyin_glosses_are_stripped_and_characters_kept() -> None:
     line = "一、推動(dòng)傳統(tǒng)產(chǎn)業(yè)“老樹(shù)發(fā)新芽”"
     result = clean(line)
@@ -26,8 +34,6 @@ def test_pinyin_glosses_are_stripped_and_characters_kept() -> None:
 
 
 def test_a_quotation_of_a_glossed_file_reads_as_the_index_does() -> None:
-    from index.clean import without_glosses
-
     assert without_glosses("推動(dòng)傳統(tǒng)產業") == "推動傳統產業"
     assert without_glosses("统计公报(2021)和年鉴（上）") == "统计公报(2021)和年鉴（上）"
 
@@ -173,9 +179,7 @@ def test_a_notices_title_number_and_date_lines_are_not_joined() -> None:
         "瑶埠县人民政府办公室",
         "2024年6月28日",
     ]
-    original = "\n".join(lines)
-    assert looks_hard_wrapped(original)
-    result = clean(original).text.split("\n")
+    result = cleaned_page(lines)
     # a line broken mid-sentence is joined; a notice's parts stay on their lines
     assert (
         "在本县备案托育机构入托的3岁以下婴幼儿，其父母一方为本县户籍或在本县连续缴纳社会保险满6个月。"
@@ -215,9 +219,7 @@ def test_a_printed_rules_lines_are_joined_though_its_articles_end_sentences() ->
         "电话。",
         "第八条　本办法自2025年3月1日起施行。",
     ]
-    original = "\n".join(lines)
-    assert looks_hard_wrapped(original)
-    result = clean(original).text.split("\n")
+    result = cleaned_page(lines)
     assert "第五条　河长发现问题的，应当当场处理；不能当场处理的，通过县“河长通”APP上报。" in result
     assert "第四条　县级河长每季度至少巡河一次。" in result
 
