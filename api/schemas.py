@@ -222,6 +222,11 @@ class CitationOut(BaseModel):
         "document: a notice's title, dateline, addressee, preamble, contact and closing are "
         "not quoted as an answer unless the question asks for them",
     )
+    for_ask: str | None = Field(
+        default=None,
+        description="for a question that asks several things: the one ask this passage of the "
+        "first document was searched for, so that its answer could be quoted",
+    )
 
 
 class SearchResponse(BaseModel):

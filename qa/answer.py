@@ -26,7 +26,7 @@ from qa.headings import items_of_kind, named_headings
 from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, asks_reason_or_name, framing_asked
-from qa.quotes import MAX_ANSWER_CHARS, completed, never_alone, overlaps
+from qa.quotes import MAX_ANSWER_CHARS, completed, never_alone, overlaps, to_replies
 from qa.sentences import is_statement
 
 MAX_SENTENCES = 3
@@ -102,6 +102,8 @@ def compose_answer(
     if away and len(away) < len(citations):
         sentences = [s for s in sentences if s.citation not in away]
         asks = [[s for s in part if s.citation not in away] for part in asks]
+    # a question of the text's that an ask is worded like is answered by its reply
+    asks = [to_replies(part, {c.n: c for c in citations}) for part in asks]
     pool = sorted(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
         key=lambda s: -s.score,

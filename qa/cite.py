@@ -56,8 +56,24 @@ class Citation:
     reader: float | None = None  # the reader's logit that the passage answers (qa/reader.py)
     reader_part: float = 0.0  # what that logit added to ``score`` (its weight times it)
     also_in: tuple[Elsewhere, ...] = ()  # where else the same text stands (qa/repeats.py)
+    # the ask of a question of several that this passage was searched for (qa/ask_passages.py)
+    for_ask: str | None = None
     # the sentences of ``text`` that are not body text: (start, end, role), index/roles.py
     roles: tuple[tuple[int, int, Role], ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """``query``: what was searched; ``question``: what was asked, when a follow-up was
+    rewritten into the query (None when the two are the same)."""
+
+    query: Query
+    citations: list[Citation]
+    question: str | None = None
+
+    @property
+    def asked(self) -> str:
+        return self.query.text if self.question is None else self.question
 
 
 @dataclass

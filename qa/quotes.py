@@ -205,3 +205,42 @@ def _titles(title: ScoredSentence, after: ScoredSentence, text: str) -> bool:
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+def to_replies(scored: Sequence[ScoredSentence], by_n: dict[int, Citation]) -> list[ScoredSentence]:
+    """``scored`` with each question the text answers on its next line (a reporter's, an
+    explainer's numbered one, 问：…) passing its score on to the reply's first sentence when
+    that scores less: a resident's question worded like the text's own question (有人捡回家吃，
+    这样安全吗？) is answered by what follows it, which shares fewer of its words."""
+    by_key = {(s.citation, s.span): s for s in scored}
+    raised: dict[tuple[int, tuple[int, int]], float] = {}
+    for n, cite in by_n.items():
+        own = sorted((s for s in scored if s.citation == n), key=lambda s: s.span)
+        for i, s in enumerate(own):
+            reply = _answer_of(own, i, cite.text)
+            if reply is not None and s.score > reply.score:
+                key = (reply.citation, reply.span)
+                raised[key] = max(raised.get(key, 0.0), s.score)
+    if not raised:
+        return list(scored)
+    return [
+        replace(s, score=raised[k]) if (k := (s.citation, s.span)) in raised else s
+        for s in by_key.values()
+    ]
+
+
+def _answer_of(own: Sequence[ScoredSentence], at: int, text: str) -> ScoredSentence | None:
+    """The first sentence of the reply to ``own[at]``, when it is a question (of the body or an
+    item) whose next line, past the questions its line goes on to ask, answers it, or whose
+    next sentence does as a reply (答：…, a page copied as one line)."""
+    i = at
+    while i + 1 < len(own) and _is_question(own[i]):
+        after = own[i + 1]
+        if "\n" in text[own[i].span[1] : after.span[0]] or after.text.lstrip().startswith(_REPLY):
+            return None if _is_question(after) or after.role == "heading" else after
+        i += 1
+    return None
+
+
+def _is_question(s: ScoredSentence) -> bool:
+    return s.role in ("body", "item", "heading") and s.text.rstrip().endswith(("？", "?"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from qa.answer import Answer
-from qa.cite import Citation
-from qa.service import QAService, SearchResult
+from qa.cite import Citation, SearchResult
+from qa.service import QAService
 
 
 def citation_dict(c: Citation) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def citation_dict(c: Citation) -> dict[str, Any]:
             for e in c.also_in
         ],  # fmt: skip
         "roles": [{"start": a, "end": b, "role": role} for a, b, role in c.roles],
+        "for_ask": c.for_ask,
         "second_stage": (
             None
             if c.rescored is None

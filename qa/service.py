@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -17,8 +17,9 @@ from index.errors import IndexMismatch, InvalidInput
 from index.folder import Snapshot, open_snapshot
 from index.sentence_vectors import read_stored
 from qa.answer import ANSWER_FROM_TOP, Answer, compose_answer
+from qa.ask_passages import asked_reach, for_each_ask
 from qa.asks import asks
-from qa.cite import Citation, ScoredSentence, cite
+from qa.cite import Citation, ScoredSentence, SearchResult, cite
 from qa.confidence import confidence
 from qa.describe import DESCRIBED
 from qa.fitted import Fitted, load_fitted
@@ -45,20 +46,6 @@ def _valid(question: str, max_chars: int) -> bool:
     except InvalidInput:
         return False
     return True
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """``query``: what was searched; ``question``: what was asked, when a follow-up was
-    rewritten into the query (None when the two are the same)."""
-
-    query: Query
-    citations: list[Citation]
-    question: str | None = None
-
-    @property
-    def asked(self) -> str:
-        return self.query.text if self.question is None else self.question
 
 
 class QAService:
@@ -192,7 +179,8 @@ class QAService:
     ) -> tuple[list[Citation], list[ScoredSentence]]:
         """The first ``k`` passages for one question, in the order served: the second stage's,
         then by their answer sentences and the reader (qa/reorder.py), with every sentence
-        scored, a passage that repeats one above it folded into it (qa/repeats.py). At least
+        scored, a passage that repeats one above it folded into it (qa/repeats.py), and for a
+        question of several asks, each ask's passage (qa/ask_passages.py). At least
         ORDER_DEPTH chunks are ranked, so that asking for fewer passages gives the first of
         the same order."""
         depth, rank = max(k, ORDER_DEPTH), partial(self.retriever.rank, signals)
@@ -216,9 +204,17 @@ class QAService:
                 self.snapshot.store, partial(self.citations_for, signals), signals.query.text,
                 hits, citations, sentences,
             )  # fmt: skip
+        citations, sentences = for_each_ask(  # each ask's own passage (qa/ask_passages.py)
+            citations, sentences, asks(query.text, query.language), self._within,
+            partial(self.citations_for, signals), read=ANSWER_FROM_TOP,
+        )  # fmt: skip
         if len(citations) <= k:
             return citations, sentences
         return citations[:k], [s for s in sentences if s.citation <= k]
+
+    def _within(self, question: str, doc_id: str) -> list[Hit]:
+        """The chunk of document ``doc_id`` that ranks first for ``question``."""
+        return self.retriever.search(self.parse(question), 1, doc_ids={doc_id})
 
     @cached_property
     def places(self) -> dict[str, frozenset[str]]:
@@ -263,7 +259,10 @@ class QAService:
             if vector is None:
                 vector = embedder.embed([query.text], "query")[0]
             scored = reread(
-                embedder, vector, list(zip(parts, scored, strict=True)), top=ANSWER_FROM_TOP
+                embedder,
+                vector,
+                list(zip(parts, scored, strict=True)),
+                top=asked_reach(citations, ANSWER_FROM_TOP),
             )
         return compose_answer(
             query,
@@ -288,7 +287,8 @@ class QAService:
         when it asks one thing."""
         if parts is None:
             parts = asks(query.text, query.language)
-        top = [s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()]
+        reach = asked_reach(citations, ANSWER_FROM_TOP)  # with the asks' own passages
+        top = [s for s in sentences if s.citation <= reach and s.text.strip()]
         if not parts or not top:
             return []
         by_n = {c.n: c.score for c in citations}
@@ -301,7 +301,7 @@ class QAService:
         vectors = {}
         if self.scorer.reads_similarity(query.language):
             dimension = self.sentence_dimension()
-            chunks = [c.text for c in citations if c.n <= ANSWER_FROM_TOP]
+            chunks = [c.text for c in citations if c.n <= reach]
             stored = read_stored(self.snapshot.store, chunks, dimension) if dimension else {}
             vectors = self.scorer.vectors([s.text for s in top], stored)
         out = []
