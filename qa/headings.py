@@ -159,7 +159,11 @@ def named_headings(
     if by_part:  # of the sections of the kind, those of the upper level
         upper = min(level(s.text) for s in by_part)
         by_part = [s for s in by_part if level(s.text) == upper]
-    if not found and len({named_part(s) for s in by_part}) == 1:
+    if len({named_part(s) for s in by_part}) == 1 and (
+        not found or all(level(s.text) > level(by_part[0].text) for _, s in found)
+    ):
+        # the one section of the kind asked for, over headings named below its level (申领, a
+        # step of 五、办理流程, in 企业申领创新券需要准备哪些材料 → 四、申请材料)
         return by_part[:1]
     # a stable sort: of two named alike, the first in the passages
     return [s for _, s in sorted(found, key=lambda f: f[0], reverse=True)]

@@ -48,7 +48,12 @@ _ZH_HOW = re.compile(
 )
 # how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
 _ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")
-_ZH_LIST = re.compile(r"哪些|哪几")
+# which ones; and what a guide lists asked with 什么 after a verb of need (需要具备什么条件, 要准备
+# 什么材料): not what a thing is made of or why (由什么材料制成, 开立什么条件)
+_ZH_LIST = re.compile(
+    r"哪些|哪几|(?:需要|须|应当|应|必须)(?:具备|满足|符合|准备|提交|提供|携带|带)?什么"
+    r"(?:条件|材料|资料|证件)"
+)
 # what each of several gets, asked at once (补贴标准分别是多少, 分别给予什么补助): the items of a
 # rule's tiers or measures, a list whatever it asks of each
 _ZH_EACH = re.compile(r"分别")

@@ -554,6 +554,17 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     guide = scored("一、明确接收单位\n交给派出所。\n二、规范登记保管\n当场清点。", {})
     named = named_heading("接收单位收到拾得物后，应当怎样登记和保管？", guide, top=3)
     assert named is not None and named.text == "二、规范登记保管"
+    # the one section of the kind asked for, over a heading named below its level: a step of
+    # another section whose name the question holds (申领 in 企业申领创新券)
+    vouchers = scored(
+        "四、申请材料\n1.申领表原件1份；\n2.营业执照复印件。\n五、办理流程\n（一）申领。"
+        "企业通过政务服务网提交申请。\n（二）审核。7个工作日内完成。",
+        {},
+    )
+    named = named_heading("企业申领创新券需要准备哪些材料？", vouchers, top=3)
+    assert named is not None and named.text == "四、申请材料"
+    named = named_heading("企业怎么申领创新券？", vouchers, top=3)
+    assert named is not None and named.text == "（一）申领。"
     # a plan's goals and steps are sections of their kind too
     plan = scored("一、工作目标\n到2025年底，建档率达到100%。\n二、重点任务\n（一）开展调查。", {})
     named = named_heading("三年行动要达到哪些目标？", plan, top=3)

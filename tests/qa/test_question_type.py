@@ -38,6 +38,11 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
         ("改造分为哪几个阶段？", "zh", "list"),
         ("孩子上小学要哪几天去学校报名？", "zh", "factoid"),
+        # what a guide lists, asked with 什么: which conditions, which papers
+        ("申请认定市级驿站需要具备什么条件？", "zh", "list"),
+        ("辦理時需要準備什麼材料？", "zh", "list"),
+        ("新五帆屋顶由什么材料制成？", "zh", "factoid"),
+        ("海军十字勋章的授予有什么条件？", "zh", "factoid"),
         ("无障碍环境建设行动计划的工作目标是什么？", "zh", "description"),
         ("这部电影的主题曲是什么歌？", "zh", "factoid"),
         ("丙烯颜料有毒吗？", "zh", "yes_no"),
