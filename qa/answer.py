@@ -23,6 +23,7 @@ from qa.describe import (
 )
 from qa.goals import asks_goals, under_goals
 from qa.headings import items_of_kind, named_headings
+from qa.paragraphs import paragraph_of
 from qa.places import elsewhere
 from qa.query import Query
 from qa.question_type import QuestionType, asks_reason_or_name, framing_asked
@@ -136,6 +137,9 @@ def compose_answer(
             # the best sentence is prose (a news item's lead): the measures the passages
             # enumerate answer (qa/describe.enumerated)
             block = enumerated(pool, sentences, by_n, allowed)
+        if block is None and named is None:
+            # prose: the best sentence's paragraph (qa/paragraphs.py)
+            block = paragraph_of(pool[0], sentences, by_n[pool[0].citation], allowed)
         if block is not None and asks:
             block = _with_each_ask(block, asks, sentences, by_n, allowed)
     if block is not None:  # an enumeration, or a section under its heading
