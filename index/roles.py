@@ -37,7 +37,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05.3"
+ROLES_RULES = "2026-12-05.4"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
@@ -78,6 +78,11 @@ _PREAMBLE_START = re.compile(r"^(?:为了?|根据|按照|依据|依照|遵照|�
 _PREAMBLE_SIGN = re.compile(
     r"如下|现就|現就|现将|現將|特制定|制定本|特作|特此|结合[^。]{0,12}实际|結合[^。]{0,12}實際|"
     r"决策部署|決策部署|重要指示|重要讲话|重要講話|精神|文件要求|通知要求|有关规定|有關規定|经[^。]{0,12}同意|經[^。]{0,12}同意"
+)
+# how a preamble closes, leading into the document (…，现就有关事项通知如下：): a preamble read
+# from there on, when a passage opens after its start (…结合本区实际，现就…提出如下措施：)
+_PREAMBLE_CLOSE = re.compile(
+    r"(?:现就|現就|现将|現將|现提出|現提出|特制定|特提出)[^。！？!?]{0,60}如下[^。！？!?，,]{0,6}[：:]$"
 )
 _PREAMBLE_FORMULA = re.compile(
     r"^(?:为|為)(?:深入|全面|认真|認真|进一步|進一步|切实|切實)?(?:贯彻落实|貫徹落實|贯彻|貫徹)"
@@ -137,6 +142,7 @@ def role_of(text: str, *, first: bool = False) -> Role:
     if (
         _PREAMBLE_FORMULA.match(s)
         or _FORWARDS.search(s)
+        or _PREAMBLE_CLOSE.search(s)
         or (_PREAMBLE_START.match(s) and _PREAMBLE_SIGN.search(s) and _lead_in(s))
     ):
         return "preamble"

@@ -58,6 +58,7 @@ _ALIKE = {
 }  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
 # (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
+_MATTER = ("事项名称", "名称")  # a guide's label of the matter it is about (一、事项名称：…)
 _ASKED_HOW_GIVEN = re.compile(
     r"(?:如何|怎么|怎样)(?:给予|给|进行|来)?(?:补偿|补贴|补助|赔偿|奖励|救助)"
 )
@@ -148,6 +149,8 @@ def named_headings(
         if not heads(s, after if after is not None and after.citation == s.citation else None):
             continue
         part = named_part(s)
+        if part.startswith(_MATTER):
+            continue  # a guide's 事项名称：… names the matter, which every question of it names
         share = _share(part, form)
         # of two headings named as much, the one named later in the question: a question says
         # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？

@@ -164,6 +164,10 @@ def test_a_bare_marker_stays_with_what_it_marks() -> None:
         ),  # a policy interpretation's question heads its answer
         ("答：一是免收普通门诊诊查费；", "body"),
         ("本通知自2024年4月1日起施行，有效期至2025年12月31日。", "closing"),
+        # a preamble read from where a passage opens after its start, by how it closes
+        ("南有关要求，结合本区实际，现就推进老年人流感疫苗免费接种提出如下措施：", "preamble"),
+        ("現將有關事項通知如下：", "preamble"),
+        ("申请人应当提交的材料如下：", "body"),  # a lead-in, not a preamble
         ("咨询电话：0736-5128806", "contact"),
         ("（二）强化工业污染治理。", "item"),
         ("三、保障措施", "heading"),

@@ -565,6 +565,22 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     assert named is not None and named.text == "四、申请材料"
     named = named_heading("企业怎么申领创新券？", vouchers, top=3)
     assert named is not None and named.text == "（一）申领。"
+    # a guide's 事项名称 names the matter every question of it names, not a section
+    matter = scored(
+        "一、事项名称：废旧农膜回收补贴申领。\n二、申请对象：种植大户。\n三、申请材料：\n"
+        "1.申请表原件1份；\n2.身份证复印件。",
+        {},
+    )
+    named = named_heading("申领废旧农膜回收补贴需要准备哪些材料？", matter, top=3)
+    assert named is not None and named.text == "三、申请材料："
+    # but a heading the question names above the kind's level stays what it asks for
+    tea = scored(
+        "二、重点任务\n（一）推进低产茶园改造。每亩补助1500元。\n三、保障措施\n"
+        "（一）强化金融支持。对保费给予70%的补贴。",
+        {},
+    )
+    named = named_heading("对低产茶园改造给予什么补助？", tea, top=3)
+    assert named is not None and named.text == "（一）推进低产茶园改造。"
     # a plan's goals and steps are sections of their kind too
     plan = scored("一、工作目标\n到2025年底，建档率达到100%。\n二、重点任务\n（一）开展调查。", {})
     named = named_heading("三年行动要达到哪些目标？", plan, top=3)
