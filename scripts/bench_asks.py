@@ -1,5 +1,6 @@
 """What reading each ask again costs (qa/reread.py): in-process latency of ask for the notice
-questions that ask several things, with each ask's best sentences read by e5 and without; and
+questions that ask several things, with each ask's best sentences read by e5 and without, and
+without each ask's own passage searched (qa/ask_passages.py); and
 what ranking the named place's notices too costs (``qa/places.with_named_place``): ask for the notice
 questions that name a place, with it and without.
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import qa.service  # noqa: E402
 from qa.asks import asks  # noqa: E402
-from qa.cite import ScoredSentence  # noqa: E402
+from qa.cite import Citation, ScoredSentence  # noqa: E402
 from qa.places import named_documents  # noqa: E402
 from qa.retrieve import Hit  # noqa: E402
 
@@ -42,6 +43,13 @@ def unread(
 ) -> list[list[ScoredSentence]]:
     """Each ask's sentences as the scorer left them (the reread skipped)."""
     return [list(scored) for _, scored in parts]
+
+
+def unsearched(
+    citations: list[Citation], sentences: list[ScoredSentence], *_: object, **__: object
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The passages as they are (no ask searched alone for its own passage)."""
+    return citations, sentences
 
 
 def unplaced(
@@ -82,12 +90,19 @@ def main() -> None:
     read = qa.service.reread
     for q in several[:5]:  # warm-up: sessions, caches
         service.ask(q)
-    times: dict[str, list[float]] = {"reread": [], "scorer only": []}
+    each = qa.service.for_each_ask
+    ways = (
+        ("reread", read, each),
+        ("scorer only", unread, each),
+        ("reread, no ask's own passage", read, unsearched),
+    )
+    times: dict[str, list[float]] = {label: [] for label, _, _ in ways}
     for _ in range(args.rounds):
-        for label, fn in (("reread", read), ("scorer only", unread)):
+        for label, fn, searched in ways:
             qa.service.reread = fn  # type: ignore[assignment]
+            qa.service.for_each_ask = searched  # type: ignore[assignment]
             timed(service, several, times[label])
-    qa.service.reread = read
+    qa.service.reread, qa.service.for_each_ask = read, each
     named = [q for q in questions if named_documents(q, service.places)]
     placed = qa.service.with_named_place
     for _ in range(args.rounds):
