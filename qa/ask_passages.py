@@ -22,10 +22,7 @@ from dataclasses import replace
 
 from qa.cite import Citation, ScoredSentence
 from qa.retrieve import Hit
-
-Cited = tuple[list[Citation], list[ScoredSentence]]
-Cite = Callable[[list[Hit]], Cited]  # citations and scored sentences for hits
-
+from qa.sections import Cite, Cited
 
 Search = Callable[[str, str], Sequence[Hit]]  # an ask's hits within a document, best first
 

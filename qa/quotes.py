@@ -212,7 +212,6 @@ def to_replies(scored: Sequence[ScoredSentence], by_n: dict[int, Citation]) -> l
     explainer's numbered one, 问：…) passing its score on to the reply's first sentence when
     that scores less: a resident's question worded like the text's own question (有人捡回家吃，
     这样安全吗？) is answered by what follows it, which shares fewer of its words."""
-    by_key = {(s.citation, s.span): s for s in scored}
     raised: dict[tuple[int, tuple[int, int]], float] = {}
     for n, cite in by_n.items():
         own = sorted((s for s in scored if s.citation == n), key=lambda s: s.span)
@@ -224,15 +223,14 @@ def to_replies(scored: Sequence[ScoredSentence], by_n: dict[int, Citation]) -> l
     if not raised:
         return list(scored)
     return [
-        replace(s, score=raised[k]) if (k := (s.citation, s.span)) in raised else s
-        for s in by_key.values()
+        replace(s, score=raised[k]) if (k := (s.citation, s.span)) in raised else s for s in scored
     ]
 
 
 def _answer_of(own: Sequence[ScoredSentence], at: int, text: str) -> ScoredSentence | None:
-    """The first sentence of the reply to ``own[at]``, when it is a question (of the body or an
-    item) whose next line, past the questions its line goes on to ask, answers it, or whose
-    next sentence does as a reply (答：…, a page copied as one line)."""
+    """The first sentence of the reply to ``own[at]``, when it is a question (of the body, an
+    item, or a heading: 问：…？) whose next line, past the questions its line goes on to ask,
+    answers it, or whose next sentence does as a reply (答：…, a page copied as one line)."""
     i = at
     while i + 1 < len(own) and _is_question(own[i]):
         after = own[i + 1]

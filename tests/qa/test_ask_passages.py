@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from index.documents import Chunk
-from index.roles import answer_sentences, role_of
 from qa.ask_passages import asked_reach, for_each_ask
 from qa.asks import asks
 from qa.cite import Citation, ScoredSentence
@@ -17,6 +16,7 @@ from qa.query import Query
 from qa.quotes import to_replies
 from qa.retrieve import Hit
 from qa.service import QAService
+from tests.qa.conftest import scored
 
 
 def citation(n: int, text: str, chunk: str) -> Citation:
@@ -67,15 +67,6 @@ def test_an_asks_own_passage_goes_just_after_the_passages_the_answer_reads() -> 
         assert for_each_ask(citations, sentences, parts, search, cite_hits, read=3) == (
             citations, sentences,
         )  # fmt: skip
-
-
-def scored(text: str, scores: dict[str, float]) -> list[ScoredSentence]:
-    out = []
-    for i, (a, b) in enumerate(answer_sentences(text)):
-        s = text[a:b]
-        score = next((v for k, v in scores.items() if k in s), 0.01)
-        out.append(ScoredSentence(1, s, score, role=role_of(s, first=i == 0), span=(a, b)))
-    return out
 
 
 @pytest.mark.parametrize(

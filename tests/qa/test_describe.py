@@ -14,7 +14,7 @@ import qa.sections
 from index.embedder import HashingEmbedder
 from index.folder import open_snapshot
 from index.pipeline import ingest
-from index.roles import answer_sentences, passage_roles, role_of
+from index.roles import passage_roles
 from qa.answer import compose_answer
 from qa.cite import Citation, ScoredSentence
 from qa.describe import MAX_ITEMS, describe, level
@@ -22,6 +22,7 @@ from qa.query import parse_query
 from qa.retrieve import SignalScore
 from qa.sections import to_named_section, widen
 from qa.service import QAService
+from tests.qa.conftest import scored
 
 NOTICE = (
     "青溪市人民政府办公室关于印发青溪市支持小微企业纾困发展若干措施的通知 青政办发〔2024〕12号 "
@@ -40,19 +41,6 @@ def citation(n: int, text: str) -> Citation:
         n, "d", "t", "s", None, None, 0, len(text), text, None, 1.0,
         {"dense": SignalScore(1, 0.9, 2.0)},
     )  # fmt: skip
-
-
-def scored(text: str, scores: dict[str, float], n: int = 1) -> list[ScoredSentence]:
-    """The passage's sentences as the answer step sees them; a sentence scores what
-    ``scores`` gives the first key it contains (else 0.1), as a word-sharing scorer would."""
-    out = []
-    for i, (a, b) in enumerate(answer_sentences(text)):
-        sentence = text[a:b]
-        score = next((v for k, v in scores.items() if k in sentence), 0.1)
-        out.append(
-            ScoredSentence(n, sentence, score, role=role_of(sentence, first=i == 0), span=(a, b))
-        )
-    return out
 
 
 # a scorer that likes what shares the question's words: the title and the preamble most

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from index.roles import answer_sentences, role_of
 from qa.answer import compose_answer
-from qa.cite import Citation, ScoredSentence
+from qa.cite import Citation
 from qa.paragraphs import paragraph_of
 from qa.query import parse_query
 from qa.retrieve import SignalScore
+from tests.qa.conftest import scored
 
 PRESS = (
     "阌洧县高空坠物专项治理新闻发布会实录\n"
@@ -25,15 +25,6 @@ def citation(text: str) -> Citation:
         1, "d", "t", "s", None, None, 0, len(text), text, None, 1.0,
         {"dense": SignalScore(1, 0.9, 2.0)},
     )  # fmt: skip
-
-
-def scored(text: str, scores: dict[str, float]) -> list[ScoredSentence]:
-    out = []
-    for i, (a, b) in enumerate(answer_sentences(text)):
-        s = text[a:b]
-        score = next((v for k, v in scores.items() if k in s), 0.05)
-        out.append(ScoredSentence(1, s, score, role=role_of(s, first=i == 0), span=(a, b)))
-    return out
 
 
 def test_a_how_question_of_prose_gets_the_paragraph_of_its_best_sentence() -> None:
