@@ -103,8 +103,9 @@ def compose_answer(
     if away and len(away) < len(citations):
         sentences = [s for s in sentences if s.citation not in away]
         asks = [[s for s in part if s.citation not in away] for part in asks]
+    by_n = {c.n: c for c in citations}
     # a question of the text's that an ask is worded like is answered by its reply
-    asks = [to_replies(part, {c.n: c for c in citations}) for part in asks]
+    asks = [to_replies(part, by_n) for part in asks]
     pool = sorted(
         (s for s in sentences if s.citation <= ANSWER_FROM_TOP and s.text.strip()),
         key=lambda s: -s.score,
@@ -118,7 +119,6 @@ def compose_answer(
         goals = under_goals(sentences)
         pool = sorted(pool, key=lambda s: (s.citation, s.span) in goals)
     joiner = " " if query.script == "none" else ""
-    by_n = {c.n: c for c in citations}
     block = None
     # a question that asks for a kind of thing an enumeration's items are (哪几个阶段) is
     # answered by the enumeration, whatever its wording's type

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from qa.cite import Citation, ScoredSentence
+from qa.reorder import in_sequence
 from qa.retrieve import Hit
 from qa.sections import Cite, Cited
 
@@ -59,13 +60,7 @@ def for_each_ask(
         for c in added
     ]
     said = [replace(s, citation=top + s.citation) for s in said]
-    order = [*citations[:read], *added, *citations[read:]]
-    number = {c.n: new for new, c in enumerate(order, start=1)}
-    renumbered = [replace(s, citation=number[s.citation]) for s in [*sentences, *said]]
-    return (
-        [replace(c, n=number[c.n]) for c in order],
-        sorted(renumbered, key=lambda s: s.citation),
-    )
+    return in_sequence([*citations[:read], *added, *citations[read:]], [*sentences, *said])
 
 
 def asked_reach(citations: Sequence[Citation], read: int) -> int:

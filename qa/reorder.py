@@ -90,11 +90,7 @@ def in_order(
     """The citations sorted by ``keys`` (ties keep their order), numbered again from 1, each
     with its key as its score, and the sentences renumbered with them."""
     order = sorted(range(len(citations)), key=lambda i: (-keys[i], i))
-    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
-    reordered = [replace(citations[i], n=number[citations[i].n], score=keys[i]) for i in order]
-    moved = [replace(s, citation=number[s.citation]) for s in sentences if s.citation in number]
-    moved.sort(key=lambda s: s.citation)  # stable: a passage's sentences keep their order
-    return reordered, moved
+    return in_sequence([replace(citations[i], score=keys[i]) for i in order], sentences)
 
 
 def put_after(
@@ -105,10 +101,17 @@ def put_after(
     order = sorted(range(len(citations)), key=lambda i: (later[i], i))
     if order == list(range(len(citations))):
         return list(citations), list(sentences)
-    number = {citations[i].n: new for new, i in enumerate(order, start=1)}
-    moved = [replace(citations[i], n=number[citations[i].n]) for i in order]
+    return in_sequence([citations[i] for i in order], sentences)
+
+
+def in_sequence(
+    citations: Sequence[Citation], sentences: Sequence[ScoredSentence]
+) -> tuple[list[Citation], list[ScoredSentence]]:
+    """The citations as ordered, numbered again from 1 (scores kept), and the sentences of
+    those among them renumbered with them, in their passages' order."""
+    number = {c.n: new for new, c in enumerate(citations, start=1)}
     renumbered = [
         replace(s, citation=number[s.citation]) for s in sentences if s.citation in number
     ]
-    renumbered.sort(key=lambda s: s.citation)
-    return moved, renumbered
+    renumbered.sort(key=lambda s: s.citation)  # stable: a passage's sentences keep their order
+    return [replace(c, n=number[c.n]) for c in citations], renumbered
