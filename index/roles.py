@@ -19,6 +19,7 @@ when a passage is read."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal, NamedTuple
 
@@ -26,6 +27,7 @@ from index.chars import CJK, CJK_PUNCT, NUM_ZH
 from index.chunking import sentence_spans
 from index.clean import DOCUMENT_KINDS
 from index.documents import Chunk
+from index.run_ins import run_in_titles, titles_in_series
 
 Role = Literal[
     "title", "dateline", "addressee", "preamble", "heading", "item", "contact", "closing", "body"
@@ -37,7 +39,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05.4"
+ROLES_RULES = "2026-12-05.5"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
@@ -196,17 +198,29 @@ def passage_roles(
     ``line_goes_on``: its last line goes on in the next passage (``run_in_titles``)."""
     spans = answer_sentences(text)
     roles = [role_of(text[a:b], first=opens_document and i == 0) for i, (a, b) in enumerate(spans)]
-    return tuple(
-        run_in_titles(
-            text,
-            spans,
-            roles,
-            # a document opens with its title, not a paragraph's run-in title: the first
-            # sentence of a page of prose ("鄭和是明朝宦官。") stays body text
-            opens_line=not opens_document and bool(opens_line),
-            line_goes_on=line_goes_on,
-        )
+    roles = run_in_titles(
+        text,
+        spans,
+        roles,
+        # a document opens with its title, not a paragraph's run-in title: the first
+        # sentence of a page of prose ("鄭和是明朝宦官。") stays body text
+        opens_line=not opens_document and bool(opens_line),
+        line_goes_on=line_goes_on,
     )
+    return tuple(in_context(text, spans, roles))
+
+
+def in_context(text: str, spans: Sequence[tuple[int, int]], roles: Sequence[Role]) -> list[Role]:
+    """``roles`` of the sentences ``spans`` of ``text`` as their neighbours show them, over a
+    chunk at ingest and again over a cited passage, which may join the chunks a rule needs:
+    a preamble of two sentences, why and by what (为降低…，根据《…》，…。) and then how it leads
+    in (现将主要做法介绍如下：); the run-in titles of paragraphs run together (``index/run_ins``)."""
+    out = list(roles)
+    for i in range(len(out) - 2, -1, -1):
+        opens = _PREAMBLE_START.match(text[spans[i][0] : spans[i][1]].strip())
+        if out[i] == "body" and out[i + 1] == "preamble" and opens:
+            out[i] = "preamble"
+    return titles_in_series(text, spans, out)
 
 
 def with_roles(chunks: list[Chunk]) -> list[Chunk]:
@@ -250,42 +264,6 @@ def lines_of(chunks: list[Chunk]) -> list[tuple[bool, bool]]:
     return out
 
 
-# a paragraph's run-in title: a short sentence with no clause, no figure, that opens its line
-MAX_RUN_IN_CHARS = 16
-_NOT_IN_TITLE = re.compile(r"[，,；;：:、\d]")
-
-
-def run_in_titles(
-    text: str,
-    spans: list[tuple[int, int]],
-    roles: list[Role],
-    *,
-    opens_line: bool,
-    line_goes_on: bool,
-) -> list[Role]:
-    """``roles`` with each run-in title read as a heading: a work report titles its
-    paragraphs with a short sentence that the paragraph goes on from ("提升基層服務能力。一是實施
-    鄉鎮衛生院提質工程…；二是…"), and what the paragraph says is what stands under it. A body
-    sentence is one when it opens its line, holds at most MAX_RUN_IN_CHARS characters, no
-    clause mark and no figure, ends with 。, and its line goes on after it (in this text, or
-    in the next passage when it ends this one: ``line_goes_on``)."""
-    out = list(roles)
-    for i, ((a, b), role) in enumerate(zip(spans, roles, strict=True)):
-        head = text[a:b].strip()
-        if role != "body" or not head.endswith("。") or len(head) > MAX_RUN_IN_CHARS:
-            continue
-        if _NOT_IN_TITLE.search(head):
-            continue
-        before = text[:a].rstrip(" \t\u3000")
-        if not (before.endswith("\n") or (not before and opens_line)):
-            continue
-        rest = text[b:]
-        line = rest.split("\n", 1)[0].strip()
-        if line or ("\n" not in rest and line_goes_on):
-            out[i] = "heading"
-    return out
-
-
 # the item markers that start a part within a sentence (…，二是…, …如下：1.…; not 第二、第三和第四
 # or 第一，, which count in prose as often as they enumerate)
 _STARTS_ITEM = re.compile(
@@ -311,6 +289,18 @@ _GAP = re.compile(
     r"|(?<=[号號])(?=各[^。，,\s]{1,30}?(?:人民政府|部门|部門|单位|單位|机关|機關|局|委|厅|廳|学校|學校))"
     # a work report's byline, after its title and before what follows it
     rf"|[ \t\u3000]*(?={_BYLINE})|(?<=会议上|會議上)(?=[^\s，,。；;：:])"
+    # a web page copied as one line: its source and date labels glued on its title, and what
+    # follows glued on the date (…经验做法来源：…　发布时间：2025-08-15为降低…; cut there only
+    # when what stands before is a date line)
+    rf"|(?<=[{CJK}])(?=(?:来源|來源|发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期)[：:])"
+    r"|(?:(?<=\d{4}-\d\d-\d\d)|(?<=\d{4}-\d-\d\d)|(?<=\d{4}-\d\d-\d)|(?<=\d{4}-\d-\d)"
+    r"|(?<=\d\d:\d\d)|(?<=\d月\d日)|(?<=\d月\d\d日))"
+    rf"(?P<dated>)(?=[{CJK}])"
+)
+# a page's label and its value (发布时间：2025-08-15, 来源：…融媒体中心2024-09-05 16:42)
+_LABELLED = re.compile(
+    r"^(?:来源|來源|信息来源|信息來源|发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|时间|時間|日期)"
+    r"\s*[：:]"
 )
 _OPENS_PART = re.compile(
     rf"{_STARTS_ITEM.pattern}|[{_NUM}]+、|第[{_NUM}\d]+[章节節条條]|各[^。，,]{{1,30}}(?:人民政府|部门|部門|单位|單位)|{_PREAMBLE_FORMULA.pattern[1:]}|"
@@ -332,6 +322,8 @@ def part_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
                 continue  # a comma ends a part only before the next item
             item = bool(_STARTS_ITEM.match(text, gap.end(), end))
             left = text[at : gap.start()].strip()
+            if gap.group("dated") is not None and not _LABELLED.match(left):
+                continue  # a date in the body (2019年4月15日前购买的…) goes on its sentence
             after_byline = left.endswith(("会议上", "會議上"))
             zero = gap.start() == gap.end()
             if zero and text[gap.end()].isdigit() and not item and not after_byline:

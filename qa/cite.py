@@ -12,7 +12,7 @@ import numpy as np
 from index.documents import Chunk, DocumentRecord
 from index.folder import IndexStore
 from index.normalise import Script, detect_script, search_form, to_simplified, to_traditional
-from index.roles import Role, answer_sentences, passage_roles, role_of
+from index.roles import Role, answer_sentences, in_context, passage_roles, role_of
 from index.sentence_vectors import read_stored
 from qa.features import QuestionTerms
 from qa.query import Query
@@ -217,10 +217,11 @@ def cite(
         question_vector,
         stored,
     )
-    roles = [
-        sentence_roles(p.chunks, [texts[i][a:b] for a, b in spans_of[i]])
-        for i, p in enumerate(passages)
-    ]
+    roles = []
+    for i, p in enumerate(passages):
+        said = sentence_roles(p.chunks, [texts[i][a:b] for a, b in spans_of[i]])
+        # read again with their neighbours, which the passage may have joined across chunks
+        roles.append(in_context(texts[i], spans_of[i], said))
     best: dict[int, tuple[float, tuple[int, int]]] = {}
     sentences = []
     for (i, j, span), score, row in zip(flat, scores, rows, strict=True):

@@ -42,18 +42,18 @@ CLAUSE_COVERED = 6  # the characters of a heading's first clause that name it (`
 # heading, not one named so
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
-    r"(材料|资料|条件|资格|流程|程序|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
+    r"(材料|资料|条件|资格|流程|程序|环节|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
     r"|扶持|支持|补助|补贴|奖补|奖励)"
 )
 _SUPPORT = ("扶持", "支持", "补助", "补贴", "奖补", "奖励")  # a section of support's words
 # the words a guide names a section of the kind by, either of which a question may ask for;
 # added after the notice sets had been read (x02-q1, h04-q1 and, with the words of support,
 # round16's e14-q1 answered whole; no other answer of the sets, nor of the public held-out
-# parts, changed)
+# parts, changed); 环节 (要经过哪些环节) asks for a guide's procedure (round18's b02-q2)
 _ALIKE = {
     "项目": ("项目", "内容"), "内容": ("内容", "项目"), "材料": ("材料", "资料"),
     "资料": ("资料", "材料"), "条件": ("条件", "资格"), "资格": ("资格", "条件"),
-    "流程": ("流程", "程序"), "程序": ("程序", "流程"),
+    "流程": ("流程", "程序"), "程序": ("程序", "流程"), "环节": ("流程", "程序", "环节"),
     **dict.fromkeys(_SUPPORT, _SUPPORT),
 }  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard

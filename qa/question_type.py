@@ -54,9 +54,9 @@ _ZH_LIST = re.compile(
     r"哪些|哪几|(?:需要|须|应当|应|必须)(?:具备|满足|符合|准备|提交|提供|携带|带)?什么"
     r"(?:条件|材料|资料|证件)"
 )
-# what each of several gets, asked at once (补贴标准分别是多少, 分别给予什么补助): the items of a
-# rule's tiers or measures, a list whatever it asks of each
-_ZH_EACH = re.compile(r"分别")
+# what each of several gets, asked at once (补贴标准分别是多少, 分别给予什么补助, 要经过哪些环节，各需要
+# 多长时间): the items of a rule's tiers, measures or steps, a list whatever it asks of each
+_ZH_EACH = re.compile(r"分别|各(?:需要?|要|补|给|有|是)?(?:多少|多长|多久|几)")
 _ZH_ONE_NAMED = re.compile(r"谁|哪(?![些几里儿])")  # who, which one (not which ones, where)
 _ZH_YES_NO = re.compile(
     r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"

@@ -228,3 +228,30 @@ def test_public_prose_is_almost_never_taken_for_a_notice_part() -> None:
                 total += len(roles)
     assert total > 5000
     assert framing / total < 0.002
+
+
+def test_a_web_pages_source_and_date_glued_on_its_title_and_text_stand_apart() -> None:
+    """A page copied as one line runs its title, its source, its date and its first sentence
+    together; a date in the body stays in its sentence."""
+    text = (
+        "郧汶县构建肺结核患者全链条服务的经验做法来源：郧汶县卫生健康局\u3000发布时间：2025-08-15"
+        "为降低肺结核发病率，郧汶县根据《结核病防治管理办法》，探索建立全链条服务模式。"
+        "现将主要做法介绍如下：对2019年4月15日前登记的患者，村医每月随访。"
+    )
+    parts = [text[a:b] for a, b in answer_sentences(text)]
+    roles = passage_roles(text, opens_document=True)
+    assert list(zip(parts, roles, strict=True)) == [
+        ("郧汶县构建肺结核患者全链条服务的经验做法", "title"),
+        ("来源：郧汶县卫生健康局", "dateline"),
+        ("发布时间：2025-08-15", "dateline"),
+        # the first of a preamble's two sentences: why and by what, before how it leads in
+        (
+            "为降低肺结核发病率，郧汶县根据《结核病防治管理办法》，探索建立全链条服务模式。",
+            "preamble",
+        ),
+        ("现将主要做法介绍如下：", "preamble"),
+        ("对2019年4月15日前登记的患者，村医每月随访。", "body"),
+    ]
+    # a section's label and a date in its text are no page's date line
+    dated = "七、有效期限：创新券自发放之日起至当年12月31日有效，未使用的额度作废。"
+    assert answer_sentences(dated) == [(0, len(dated))]

@@ -497,6 +497,23 @@ def test_a_run_in_title_heads_its_paragraph() -> None:
     )
 
 
+def test_a_title_within_a_line_heads_its_paragraph() -> None:
+    """A page run together titles its paragraphs in a series within one line (index/run_ins);
+    the best sentence's paragraph is answered from its title to the next title."""
+    text = (
+        "现将主要做法介绍如下：筛查关口前移。县里组织移动X光车进村，今年已筛查2.1万人。"
+        "服药全程督导。患者确诊后，村医每天上门看着患者服药。乡镇卫生院医生每两周随访1次。"
+        "信息全程共享。县里搭建结核病患者管理平台，转诊情况实时可查。"
+    )
+    sentences = with_passage_roles(text, {"看着患者服药": 0.9})
+    answer = compose_answer(
+        parse_query("怎样确保患者按时服药？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text == (
+        "服药全程督导。[1]患者确诊后，村医每天上门看着患者服药。[1]乡镇卫生院医生每两周随访1次。[1]"
+    )
+
+
 def test_a_paragraph_that_opens_on_its_topic_answers_a_question_that_names_it() -> None:
     """A news release has no headings; its paragraphs open on their topic (在交通配套方面，…),
     and the paragraph runs on until the next topic opens."""
@@ -536,8 +553,14 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     assert named_heading("有哪些措施？", scored("三、保障措施\n加强领导。", {}), top=3) is None
     # the kind asked may follow a modifier, and stand inside the heading's name
     items = scored("一、减免对象\n本县户籍人员。\n二、减免项目和标准\n①遗体接运；", {})
+    vouchers_like = scored(
+        "四、申请材料\n1.申领表原件1份。\n五、办理流程\n（一）申请。（二）审核。", {}
+    )
     named = named_heading("惠民殡葬减免哪些基本殡葬服务项目？", items, top=3)
     assert named is not None and named.text == "二、减免项目和标准"
+    # the steps a claim goes through (哪些环节) are a guide's procedure
+    steps = named_heading("申请以后要经过哪些环节？", vouchers_like, top=3)
+    assert steps is not None and steps.text == "五、办理流程"
     # of two headings the question names as much, the one it names last: what it asks
     guide = scored("一、明确接收单位\n交给派出所。\n二、规范登记保管\n当场清点。", {})
     named = named_heading("接收单位收到拾得物后，应当怎样登记和保管？", guide, top=3)

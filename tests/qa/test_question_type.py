@@ -33,6 +33,8 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         # what each of several gets: the tiers, whatever is asked of each
         ("补贴标准分别是多少？", "zh", "list"),
         ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
+        ("提出申请以后要经过哪些环节，各需要多长时间？", "zh", "list"),
+        ("各县有多少人参保？", "zh", "factoid"),
         ("分几个步骤？", "zh", "factoid"),
         # which ones, not how many; which days is when
         ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
