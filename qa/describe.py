@@ -240,18 +240,20 @@ def _members(own: Sequence[ScoredSentence], at: int, topical: bool) -> list[int]
 
 
 def _item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
-    """Where the block of the body sentence ``own[at]`` is anchored: at the item (or the
-    paragraph's run-in title) it belongs to, when it goes on one on the same line ("一是坚持统筹推进，强化组织保障。区里成立…领导小组。":
-    the best sentence is the item's second, and the enumeration answers), within
-    ITEM_REACH sentences; at itself otherwise."""
+    """Where the block of the body sentence ``own[at]`` is anchored: at the item it belongs to,
+    when it goes on one on the same line ("一是坚持统筹推进，强化组织保障。区里成立…领导小组。": the
+    best sentence is the item's second, and the enumeration answers), within ITEM_REACH
+    sentences, or at its paragraph's run-in title, however far; at itself otherwise."""
     s = own[at]
     if s.role != "body" or s.text.rstrip().endswith((*_LEAD_IN_END, *_ASKED_END)) or topic_of(s):
         return at  # a lead-in, a question or a topic heads what follows it
-    for j in range(at - 1, max(at - 1 - ITEM_REACH, -1), -1):
+    for j in range(at - 1, -1, -1):
         if "\n" in text[own[j].span[1] : own[j + 1].span[0]]:
             return at
-        if own[j].role == "item" or (own[j].role == "heading" and level(own[j].text) == UNMARKED):
-            return j  # an item, or a paragraph's run-in title (index/run_ins.py)
+        if own[j].role == "heading" and level(own[j].text) == UNMARKED:
+            return j  # a paragraph's run-in title (index/run_ins.py), however far on its line
+        if own[j].role == "item" and at - j <= ITEM_REACH:
+            return j
         if own[j].role != "body":
             return at
     return at

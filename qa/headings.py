@@ -42,18 +42,20 @@ CLAUSE_COVERED = 6  # the characters of a heading's first clause that name it (`
 # heading, not one named so
 _ASKED_PART = re.compile(
     r"(?:哪些|什么|哪几[个项类种条]?|何种)[\u4e00-\u9fff]{0,6}?"
-    r"(材料|资料|条件|资格|流程|程序|环节|时限|期限|渠道|方式|对象|范围|标准|证件|项目|内容|目标|步骤"
+    r"(材料|资料|条件|资格|流程|程序|环节|时限|期限|渠道|方式|模式|对象|范围|标准|证件|项目|内容|目标|步骤"
     r"|扶持|支持|补助|补贴|奖补|奖励)"
 )
 _SUPPORT = ("扶持", "支持", "补助", "补贴", "奖补", "奖励")  # a section of support's words
 # the words a guide names a section of the kind by, either of which a question may ask for;
 # added after the notice sets had been read (x02-q1, h04-q1 and, with the words of support,
 # round16's e14-q1 answered whole; no other answer of the sets, nor of the public held-out
-# parts, changed); 环节 (要经过哪些环节) asks for a guide's procedure (round18's b02-q2)
+# parts, changed); 环节 (要经过哪些环节) asks for a guide's procedure (round18's b02-q2), and
+# 方式 and 模式 name one another (采用什么方式处理 of 推广治理模式, round19's c09-q1)
 _ALIKE = {
     "项目": ("项目", "内容"), "内容": ("内容", "项目"), "材料": ("材料", "资料"),
     "资料": ("资料", "材料"), "条件": ("条件", "资格"), "资格": ("资格", "条件"),
     "流程": ("流程", "程序"), "程序": ("程序", "流程"), "环节": ("流程", "程序", "环节"),
+    "方式": ("方式", "模式"), "模式": ("模式", "方式"),
     **dict.fromkeys(_SUPPORT, _SUPPORT),
 }  # fmt: skip
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
@@ -67,6 +69,8 @@ _ASKED_CONTENT = re.compile(r"(?:包括|包含)(?:哪些|哪几[个项类种条]
 # the kind of thing a question asks for by name (主要整治哪些问题, 分哪几个阶段): the two
 # characters after its asking word
 _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
+# the things to bring or hand in, asked for as such (要准备哪些东西, 得带什么东西): the materials
+_ASKED_THINGS = re.compile(r"(?:准备|带|交|提交|提供|携带)(?:哪些|什么|些什么)东西")
 _PARENTHESISED = re.compile(r"[（(][^）)]*[）)]")
 _TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
@@ -179,6 +183,8 @@ def _asked_part(question: str) -> str | None:
     found = _ASKED_PART.search(question)
     if found:
         return found.group(1)
+    if _ASKED_THINGS.search(question):
+        return "材料"
     if _ASKED_HOW_GIVEN.search(question):
         return "标准"
     return "内容" if _ASKED_CONTENT.search(question) else None

@@ -38,7 +38,7 @@ _ZH_WHY = re.compile(
 _ZH_WAYS = "措施|办法|方法|举措|做法|途径|手段|政策|工作|经验|任务|帮助|支持|保障|优惠"
 _ZH_HOW = re.compile(
     rf"如何|怎样|怎么|怎麽|怎能|哪些[\u4e00-\u9fff]{{0,3}}?(?:{_ZH_WAYS})|"
-    r"什么(?:措施|办法|举措|做法|途径|帮助|支持|保障|优惠)|"
+    r"什么(?:措施|办法|方法|方式|模式|举措|做法|途径|手段|帮助|支持|保障|优惠)|"
     r"采取了?什么|做了?哪些|有何作用|作用是什么|意义|"
     # what to mind: the points a rule or an official lists (要注意什么 → 一是…二是…)
     r"注意(?:什么|些什么)|注意事项|"
@@ -55,8 +55,9 @@ _ZH_LIST = re.compile(
     r"(?:条件|材料|资料|证件)"
 )
 # what each of several gets, asked at once (补贴标准分别是多少, 分别给予什么补助, 要经过哪些环节，各需要
-# 多长时间): the items of a rule's tiers, measures or steps, a list whatever it asks of each
-_ZH_EACH = re.compile(r"分别|各(?:需要?|要|补|给|有|是)?(?:多少|多长|多久|几)")
+# 多长时间, 三种警报各有什么不同): the items of a rule's tiers, measures or steps, a list whatever
+# it asks of each
+_ZH_EACH = re.compile(r"分别|各(?:需要?|要|补|给|有|是)?(?:多少|多长|多久|几|什么|哪些)")
 _ZH_ONE_NAMED = re.compile(r"谁|哪(?![些几里儿])")  # who, which one (not which ones, where)
 _ZH_YES_NO = re.compile(
     r"是否|是不是|有没有|能不能|会不会|可不可以|(?:吗|嘛|(?<![什甚怎这那多要])么)[？?]?$"

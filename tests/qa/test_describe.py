@@ -514,6 +514,21 @@ def test_a_title_within_a_line_heads_its_paragraph() -> None:
     )
 
 
+def test_a_title_within_a_line_heads_its_paragraph_however_far_its_best_sentence() -> None:
+    text = (
+        "现将有关要求通知如下：明确治理对象。连片池塘养殖场应当建成尾水处理设施。新建养殖场同步建设设施。"
+        "50亩以下的养殖户可以联合建设。工厂化养殖场不得直接排放养殖尾水。"
+        "推广治理模式。重点推广三池两坝模式。山区可以改建生态塘。"
+        "落实补助政策。市财政按每亩800元给予补助。"
+    )
+    sentences = with_passage_roles(text, {"不得直接排放": 0.9})
+    answer = compose_answer(
+        parse_query("对工厂化养殖场的尾水有哪些要求？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text.startswith("明确治理对象。[1]连片池塘养殖场应当建成尾水处理设施。[1]")
+    assert answer.text.endswith("工厂化养殖场不得直接排放养殖尾水。[1]")
+
+
 def test_a_paragraph_that_opens_on_its_topic_answers_a_question_that_names_it() -> None:
     """A news release has no headings; its paragraphs open on their topic (在交通配套方面，…),
     and the paragraph runs on until the next topic opens."""
@@ -561,6 +576,14 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     # the steps a claim goes through (哪些环节) are a guide's procedure
     steps = named_heading("申请以后要经过哪些环节？", vouchers_like, top=3)
     assert steps is not None and steps.text == "五、办理流程"
+    # the things to bring (要准备哪些东西) are its materials
+    things = named_heading("申领补助要准备哪些东西？", vouchers_like, top=3)
+    assert things is not None and things.text == "四、申请材料"
+    # a way of doing it (采用什么方式) is named by its mode (推广治理模式) too
+    modes = scored("明确治理对象。连片池塘要建设施。推广治理模式。推广三池两坝。", {})
+    modes = [replace(s, role="heading") if len(s.text) <= 7 else s for s in modes]
+    way = named_heading("养殖户要采用什么方式处理尾水？", modes, top=3)
+    assert way is not None and way.text == "推广治理模式。"
     # of two headings the question names as much, the one it names last: what it asks
     guide = scored("一、明确接收单位\n交给派出所。\n二、规范登记保管\n当场清点。", {})
     named = named_heading("接收单位收到拾得物后，应当怎样登记和保管？", guide, top=3)

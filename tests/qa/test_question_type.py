@@ -35,6 +35,9 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
         ("提出申请以后要经过哪些环节，各需要多长时间？", "zh", "list"),
         ("各县有多少人参保？", "zh", "factoid"),
+        ("三种警报听起来各有什么不同？", "zh", "list"),
+        # the way a thing is done asked for with 什么 (采用什么方式, 用什么办法)
+        ("养殖场户要采用什么方式处理养殖尾水？", "zh", "description"),
         ("分几个步骤？", "zh", "factoid"),
         # which ones, not how many; which days is when
         ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
