@@ -34,11 +34,12 @@ _ZH_AMOUNT = re.compile(
 _ZH_WHY = re.compile(
     r"为何|(?<![称成作认视改译名分叫封])为什么(?=[会要能是不没被在有还可让使呢吗，,？?]|$)|原因|缘故"
 )
-# ways and measures asked for (哪些措施, 什么帮助), after 哪些 a short modifier too (哪些主要措施)
+# ways and measures asked for (哪些措施, 什么帮助, 采用什么方式), after 哪些 a short modifier too
+# (哪些主要措施); not 什么模式, which asks a model's name as often as how (以什么模式经营的医院)
 _ZH_WAYS = "措施|办法|方法|举措|做法|途径|手段|政策|工作|经验|任务|帮助|支持|保障|优惠"
 _ZH_HOW = re.compile(
     rf"如何|怎样|怎么|怎麽|怎能|哪些[\u4e00-\u9fff]{{0,3}}?(?:{_ZH_WAYS})|"
-    r"什么(?:措施|办法|方法|方式|模式|举措|做法|途径|手段|帮助|支持|保障|优惠)|"
+    r"什么(?:措施|办法|方法|方式|举措|做法|途径|手段|帮助|支持|保障|优惠)|"
     r"采取了?什么|做了?哪些|有何作用|作用是什么|意义|"
     # what to mind: the points a rule or an official lists (要注意什么 → 一是…二是…)
     r"注意(?:什么|些什么)|注意事项|"

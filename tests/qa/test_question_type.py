@@ -38,6 +38,8 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("三种警报听起来各有什么不同？", "zh", "list"),
         # the way a thing is done asked for with 什么 (采用什么方式, 用什么办法)
         ("养殖场户要采用什么方式处理养殖尾水？", "zh", "description"),
+        # … but a model's name is a factoid (以什么模式经营: BOT)
+        ("雙和醫院是台灣第一家以什麼模式經營的醫院？", "zh", "factoid"),
         ("分几个步骤？", "zh", "factoid"),
         # which ones, not how many; which days is when
         ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
