@@ -29,6 +29,7 @@ SETS = {
     "round17": NOTICES / "round17",
     "round18": NOTICES / "round18",
     "round19": NOTICES / "round19",
+    "round20": NOTICES / "round20",
     "seeds": NOTICES / "seeds",
 }
 # the seeds set asks of the real documents of ../shared/corpus/seeds, where they stay
@@ -58,8 +59,8 @@ def test_every_gold_answer_is_quoted_from_its_notice(name: str) -> None:
 
 def test_the_sets_notices_have_different_names() -> None:
     names = [p.name for n, f in SETS.items() for p in DOCS.get(n, f / "docs").glob("*.txt")]
-    # the first set's 16, the siblings' 24, round3's 18, rounds 4–19's 16 each, the 5 seeds
-    assert len(names) == 16 + 24 + 18 + 16 * 16 + 5
+    # the first set's 16, the siblings' 24, round3's 18, rounds 4–20's 16 each, the 5 seeds
+    assert len(names) == 16 + 24 + 18 + 17 * 16 + 5
     assert len(set(names)) == len(names)
 
 
