@@ -39,7 +39,7 @@ FRAMING: frozenset[Role] = frozenset(
 
 # the rules' edition: an index whose roles were found by another is given them again on its
 # next run (``index/backfill.forget_roles_unless``); change it with the rules
-ROLES_RULES = "2026-12-05.5"
+ROLES_RULES = "2026-12-05.6"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
 YEAR_TARGET = r"——\d{4}年"  # a plan's target for a year (——2024年：…)
@@ -292,7 +292,7 @@ _GAP = re.compile(
     # a web page copied as one line: its source and date labels glued on its title, and what
     # follows glued on the date (…经验做法来源：…　发布时间：2025-08-15为降低…; cut there only
     # when what stands before is a date line)
-    rf"|(?<=[{CJK}])(?=(?:来源|來源|发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期)[：:])"
+    rf"|(?<=[{CJK}”」』）)])(?=(?:来源|來源|发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期)[：:])"
     r"|(?:(?<=\d{4}-\d\d-\d\d)|(?<=\d{4}-\d-\d\d)|(?<=\d{4}-\d\d-\d)|(?<=\d{4}-\d-\d)"
     r"|(?<=\d\d:\d\d)|(?<=\d月\d日)|(?<=\d月\d\d日))"
     rf"(?P<dated>)(?=[{CJK}])"

@@ -61,6 +61,11 @@ _ALIKE = {
 # how a benefit is given (如何给予补偿, 是怎样补贴的) asks for the section of its standard
 # (二、补偿标准), not of whom it covers (一、补偿范围), which shares the benefit's word as much
 _MATTER = ("事项名称", "名称")  # a guide's label of the matter it is about (一、事项名称：…)
+# the sections every notice closes with, whose words any question may hold apart (…准备工作有什么
+# 要求): named only when the question holds one whole (round20's f11-q2)
+_GENERIC = frozenset(
+    {"工作要求", "有关要求", "其他要求", "有关事项", "其他事项", "保障措施", "工作措施"}
+)
 _ASKED_HOW_GIVEN = re.compile(
     r"(?:如何|怎么|怎样)(?:给予|给|进行|来)?(?:补偿|补贴|补助|赔偿|奖励|救助)"
 )
@@ -156,6 +161,8 @@ def named_headings(
         if part.startswith(_MATTER):
             continue  # a guide's 事项名称：… names the matter, which every question of it names
         share = _share(part, form)
+        if part in _GENERIC and part not in form:
+            continue  # a notice's closing section, named only whole (准备工作有什么要求 ≠ 工作要求)
         # of two headings named as much, the one named later in the question: a question says
         # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？
         # asks for 二、规范登记保管, not 一、明确接收单位)

@@ -41,6 +41,8 @@ _ZH_HOW = re.compile(
     rf"如何|怎样|怎么|怎麽|怎能|哪些[\u4e00-\u9fff]{{0,3}}?(?:{_ZH_WAYS})|"
     r"什么(?:措施|办法|方法|方式|举措|做法|途径|手段|帮助|支持|保障|优惠)|"
     r"采取了?什么|做了?哪些|有何作用|作用是什么|意义|"
+    # what a rule requires of a thing (对农户储粮期间的管理有什么要求？): its provisions
+    r"有(?:什么|何)(?:具体)?(?:要求|规定)|"
     # what to mind: the points a rule or an official lists (要注意什么 → 一是…二是…)
     r"注意(?:什么|些什么)|注意事项|"
     # what a rule holds: its standard, conditions, steps, content (减免的标准是什么)

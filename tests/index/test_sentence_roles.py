@@ -255,3 +255,10 @@ def test_a_web_pages_source_and_date_glued_on_its_title_and_text_stand_apart() -
     # a section's label and a date in its text are no page's date line
     dated = "七、有效期限：创新券自发放之日起至当年12月31日有效，未使用的额度作废。"
     assert answer_sentences(dated) == [(0, len(dated))]
+    # a title closing on a quotation mark, its source glued on it
+    quoted = "多措并举守护电力“生命线”来源：鄋涠日报2025-07-09本报讯 电力线路是“生命线”。"
+    assert [quoted[a:b] for a, b in answer_sentences(quoted)] == [
+        "多措并举守护电力“生命线”",
+        "来源：鄋涠日报2025-07-09",
+        "本报讯 电力线路是“生命线”。",
+    ]

@@ -579,6 +579,12 @@ def test_a_question_for_a_guides_kind_of_section_names_the_one_heading_of_it() -
     # the things to bring (要准备哪些东西) are its materials
     things = named_heading("申领补助要准备哪些东西？", vouchers_like, top=3)
     assert things is not None and things.text == "四、申请材料"
+    # a notice's closing section is named only whole, not by its words held apart
+    grain = scored("二、做好入仓前准备\n（一）晾晒至安全水分。\n五、工作要求\n各镇要按时报送。", {})
+    ready = named_heading("农户粮食入仓前的准备工作有什么要求？", grain, top=3)
+    assert ready is not None and ready.text == "二、做好入仓前准备"
+    closing = named_heading("这项工作的工作要求是什么？", grain, top=3)
+    assert closing is not None and closing.text == "五、工作要求"
     # a way of doing it (采用什么方式) is named by its mode (推广治理模式) too
     modes = scored("明确治理对象。连片池塘要建设施。推广治理模式。推广三池两坝。", {})
     modes = [replace(s, role="heading") if len(s.text) <= 7 else s for s in modes]

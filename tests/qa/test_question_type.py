@@ -40,6 +40,9 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("养殖场户要采用什么方式处理养殖尾水？", "zh", "description"),
         # … but a model's name is a factoid (以什么模式经营: BOT)
         ("雙和醫院是台灣第一家以什麼模式經營的醫院？", "zh", "factoid"),
+        # what a rule requires of a thing: its provisions
+        ("对农户储粮期间的管理有什么要求？", "zh", "description"),
+        ("職工療休養的經費有什麼規定？", "zh", "description"),
         ("分几个步骤？", "zh", "factoid"),
         # which ones, not how many; which days is when
         ("给养蜂户的资金支持包括哪几项？", "zh", "list"),
