@@ -5,8 +5,8 @@ with no marker before it ("提升基層服務能力。一是實施鄉鎮衛生�
 Where the page keeps its lines, such a title opens its line (``run_in_titles``, at ingest).
 Where it was published as one line, or copied with its paragraphs run together, nothing but the
 series shows them: several short sentences, each followed by the longer ones of its paragraph
-(``titles_in_series``, over a cited passage, where there is room to see a series; a chunk
-holds one or two). Read as headings, the paragraph under one is what a description question
+(``titles_in_series``, over each chunk at ingest and again over a cited passage, which has more
+room to show a series: a chunk holds one or two). Read as headings, the paragraph under one is what a description question
 about it is answered by, and the title is not quoted alone."""
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 MAX_RUN_IN_CHARS = 16
 _NOT_IN_TITLE = re.compile(r"[，,；;：:、\d]")
 # … or, in a series within a line: of at most MAX_SERIES_CHARS characters, a phrase of two to
-# eight characters, or a four-character phrase and another joined by a comma (名师授课，按需点单。 送苗上门，打通最后一公里。),
-# quotation marks allowed (把“两卡”源头管住。); a closing quotation mark the sentence split left
-# before it is not its own
+# eight characters, or a four-character phrase and another joined by a comma (名师授课，按需点单。
+# 送苗上门，打通最后一公里。), quotation marks allowed (把“两卡”源头管住。); a closing quotation mark
+# the sentence split left before it is not its own
 MAX_SERIES_CHARS = 14
 MIN_SERIES = 3
 _PHRASE = r"[\u4e00-\u9fff“”「」‘’『』]{2,8}"
@@ -76,10 +76,9 @@ def titles_in_series(
     texts = [text[a:b] for a, b in spans]
 
     def titled(i: int) -> bool:
-        within = text[: spans[i][0]].rstrip(" \t\u3000").endswith(tuple(_ENDS))
         return (
             roles[i] == "body"
-            and within
+            and _within_line(text, spans[i][0])
             and bool(_SERIES_TITLE.fullmatch(texts[i].strip(_LEFT_OVER)))
         )
 
@@ -97,3 +96,11 @@ def titles_in_series(
     for i in found:
         out[i] = "heading"
     return out
+
+
+def _within_line(text: str, start: int) -> bool:
+    """What stands before ``start`` on its line, spaces aside, ends a sentence or a lead-in."""
+    j = start - 1
+    while j >= 0 and text[j] in " \t\u3000":
+        j -= 1
+    return j >= 0 and text[j] in _ENDS
