@@ -18,10 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from index.chars import NUM_ZH
-from index.folder import IndexStore
 from index.roles import BULLETS, FRAMING, MAX_HEADING_CHARS, QA_QUESTION, YEAR_TARGET
 from qa.cite import Citation, ScoredSentence
-from qa.retrieve import Hit
 
 DESCRIBED = frozenset({"description", "list"})  # the question types answered by a block
 # items of an enumeration (or sentences, where it has none) an answer quotes: a list of the
@@ -30,10 +28,6 @@ DESCRIBED = frozenset({"description", "list"})  # the question types answered by
 # short of their last item, and 800 lost no gold sentence on any notices' set)
 MAX_ITEMS = 8
 MAX_DESCRIPTION_CHARS = 800
-# a description question's first passage is read with the chunks around it, since an
-# enumeration runs on past the chunk that matched (chunks hold ~200 characters)
-WIDEN = (-2, -1, 1, 2, 3)
-
 _LEVELS = (
     # a question of a question-and-answer text (问：…) heads its answer as a top heading does
     (1, re.compile(rf"^(?:#\s|第[{NUM_ZH}\d]+[章篇部分]|[{NUM_ZH}]+、|{QA_QUESTION})")),
@@ -68,24 +62,6 @@ class Description:
 
     sentences: list[ScoredSentence]
     more: bool
-
-
-def with_neighbours(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
-    """``hits`` (the chunks of one passage) followed by the chunks around them (WIDEN), the
-    nearest first, so that citing merges each into the passage (``qa/cite.merge_hits`` joins
-    a chunk that touches one already in it)."""
-    have = {(h.chunk.doc_id, h.chunk.ordinal) for h in hits}
-    near: dict[tuple[str, int], int] = {}
-    for h in hits:
-        for d in WIDEN:
-            place = (h.chunk.doc_id, h.chunk.ordinal + d)
-            if place[1] >= 0 and place not in have:
-                near[place] = min(near.get(place, abs(d)), abs(d))
-    rows = store.rows_at(near)
-    found = store.chunks(sorted(set(rows.values())))
-    found.sort(key=lambda c: near[(c.chunk.doc_id, c.chunk.ordinal)])
-    score = hits[0].score if hits else 0.0
-    return [*hits, *(Hit(c.chunk, c.row_id, score, script=c.script) for c in found)]
 
 
 def level(text: str) -> int:

@@ -4,7 +4,7 @@ in a long notice the section whose heading the question names may rank below the
 preamble that share its words.
 
 ``read_sections`` reads the first passage with its neighbouring chunks
-(``qa/describe.with_neighbours``); then the passage that holds the heading the question names
+(``with_neighbours``); then the passage that holds the heading the question names
 (``qa/headings.named_heading``), or the first item of the kind of thing it asks for
 (``items_of_kind``), on from that heading's chunk (``section_from``), since it may end at that
 heading; or, when none of the first passages holds one, the first passage's
@@ -14,7 +14,7 @@ move."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import cast
 
@@ -23,7 +23,6 @@ from index.normalise import search_form
 from index.roles import Role, answer_sentences, passage_roles
 from qa.answer import ANSWER_FROM_TOP
 from qa.cite import Citation, ScoredSentence
-from qa.describe import WIDEN, with_neighbours
 from qa.headings import items_of_kind, named_heading
 from qa.retrieve import Hit
 
@@ -35,8 +34,30 @@ SECTION_REACH = 40
 SECTION_CHARS = 1000
 MAX_CHUNKS_ON = 16
 
+# a description question's first passage is read with the chunks around it, since an
+# enumeration runs on past the chunk that matched (chunks hold ~200 characters)
+WIDEN = (-2, -1, 1, 2, 3)
+
 Cited = tuple[list[Citation], list[ScoredSentence]]
 Cite = Callable[[list[Hit]], Cited]  # citations and scored sentences for hits
+
+
+def with_neighbours(hits: Sequence[Hit], store: IndexStore) -> list[Hit]:
+    """``hits`` (the chunks of one passage) followed by the chunks around them (WIDEN), the
+    nearest first, so that citing merges each into the passage (``qa/cite.merge_hits`` joins
+    a chunk that touches one already in it)."""
+    have = {(h.chunk.doc_id, h.chunk.ordinal) for h in hits}
+    near: dict[tuple[str, int], int] = {}
+    for h in hits:
+        for d in WIDEN:
+            place = (h.chunk.doc_id, h.chunk.ordinal + d)
+            if place[1] >= 0 and place not in have:
+                near[place] = min(near.get(place, abs(d)), abs(d))
+    rows = store.rows_at(near)
+    found = store.chunks(sorted(set(rows.values())))
+    found.sort(key=lambda c: near[(c.chunk.doc_id, c.chunk.ordinal)])
+    score = hits[0].score if hits else 0.0
+    return [*hits, *(Hit(c.chunk, c.row_id, score, script=c.script) for c in found)]
 
 
 def read_sections(
