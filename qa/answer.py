@@ -130,7 +130,7 @@ def compose_answer(
         headings = named_headings(query.text, sentences, ANSWER_FROM_TOP)
         named = (headings[0] if headings else None) or listed
         anchor = named or pool[0]
-        block = describe(anchor, sentences, by_n[anchor.citation], allowed)
+        block = describe(anchor, sentences, by_n[anchor.citation], allowed, named=anchor is named)
         if block is not None and headings and named is headings[0]:
             block = _with_also_named(block, headings, sentences, by_n, allowed)
         if block is None and named is None and _measures_asked(query, several=bool(asks)):
@@ -196,7 +196,10 @@ def _with_also_named(
     parts = sorted(
         [
             (first.span, block),
-            *((h.span, describe(h, sentences, by_n[h.citation], allowed)) for h in also),
+            *(
+                (h.span, describe(h, sentences, by_n[h.citation], allowed, named=True))
+                for h in also
+            ),
         ],
         key=lambda p: p[0],
     )

@@ -48,6 +48,7 @@ _TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{3,14}?)
 # items (or paragraphs opening on their topics) a passage's enumeration holds to answer a how or
 # what-measures question in the place of its best sentence, when that is prose (``enumerated``)
 MIN_ENUMERATED = 3
+_ARTICLE = 2  # the level of a rule's articles (第十三条)
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
 ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``_item_of``)
 UNMARKED = 5  # the level of a line with no marker
@@ -91,9 +92,12 @@ def describe(
     sentences: Sequence[ScoredSentence],
     citation: Citation,
     allowed: frozenset[str] = frozenset(),
+    *,
+    named: bool = False,
 ) -> Description | None:
     """The block of ``citation`` that answers a description question from ``anchor`` on
-    (``allowed``: the framing roles the question asks for, which do not end it); None when the
+    (``allowed``: the framing roles the question asks for, which do not end it; ``named``: the
+    question names the anchor, whose section is answered from it); None when the
     anchor is prose with no structure around it (no heading above it, not an item or a
     lead-in), where the best sentences answer better than the paragraph that follows: on the
     held-out CMRC description questions the paragraph held the gold answer .829 of the time,
@@ -114,7 +118,7 @@ def describe(
         or topic_of(anchor) is not None
     ):
         return None
-    start = _start(own, at)
+    start = _start(own, at, citation.text, whole=not named)
     # the block ends at a heading of its opening heading's level or above, or at an item
     # above the level of the items it gives
     opener = own[start]
@@ -329,25 +333,58 @@ def _opens_item(s: ScoredSentence, chosen: Sequence[ScoredSentence]) -> bool:
     return chosen[-1].text.rstrip().endswith(_SENTENCE_END)
 
 
-def _start(own: Sequence[ScoredSentence], at: int) -> int:
+def _start(own: Sequence[ScoredSentence], at: int, text: str, *, whole: bool) -> int:
     """Where the block of the anchor ``own[at]`` starts: an item's enumeration from its first
-    item, with the heading or lead-in just before it."""
+    item, with the heading or lead-in just before it; of items gone on from by further
+    sentences, from the first only when the question does not name the anchor (``whole``)."""
     if own[at].role != "item" and not (own[at].role == "heading" and level(own[at].text) == LOWEST):
         return at
     start = at
     mark = level(own[at].text)
-    while (
-        start > 0
-        and own[start - 1].role in ("item", "heading")
-        and level(own[start - 1].text) == mark
-    ):
-        start -= 1
+    # back over the items of its level, and over the further sentences of each ("三是强化技术
+    # 服务。" "县里组建8个技术服务小组…" before "四是…"), while the block still reaches the anchor's
+    # own item within the budget; a rule's articles (第四条…) are each a part of their own
+    reach = _item_end(own, at)
+    i = at - 1
+    while i >= 0 and _within_items(own, i, mark, text, bodies=whole and mark > _ARTICLE):
+        if own[i].role in ("item", "heading") and level(own[i].text) == mark:
+            if sum(len(s.text) for s in own[i:reach]) > MAX_DESCRIPTION_CHARS:
+                break
+            start = i
+        i -= 1
     if start > 0:
         before = own[start - 1]
         lead_in = before.text.endswith(_LEAD_IN_END) and before.role not in FRAMING
         if lead_in or (before.role == "heading" and level(before.text) < mark):
             start -= 1
     return start
+
+
+def _within_items(
+    own: Sequence[ScoredSentence], i: int, mark: int, text: str, *, bodies: bool
+) -> bool:
+    """``own[i]`` may stand within an enumeration of items of level ``mark``: one of its items
+    (a deeper one too, with ``bodies``), or with ``bodies`` a further sentence of an item (on
+    the line an item opened; not a lead-in, "…措施如下：", nor a paragraph's first sentence,
+    which open the enumeration)."""
+    s = own[i]
+    if s.role in ("item", "heading"):
+        return level(s.text) == mark or (bodies and mark < level(s.text) < UNMARKED)
+    if not bodies:
+        return False
+    opens_line = i == 0 or "\n" in text[own[i - 1].span[1] : s.span[0]]
+    return s.role == "body" and not opens_line and not s.text.rstrip().endswith(_LEAD_IN_END)
+
+
+def _item_end(own: Sequence[ScoredSentence], at: int) -> int:
+    """Where the item ``own[at]`` ends: at the next item or heading of its level or above."""
+    mark = level(own[at].text)
+    end = at + 1
+    while end < len(own) and not (
+        own[end].role in ("item", "heading") and level(own[end].text) <= mark
+    ):
+        end += 1
+    return end
 
 
 def _ends_block(

@@ -1,11 +1,11 @@
 """Description answers on invented policy notices (data/notices): does the answer quote the
 measures asked about, or the notice's title, dateline or preamble?
 
-    python scripts/eval_notices.py [--set notices|siblings|round3|…|round20|seeds]
+    python scripts/eval_notices.py [--set notices|siblings|round3|…|round21|seeds]
         [--split held-out|fitting|all]
 
 Indexes every set's notices as one collection into ``.cache/eval/notices`` (the sixteen of
-``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round20/``: the
+``docs/``, both halves, and the look-alikes of ``siblings/`` and ``round3/`` … ``round21/``: the
 same topics issued by other places, as a user's pile holds them), with the five real documents
 of ``../shared/corpus/seeds`` that the ``seeds`` set asks about (long articles and a work
 report; the sample corpus, so that set is for measuring only, its answers never read for
@@ -50,7 +50,7 @@ QUESTION_SETS = {
     "round13": NOTICES / "round13", "round14": NOTICES / "round14", "round15": NOTICES / "round15",
     "round16": NOTICES / "round16", "round17": NOTICES / "round17", "round18": NOTICES / "round18",
     "round19": NOTICES / "round19", "round20": NOTICES / "round20",
-    "seeds": NOTICES / "seeds",
+    "round21": NOTICES / "round21", "seeds": NOTICES / "seeds",
 }  # fmt: skip
 # where a set's documents are, when not in its docs/ folder: the seeds set asks of the real
 # documents of ../shared/corpus/seeds, which stay where they are

@@ -529,6 +529,61 @@ def test_a_title_within_a_line_heads_its_paragraph_however_far_its_best_sentence
     assert answer.text.endswith("工厂化养殖场不得直接排放养殖尾水。[1]")
 
 
+def test_an_enumeration_of_titled_items_is_given_from_its_first_item() -> None:
+    """Items titled by a short sentence and gone on from ("三是强化技术服务。" and its
+    sentence) are one enumeration: a question whose best sentence is the third item's gets
+    the enumeration from its first item, the further sentences of each included."""
+    text = (
+        "四、保障措施 一是加强组织领导。成立由分管副县长任组长的工作专班。"
+        "二是加大资金投入。县财政每年安排蚕桑产业发展资金800万元。"
+        "三是强化技术服务。县蚕桑技术服务中心组建8个技术服务小组。"
+        "四是完善风险保障。推行蚕桑生产政策性保险。五、工作要求 各乡镇要制定具体工作计划。"
+    )
+    sentences = with_passage_roles(text, {"技术服务小组": 0.9})
+    answer = compose_answer(
+        parse_query("从组织、资金、技术上怎样保证行动落实？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text.startswith("四、保障措施[1]一是加强组织领导。[1]成立由分管副县长")
+    assert "技术服务小组。[1]四是完善风险保障。[1]推行蚕桑生产政策性保险。[1]" in answer.text
+    assert "工作要求" not in answer.text
+
+
+def test_an_enumeration_is_given_from_where_it_still_reaches_the_best_item() -> None:
+    """Where the enumeration from its first item would spend the budget before the best
+    sentence's item, it is given from the earliest item that keeps that one within it."""
+    filler = "，".join(["按照统一标准组织实施并做好记录"] * 9)  # an item of ~150 characters
+    items = "".join(f"（{n}）第{n}项工作。{filler}。" for n in "一二三四五六七")
+    text = (
+        f"二、重点任务 {items}（八）开展灭螺行动。对连片稻田统一开展灭螺。三、工作要求 加强督导。"
+    )
+    sentences = with_passage_roles(text, {"统一开展灭螺": 0.9})
+    answer = compose_answer(
+        parse_query("连片稻田的螺害怎么处理？"), [citation(1, text)], sentences, 0.9
+    )
+    # five items of ~150 characters before it fit the budget of 800, a sixth would not
+    assert answer.text.startswith("（三）第三项工作。[1]")
+    assert answer.text.endswith("（八）开展灭螺行动。[1]对连片稻田统一开展灭螺。[1]")
+
+
+def test_a_rules_article_is_not_given_with_the_articles_before_it() -> None:
+    """A rule's articles (第四条) are parts of their own: an article's list is given from the
+    article, not from the first article of the rules."""
+    text = (
+        "第一条　本细则适用于本市城区范围内病媒生物的预防控制活动。"
+        "第二条　市爱卫办负责全市病媒生物防制的组织协调。"
+        "第三条　机关和居民家庭是清除孳生地的责任主体。"
+        "第四条　建筑工地施工单位应当履行下列防蚊责任：（一）每周至少组织一次全面巡查；"
+        "（二）基坑积水在48小时内抽干；（三）工人宿舍安装纱窗。"
+        "第五条　违反本细则的，由城市管理部门责令改正。"
+    )
+    sentences = with_passage_roles(text, {"防蚊责任": 0.9})
+    answer = compose_answer(
+        parse_query("建筑工地的施工单位在防蚊方面要做到哪些？"), [citation(1, text)], sentences, 0.9
+    )
+    assert answer.text.startswith("第四条　建筑工地施工单位应当履行下列防蚊责任：[1]")
+    assert answer.text.endswith("（三）工人宿舍安装纱窗。[1]")
+
+
 def test_a_paragraph_that_opens_on_its_topic_answers_a_question_that_names_it() -> None:
     """A news release has no headings; its paragraphs open on their topic (在交通配套方面，…),
     and the paragraph runs on until the next topic opens."""
