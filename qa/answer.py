@@ -22,7 +22,7 @@ from qa.describe import (
     unmarked,
 )
 from qa.goals import asks_goals, under_goals
-from qa.headings import items_of_kind, named_headings
+from qa.headings import asks_several, items_of_kind, named_headings
 from qa.paragraphs import paragraph_of
 from qa.places import elsewhere
 from qa.query import Query
@@ -130,7 +130,12 @@ def compose_answer(
         headings = named_headings(query.text, sentences, ANSWER_FROM_TOP)
         named = (headings[0] if headings else None) or listed
         anchor = named or pool[0]
-        block = describe(anchor, sentences, by_n[anchor.citation], allowed, named=anchor is named)
+        # a heading the question names is answered from it, unless the question asks for
+        # more parts than it names (the enumeration it stands in answers then)
+        block = describe(
+            anchor, sentences, by_n[anchor.citation], allowed,
+            named=anchor is named and not asks_several(query.text, headings),
+        )  # fmt: skip
         if block is not None and headings and named is headings[0]:
             block = _with_also_named(block, headings, sentences, by_n, allowed)
         if block is None and named is None and _measures_asked(query, several=bool(asks)):

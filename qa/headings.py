@@ -76,6 +76,8 @@ _ASKED_CONTENT = re.compile(r"(?:包括|包含)(?:哪些|哪几[个项类种条]
 _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
 # the things to bring or hand in, asked for as such (要准备哪些东西, 得带什么东西): the materials
 _ASKED_THINGS = re.compile(r"(?:准备|带|交|提交|提供|携带)(?:哪些|什么|些什么)东西")
+# what joins the things a question asks about: 、, 和, 及, 以及, 与, 分别
+_JOINED = re.compile(r"[、和及与]|分别|分別|與")
 _PARENTHESISED = re.compile(r"[（(][^）)]*[）)]")
 _TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
@@ -181,6 +183,21 @@ def named_headings(
         return by_part[:1]
     # a stable sort: of two named alike, the first in the passages
     return [s for _, s in sorted(found, key=lambda f: f[0], reverse=True)]
+
+
+def asks_several(question: str, named: Sequence[ScoredSentence]) -> bool:
+    """``question`` asks for more parts than the one heading of ``named`` at its level in its
+    passage: it joins the things it asks about (在改造桑园、减轻养蚕劳动强度和扶持缫丝加工上,
+    对驾驶人和照管人员分别…), of which that heading names one; the enumeration it stands in
+    answers, not its section alone. Two headings named at one level are answered together
+    (qa/answer), and a question that joins nothing asks for the one section it names."""
+    if not named:
+        return False
+    first = named[0]
+    alike = [
+        h for h in named if h.citation == first.citation and level(h.text) == level(first.text)
+    ]
+    return len(alike) == 1 and _JOINED.search(question) is not None
 
 
 def _asked_part(question: str) -> str | None:

@@ -548,6 +548,31 @@ def test_an_enumeration_of_titled_items_is_given_from_its_first_item() -> None:
     assert "工作要求" not in answer.text
 
 
+PIPES = (
+    "二、重点任务 （一）开展管线普查。2025年完成老城区320公里管线的普查。"
+    "（二）推行先查后挖。建设单位开工前在线查询管线资料。"
+    "（三）更新老旧管线。3年内改造铸铁燃气管道120公里。三、工作要求 加强督导。"
+)
+
+
+def test_a_question_that_joins_parts_gets_the_enumeration_its_named_item_is_in() -> None:
+    """摸清管线底数 names no heading, 更新老旧管线 names （三）: a question that joins the
+    parts it asks about gets the enumeration from its first item, not the named item alone."""
+    sentences = with_passage_roles(PIPES, {"铸铁燃气管道": 0.9})
+    answer = compose_answer(
+        parse_query("在摸清管线底数和更新老旧管线上有哪些安排？"),
+        [citation(1, PIPES)], sentences, 0.9,
+    )  # fmt: skip
+    assert answer.text.startswith("二、重点任务[1]（一）开展管线普查。[1]")
+    assert answer.text.endswith("（三）更新老旧管线。[1]3年内改造铸铁燃气管道120公里。[1]")
+
+
+def test_a_question_that_names_one_item_alone_gets_its_section() -> None:
+    sentences = with_passage_roles(PIPES, {"铸铁燃气管道": 0.9})
+    answer = compose_answer(parse_query("怎样更新老旧管线？"), [citation(1, PIPES)], sentences, 0.9)
+    assert answer.text == "（三）更新老旧管线。[1]3年内改造铸铁燃气管道120公里。[1]"
+
+
 def test_an_enumeration_is_given_from_where_it_still_reaches_the_best_item() -> None:
     """Where the enumeration from its first item would spend the budget before the best
     sentence's item, it is given from the earliest item that keeps that one within it."""
