@@ -169,6 +169,19 @@ def test_a_bare_marker_stays_with_what_it_marks() -> None:
         ("現將有關事項通知如下：", "preamble"),
         ("申请人应当提交的材料如下：", "body"),  # a lead-in, not a preamble
         ("咨询电话：0736-5128806", "contact"),
+        # a number within a sentence: a contact line when little follows it (its hours,
+        # another number, 反映); a measure that names its hotline on the way is not
+        ("九、咨询电话：区公安分局户政管理科0734-3135809（工作日9:00—17:00）。", "contact"),
+        ("招生咨询电话：0749-5531602，监督电话：0749-5531615。", "contact"),
+        ("群众发现违规问题的，可以拨打市农业农村局监督电话0745-2163907举报。", "contact"),
+        (
+            "四是开通举报电话0751-4431690，群众举报假劣种子经查实的，给予最高5000元奖励。",
+            "item",
+        ),
+        (
+            "群众可拨打举报电话0741-5126119举报违规充电行为，经查实的给予50元至500元奖励。",
+            "body",
+        ),
         ("（二）强化工业污染治理。", "item"),
         ("三、保障措施", "heading"),
         # prose keeps its roles: a why-clause, a date inside a sentence, a sentence ending in a colon
