@@ -48,7 +48,7 @@ _TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{3,14}?)
 # items (or paragraphs opening on their topics) a passage's enumeration holds to answer a how or
 # what-measures question in the place of its best sentence, when that is prose (``enumerated``)
 MIN_ENUMERATED = 3
-_ARTICLE = 2  # the level of a rule's articles (第十三条)
+ARTICLE = 2  # the level of a rule's articles (第十三条)
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
 ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``_item_of``)
 UNMARKED = 5  # the level of a line with no marker
@@ -337,16 +337,18 @@ def _start(own: Sequence[ScoredSentence], at: int, text: str, *, whole: bool) ->
     """Where the block of the anchor ``own[at]`` starts: an item's enumeration from its first
     item, with the heading or lead-in just before it; of items gone on from by further
     sentences, from the first only when the question does not name the anchor (``whole``)."""
-    if own[at].role != "item" and not (own[at].role == "heading" and level(own[at].text) == LOWEST):
-        return at
-    start = at
     mark = level(own[at].text)
+    if mark == ARTICLE or (
+        own[at].role != "item" and not (own[at].role == "heading" and mark == LOWEST)
+    ):
+        return at  # a rule's articles (第四条…) are each a part of their own
+    start = at
     # back over the items of its level, and over the further sentences of each ("三是强化技术
     # 服务。" "县里组建8个技术服务小组…" before "四是…"), while the block still reaches the anchor's
-    # own item within the budget; a rule's articles (第四条…) are each a part of their own
+    # own item within the budget
     reach = _item_end(own, at)
     i = at - 1
-    while i >= 0 and _within_items(own, i, mark, text, bodies=whole and mark > _ARTICLE):
+    while i >= 0 and _within_items(own, i, mark, text, bodies=whole):
         if own[i].role in ("item", "heading") and level(own[i].text) == mark:
             if sum(len(s.text) for s in own[i:reach]) > MAX_DESCRIPTION_CHARS:
                 break

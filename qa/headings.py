@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from index.normalise import search_form
 from index.roles import MAX_HEADING_CHARS
 from qa.cite import ScoredSentence
-from qa.describe import LOWEST, level, topic_of, unmarked
+from qa.describe import ARTICLE, LOWEST, level, topic_of, unmarked
 
 COVERED = 0.55  # the share of a heading's characters the question's pieces must cover
 CLAUSE_COVERED = 6  # the characters of a heading's first clause that name it (``_share``)
@@ -78,6 +78,8 @@ _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种�
 _ASKED_THINGS = re.compile(r"(?:准备|带|交|提交|提供|携带)(?:哪些|什么|些什么)东西")
 # what joins the things a question asks about: 、, 和, 及, 以及, 与, 分别
 _JOINED = re.compile(r"[、和及与]|分别|分別|與")
+# the case an article opens on: its first clause, ending in 的 (发生有限空间作业事故的，…)
+_CASE = re.compile(r"^([^，,。；;：:]{4,20})的[，,]")
 _PARENTHESISED = re.compile(r"[（(][^）)]*[）)]")
 _TRAILING = "。；;：:，, ？?"
 _COLON = ("：", ":")
@@ -100,6 +102,16 @@ def coverage(heading: str, question: str) -> float:
     return sum(covered) / len(heading) if shared >= 2 else 0.0
 
 
+def case_of(s: ScoredSentence) -> str | None:
+    """The case a rule's article opens on (第六条　监测装置发生故障的，电站应当… → 监测装置发生
+    故障), which names it as a heading names its section: a question asks what to do in it
+    (监测装置发生故障怎样处理); None for another sentence."""
+    if s.role != "item" or level(s.text) != ARTICLE:
+        return None
+    found = _CASE.match(unmarked(s.text).strip())
+    return found.group(1) if found else None
+
+
 def heads(s: ScoredSentence, after: ScoredSentence | None = None) -> bool:
     """``s`` can head a section: a heading, a short item of the upper levels, a lead-in
     whose next sentence ``after`` is an item ("…申请材料精简为：" "1.身份证；"; not "特斯拉写道："
@@ -111,6 +123,7 @@ def heads(s: ScoredSentence, after: ScoredSentence | None = None) -> bool:
         or (s.role == "item" and level(text) < LOWEST and len(text) <= MAX_HEADING_CHARS)
         or (leads_in(s) and after is not None and after.role == "item")
         or topic_of(s) is not None
+        or case_of(s) is not None
         or (s.role == "body" and s.text.rstrip().endswith(("？", "?")))
     )
 
@@ -124,7 +137,7 @@ def named_part(s: ScoredSentence) -> str:
     """What of ``s`` a question may name, in search form: a heading without its marker; of a
     lead-in, its last clause ("…提交申请，申请材料精简为：" → 申请材料精简为), since what
     comes before names the procedure, not the list."""
-    topic = topic_of(s)
+    topic = topic_of(s) or case_of(s)
     if topic is not None:
         return search_form(topic)
     text = unmarked(s.text).strip()
@@ -163,8 +176,10 @@ def named_headings(
         if part.startswith(_MATTER):
             continue  # a guide's 事项名称：… names the matter, which every question of it names
         share = _share(part, form)
-        if part in _GENERIC and part not in form:
-            continue  # a notice's closing section, named only whole (准备工作有什么要求 ≠ 工作要求)
+        if (part in _GENERIC or case_of(s) is not None) and part not in form:
+            # a notice's closing section, named only whole (准备工作有什么要求 ≠ 工作要求), and
+            # so is an article's case, whose words the rule's topic shares with every question
+            continue
         # of two headings named as much, the one named later in the question: a question says
         # what it is about first and what it asks last (接收单位收到拾得物后，应当怎样登记和保管？
         # asks for 二、规范登记保管, not 一、明确接收单位)

@@ -573,6 +573,36 @@ def test_a_question_that_names_one_item_alone_gets_its_section() -> None:
     assert answer.text == "（三）更新老旧管线。[1]3年内改造铸铁燃气管道120公里。[1]"
 
 
+RULES = (
+    "第五条　企业将有限空间作业发包的，应当与承包单位签订安全管理协议。"
+    "第六条　企业每年至少组织1次有限空间作业专项培训。"
+    "第七条　发生有限空间作业事故的，现场人员应当立即拨打119求助，严禁盲目施救。"
+    "企业应当在1小时内向区应急管理局报告。"
+    "第八条　区应急管理局建立有限空间作业企业名录。"
+)
+
+
+def test_an_article_is_named_by_the_case_it_opens_on() -> None:
+    """A rule's article opens on its case (发生…事故的，…): a question that holds the case
+    whole names the article, however the scorer ranks the others; an article whose case it
+    holds only in part (有限空间作业, the rule's topic) is not named."""
+    sentences = with_passage_roles(RULES, {"专项培训": 0.9, "签订安全管理协议": 0.8})
+    answer = compose_answer(
+        parse_query("发生有限空间作业事故后应当怎样处置？"), [citation(1, RULES)], sentences, 0.9
+    )
+    # from the article on (the articles after it may go on with its matter)
+    assert answer.text.startswith(
+        "第七条　发生有限空间作业事故的，现场人员应当立即拨打119求助，严禁盲目施救。[1]"
+        "企业应当在1小时内向区应急管理局报告。[1]"
+    )
+    # asked of several (现场人员和企业), it is never given from the articles before it
+    several = compose_answer(
+        parse_query("发生有限空间作业事故后，现场人员和企业应当怎样处置？"),
+        [citation(1, RULES)], sentences, 0.9,
+    )  # fmt: skip
+    assert several.text.startswith("第七条　发生有限空间作业事故的")
+
+
 def test_an_enumeration_is_given_from_where_it_still_reaches_the_best_item() -> None:
     """Where the enumeration from its first item would spend the budget before the best
     sentence's item, it is given from the earliest item that keeps that one within it."""
