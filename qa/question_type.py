@@ -49,6 +49,11 @@ _ZH_HOW = re.compile(
     r"(?:标准|条件|要求|流程|程序|步骤|内容|范围|方式|待遇|规定|目标|任务)"
     r"(?:是什么|有什么|包括什么|包括哪些)"
 )
+# how a thing is determined or found out (怎么确定猕猴桃什么时候可以开始摘, 如何计算补贴多少): a method,
+# whatever amount it determines
+_ZH_HOW_FOUND = re.compile(
+    r"(?:如何|怎样|怎么|怎麽)(?:来|去)?(?:确定|判断|认定|核定|计算|核算|确认|查询)"
+)
 # how much a standard, price or fee is: the rule's tiers, a list (补贴标准是多少, 供热价格是多少)
 _ZH_STANDARD = re.compile(r"(?:标准|价格|价钱|收费|费用|[热水电气]价)(?:是|为|有|大概|一般)?多少")
 # which ones; and what a guide lists asked with 什么 after a verb of need (需要具备什么条件, 要准备
@@ -86,7 +91,7 @@ def question_type(text: str, language: str) -> QuestionType:
         clauses = re.split(r"[，,、；;]", form)
         if _ZH_EACH.search(form):
             return "list"
-        if _ZH_STANDARD.search(form):
+        if _ZH_STANDARD.search(form) or _ZH_HOW_FOUND.search(form):
             return "description"
         if _ZH_AMOUNT.search(form) and not any(
             _ZH_HOW.search(c) and not _ZH_AMOUNT.search(c) for c in clauses

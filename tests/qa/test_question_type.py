@@ -34,6 +34,9 @@ from qa.question_type import asks_reason_or_name, framing_asked, question_type
         ("补贴标准分别是多少？", "zh", "list"),
         ("對不同護理方式分別按什麼標準支付？", "zh", "list"),
         ("提出申请以后要经过哪些环节，各需要多长时间？", "zh", "list"),
+        # how an amount or a time is determined asks for the method, not the amount
+        ("县里怎么确定猕猴桃什么时候可以开始摘？", "zh", "description"),
+        ("每户的补贴金额如何计算？能补多少？", "zh", "description"),
         ("各县有多少人参保？", "zh", "factoid"),
         ("三种警报听起来各有什么不同？", "zh", "list"),
         # the way a thing is done asked for with 什么 (采用什么方式, 用什么办法)
