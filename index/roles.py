@@ -144,9 +144,9 @@ MAX_TITLE_CHARS = 100
 def _contact(s: str) -> bool:
     """``s`` is a contact line: it opens on a contact's label (联系电话：…), or gives a phone
     number and little after it (another number, its hours, 反映), not counting what is
-    bracketed — not a measure that names
-    its hotline on the way ("四是开通举报电话0751-4431690，群众举报假劣种子经查实的，给予最高5000元
-    奖励。", "市教育局设立校服监督电话…，对学校违规指定商店的，严肃追究责任。")."""
+    bracketed; not a measure that names its hotline on the way ("四是开通举报电话0751-4431690，
+    群众举报假劣种子经查实的，给予最高5000元奖励。", "市教育局设立校服监督电话…，对学校违规指定
+    商店的，严肃追究责任。")."""
     if len(s) > 120:
         return False
     if _CONTACT.match(s):

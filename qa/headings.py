@@ -76,8 +76,11 @@ _ASKED_CONTENT = re.compile(r"(?:包括|包含)(?:哪些|哪几[个项类种条]
 _ASKED_KIND = re.compile(r"(?:哪些|哪几[个项类种条]?|几[个项类种条]|什么)([\u4e00-\u9fff]{2})")
 # the things to bring or hand in, asked for as such (要准备哪些东西, 得带什么东西): the materials
 _ASKED_THINGS = re.compile(r"(?:准备|带|交|提交|提供|携带)(?:哪些|什么|些什么)东西")
-# what joins the things a question asks about: 、, 和, 及, 以及, 与, 分别
-_JOINED = re.compile(r"[、和及与]|分别|分別|與")
+# what joins the things a question asks about: 、, 和, 及, 以及, 与, 分别 (not 及时, 涉及, 参与,
+# 和谐, where the character joins nothing)
+_JOINED = re.compile(
+    r"、|(?<![温缓平柔])和(?![谐諧])|(?<![涉普危])及(?![时時早])|(?<![参參])[与與]|分[别別]"
+)
 # the case an article opens on: its first clause, ending in 的 (发生有限空间作业事故的，…)
 _CASE = re.compile(r"^([^，,。；;：:]{4,20})的[，,]")
 _PARENTHESISED = re.compile(r"[（(][^）)]*[）)]")
