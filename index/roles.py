@@ -26,6 +26,7 @@ from typing import Literal, NamedTuple
 from index.chars import CJK, CJK_PUNCT, NUM_ZH
 from index.chunking import sentence_spans
 from index.clean import DOCUMENT_KINDS
+from index.contacts import is_contact
 from index.documents import Chunk
 from index.run_ins import run_in_titles, titles_in_series
 
@@ -38,7 +39,8 @@ FRAMING: frozenset[Role] = frozenset(
 )
 
 # the rules' edition: an index whose roles were found by another is given them again on its
-# next run (``index/backfill.forget_roles_unless``); change it with the rules
+# next run (``index/backfill.forget_roles_unless``); change it with the rules, here and in
+# ``index/contacts``
 ROLES_RULES = "2026-12-05.7"
 _NUM = NUM_ZH + "两"
 BULLETS = "[◆★■●▲•]"  # an explainer's bullets (★签约奖励：…)
@@ -49,26 +51,6 @@ _ISSUER = r"(?:政府|办公室|辦公室|委员会|委員會|办公厅|辦公�
 _DOC_NUMBER = r"\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*号|\S{1,12}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d+\s*號"
 
 _BYLINE = rf"——\s*{_DATE}\s*在[^。！？!?]{{2,40}}(?:会议|會議)上"
-_CONTACT = re.compile(
-    r"^(?:联系人|聯繫人|聯絡人|联系电话|聯繫電話|聯絡電話|咨询电话|諮詢電話|咨詢電話|联系方式|聯繫方式|"
-    r"聯絡方式|电话|電話|传真|傳真|电子邮箱|電子郵箱|邮箱|郵箱|e-?mail|地址|邮编|郵編|邮政编码|郵政編碼|"
-    r"监督电话|監督電話|举报电话|舉報電話)\s*[：:]",
-    re.IGNORECASE,
-)
-# a number given within a sentence (…咨询电话：0593-7082261。, 八、咨询电话：县人民武装部0739-4650218)
-_PHONE = re.compile(
-    r"(?:联系电话|聯繫電話|聯絡電話|咨询电话|諮詢電話|咨詢電話|举报电话|舉報電話|监督电话|監督電話)"
-    r"[^。]{0,12}?(?:\d{3,4}\s*[-—－]\s*)?\d{7,8}"
-)
-# what may follow the number in a contact line: its hours (工作日9:00—17:00), 反映, 举报
-MAX_AFTER_NUMBER = 6  # characters of Chinese
-_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-# what names another number after the first (，监督电话：0749-5531615, 县税务局咨询电话：12366)
-_NUMBER_WORD = re.compile(
-    r"(?:联系|聯繫|聯絡|咨询|諮詢|咨詢|举报|舉報|监督|監督|投诉|投訴)?(?:电话|電話|热线|熱線)"
-    r"|邮箱|郵箱|传真|傳真|地址"
-)
-_CJK_CHAR = re.compile(rf"[{CJK}]")
 _DATELINE = re.compile(
     r"^(?:发布日期|發佈日期|發布日期|发布时间|發佈時間|發布時間|成文日期|发文日期|發文日期|印发日期|印發日期|"
     r"来源|來源|信息来源|信息來源|发布机构|發佈機構|發布機構|发文机关|發文機關|发文字号|發文字號|文号|文號|"
@@ -141,30 +123,13 @@ MAX_HEADING_CHARS = 30
 MAX_TITLE_CHARS = 100
 
 
-def _contact(s: str) -> bool:
-    """``s`` is a contact line: it opens on a contact's label (联系电话：…), or gives a phone
-    number and little after it (another number, its hours, 反映), not counting what is
-    bracketed; not a measure that names its hotline on the way ("四是开通举报电话0751-4431690，
-    群众举报假劣种子经查实的，给予最高5000元奖励。", "市教育局设立校服监督电话…，对学校违规指定
-    商店的，严肃追究责任。")."""
-    if len(s) > 120:
-        return False
-    if _CONTACT.match(s):
-        return True
-    number = _PHONE.search(s)
-    if number is None:
-        return False
-    after = _NUMBER_WORD.sub("", _BRACKETED.sub("", s[number.end() :]))
-    return len(_CJK_CHAR.findall(after)) <= MAX_AFTER_NUMBER
-
-
 def role_of(text: str, *, first: bool = False) -> Role:
     """The role of one sentence; ``first``: it opens its document."""
     s = text.strip().strip("\u3000")
     if not s:
         return "body"
     ended = s.rstrip("”’」』）)\"' ").endswith(tuple(_END))
-    if _contact(s):
+    if is_contact(s):
         return "contact"
     if _DATELINE.search(s) and len(s) <= 80:
         return "dateline"

@@ -17,10 +17,10 @@ from qa.describe import (
     MAX_DESCRIPTION_CHARS,
     Description,
     describe,
-    enumerated,
     level,
     unmarked,
 )
+from qa.enumerated import enumerated
 from qa.goals import asks_goals, under_goals
 from qa.headings import asks_several, items_of_kind, named_headings
 from qa.paragraphs import paragraph_of
@@ -140,7 +140,7 @@ def compose_answer(
             block = _with_also_named(block, headings, sentences, by_n, allowed)
         if block is None and named is None and _measures_asked(query, several=bool(asks)):
             # the best sentence is prose (a news item's lead): the measures the passages
-            # enumerate answer (qa/describe.enumerated)
+            # enumerate answer (qa/enumerated.py)
             block = enumerated(pool, sentences, by_n, allowed)
         if block is None and named is None:
             # prose: the best sentence's paragraph (qa/paragraphs.py)

@@ -14,7 +14,7 @@ then the answer ends with "…" and the [n] to read on."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from index.chars import NUM_ZH
@@ -45,12 +45,9 @@ _LEVELS = (
 # a news release's or a report's paragraph that opens on its topic: 在交通配套方面，… 在业态培育上，…
 # (a topic of three characters or more: prose writes 政治方面，… and 经济上，… in passing)
 _TOPIC = re.compile(r"^(?:在|从|從|对于|對於)?([^，,。；;：:]{3,14}?)(?:方面|上|领域|領域)[，,]")
-# items (or paragraphs opening on their topics) a passage's enumeration holds to answer a how or
-# what-measures question in the place of its best sentence, when that is prose (``enumerated``)
-MIN_ENUMERATED = 3
 ARTICLE = 2  # the level of a rule's articles (第十三条)
 LOWEST = 4  # the level of the innermost items (一是, 1., ①)
-ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``_item_of``)
+ITEM_REACH = 3  # the sentences an item's own run on after it, on its line (``item_of``)
 UNMARKED = 5  # the level of a line with no marker
 _LEAD_IN_END = ("：", ":")
 _SENTENCE_END = ("。", "！", "？", "!", "?", ".")
@@ -102,12 +99,12 @@ def describe(
     lead-in), where the best sentences answer better than the paragraph that follows: on the
     held-out CMRC description questions the paragraph held the gold answer .829 of the time,
     the best sentences .878."""
-    own = _with_subheadings(
+    own = with_subheadings(
         sorted((s for s in sentences if s.citation == anchor.citation), key=lambda s: s.span)
     )
     at = next(i for i, s in enumerate(own) if s.span == anchor.span)
     anchor = own[at]  # as read among its neighbours: a short item over deeper ones heads them
-    at = _item_of(own, at, citation.text)
+    at = item_of(own, at, citation.text)
     anchor = own[at]
     if answered_below(own, at, citation.text):
         return _answer_below(own, at, citation.text, allowed)
@@ -153,73 +150,7 @@ def describe(
     return Description(chosen, more=False)
 
 
-def enumerated(
-    pool: Sequence[ScoredSentence],
-    sentences: Sequence[ScoredSentence],
-    by_n: Mapping[int, Citation],
-    allowed: frozenset[str] = frozenset(),
-) -> Description | None:
-    """The measures a passage enumerates, for a how or what-measures question whose best
-    sentence is prose with no structure around it (``describe`` gives None): a news item's
-    lead ("2024年以来，荨圳县把沿街店招提升作为…"), a press conference's opening ("为此，县政府出台了
-    《…方案》"), which share the question's words, while the measures follow as 一是…二是…,
-    （一）…, 1. … or paragraphs opening on their topics (在源头管控方面，…). The enumeration of at
-    least MIN_ENUMERATED items that one of ``pool``'s sentences (best first) belongs to, from its
-    first item on; of paragraphs on topics, each one's opening sentence, within the budget.
-    None when no sentence of ``pool`` is in one."""
-    for best in pool:
-        citation = by_n.get(best.citation)
-        if citation is None:
-            continue
-        own = _with_subheadings(
-            sorted((s for s in sentences if s.citation == best.citation), key=lambda s: s.span)
-        )
-        at = next((i for i, s in enumerate(own) if s.span == best.span), None)
-        if at is None:
-            continue
-        at = _item_of(own, at, citation.text)
-        topical = topic_of(own[at]) is not None
-        if not topical and own[at].role != "item":
-            continue
-        members = _members(own, at, topical)
-        if len(members) < MIN_ENUMERATED:
-            continue
-        if not topical:
-            return describe(own[members[0]], sentences, citation, allowed)
-        said: list[ScoredSentence] = []
-        length = 0
-        for i in members:
-            if said and length + len(own[i].text) > MAX_DESCRIPTION_CHARS:
-                return Description(said, more=True)
-            said.append(own[i])
-            length += len(own[i].text)
-        return Description(said, more=False)
-    return None
-
-
-def _members(own: Sequence[ScoredSentence], at: int, topical: bool) -> list[int]:
-    """Where the items of the enumeration ``own[at]`` is an item of stand in ``own``: the items
-    of its level (or the sentences opening on a topic) before and after it, up to a heading or
-    an item of a level above."""
-    mark = level(own[at].text)
-
-    def member(s: ScoredSentence) -> bool:
-        return topic_of(s) is not None if topical else s.role == "item" and level(s.text) == mark
-
-    def stops(s: ScoredSentence) -> bool:
-        return s.role == "heading" or (not topical and s.role == "item" and level(s.text) < mark)
-
-    found = [at]
-    for step in (-1, 1):
-        i = at + step
-        while 0 <= i < len(own) and not stops(own[i]):
-            if member(own[i]):
-                found.append(i)
-            i += step
-    return sorted(found)
-
-
-def _item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
+def item_of(own: Sequence[ScoredSentence], at: int, text: str) -> int:
     """Where the block of the body sentence ``own[at]`` is anchored: at the item it belongs to,
     when it goes on one on the same line ("一是坚持统筹推进，强化组织保障。区里成立…领导小组。": the
     best sentence is the item's second, and the enumeration answers), within ITEM_REACH
@@ -296,7 +227,7 @@ def _answer_below(
     return Description(chosen, more=False) if len(chosen) > asked else None
 
 
-def _with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+def with_subheadings(own: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """``own`` with each short item that the next item goes deeper under read as a heading
     ("（一）稳妥推进清洁取暖改造。" before "一是…"): its section is what is under it."""
     out = list(own)
